@@ -1,0 +1,165 @@
+"""Plain, typed values that flow between the pipeline stages.
+
+Each stage takes one of these and returns a new one; nothing reaches back up the
+pipeline. All are frozen so a stage cannot change what an earlier stage produced.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+LAW_REPORT = "法治政府建设年度报告"
+DISCLOSURE_REPORT = "政府信息公开工作年度报告"
+OTHER_REPORT = "其他报告"
+NOT_A_REPORT = "非报告"  # a page *about* a report: 政策解读, news of a meeting
+REPORT_KINDS = (LAW_REPORT, DISCLOSURE_REPORT, OTHER_REPORT, NOT_A_REPORT)
+
+
+@dataclass(frozen=True)
+class RawPage:
+    """A page as fetched or saved: bytes plus where and when they came from."""
+
+    content: bytes
+    source: str  # the URL, or file:// path for a saved page
+    url: str | None = None  # the page's own URL when known (crawler, or found inside a dump)
+    headers: dict[str, str] = field(default_factory=dict)
+    fetched_at: str | None = None  # ISO 8601
+    content_type: str | None = None  # e.g. text/html, text/plain, application/pdf
+
+
+@dataclass(frozen=True)
+class Region:
+    """Province / prefecture city / county-level unit, each None when unknown."""
+
+    province: str | None = None
+    city: str | None = None
+    county: str | None = None
+    code: str | None = None  # 6-digit administrative code of the most specific unit
+
+    def names(self) -> list[str]:
+        """The known names from the top down."""
+        return [name for name in (self.province, self.city, self.county) if name]
+
+    def label(self) -> str:
+        """Human label, e.g. 浙江省 杭州市 临平区; 未知地区 when nothing is known."""
+        return " ".join(self.names()) or "未知地区"
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"province": self.province, "city": self.city, "county": self.county, "code": self.code}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file linked from a report page (often the report itself, as .docx or .pdf)."""
+
+    name: str
+    url: str | None = None
+    text_extracted: bool = False
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph of report text with the headings it sits under (top first)."""
+
+    text: str
+    section_path: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "section_path": list(self.section_path), "topics": list(self.topics)}
+
+
+@dataclass(frozen=True)
+class Report:
+    """What the cleaner makes of one page: metadata plus paragraphs, boilerplate gone."""
+
+    title: str | None
+    report_kind: str
+    issuer: str | None
+    region: Region
+    report_year: int | None
+    publish_date: str | None  # YYYY-MM-DD
+    paragraphs: tuple[Paragraph, ...]
+    index_number: str | None = None
+    source_url: str | None = None
+    title_derived: bool = False  # True when the page had no title and we composed one
+    attachments: tuple[Attachment, ...] = ()
+    quality: tuple[str, ...] = ()  # flags such as "mirror_spam", "synthetic", "traditional_script"
+    synthetic: bool = False  # sample reports written by us, never to be presented as real
+    extra: dict[str, Any] = field(default_factory=dict)  # raw page metadata (meta tags, table rows)
+
+    def replace(self, **changes: Any) -> "Report":
+        """A copy with some fields changed (frozen dataclasses cannot be mutated)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of `govsearch clean --json` (a stable interface)."""
+        return {
+            "title": self.title,
+            "title_derived": self.title_derived,
+            "report_kind": self.report_kind,
+            "issuer": self.issuer,
+            "region": self.region.to_dict(),
+            "report_year": self.report_year,
+            "publish_date": self.publish_date,
+            "index_number": self.index_number,
+            "source_url": self.source_url,
+            "attachments": [dataclasses.asdict(a) for a in self.attachments],
+            "quality": list(self.quality),
+            "synthetic": self.synthetic,
+            "paragraphs": [p.to_dict() for p in self.paragraphs],
+        }
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    """A report as the store keeps it: the cleaned report plus identity and history."""
+
+    report_id: str
+    report: Report
+    content_hash: str
+    sources: tuple[str, ...]
+    first_seen: str
+    last_seen: str
+    last_changed: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One paragraph that matched a query, with what the UI needs to show it."""
+
+    report_id: str
+    paragraph_id: str
+    title: str
+    region: Region
+    report_year: int | None
+    report_kind: str
+    issuer: str | None
+    publish_date: str | None
+    section_path: tuple[str, ...]
+    text: str
+    highlight: str  # HTML: escaped text with <mark> around matched words
+    score: float
+    topics: tuple[str, ...] = ()
+    quality: tuple[str, ...] = ()
+    more_in_report: int = 0  # other matching paragraphs of the same report (grouped results)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "report_id": self.report_id,
+            "paragraph_id": self.paragraph_id,
+            "title": self.title,
+            "region": self.region.to_dict(),
+            "report_year": self.report_year,
+            "report_kind": self.report_kind,
+            "issuer": self.issuer,
+            "publish_date": self.publish_date,
+            "section_path": list(self.section_path),
+            "text": self.text,
+            "highlight": self.highlight,
+            "score": round(self.score, 4),
+            "topics": list(self.topics),
+            "quality": list(self.quality),
+            "more_in_report": self.more_in_report,
+        }

@@ -1,0 +1,122 @@
+"""One settings object, declared once.
+
+Each setting has a name, a default, help text and a ``GOVSEARCH_<NAME>`` environment
+variable. Values come from (lowest first) the defaults, ``<data_dir>/govsearch.toml``,
+the environment, then explicit overrides (CLI options, test config). Unknown keys in
+the file or in overrides are an error at start-up, never a silent default.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+
+
+def _bool(value: str) -> bool:
+    lowered = str(value).strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", "index_data", "Folder for the store, the indexes and settings."),
+    Setting("max_page_bytes", 10 * 1024 * 1024, "Pages larger than this are refused.", int),
+    Setting("base_url", "http://127.0.0.1:5000", "Public URL of the web app, used in alert links."),
+    Setting("secret_key", "", "Flask secret key; generated and kept in the data folder when empty."),
+    Setting("smtp_host", "", "SMTP server for alert emails; empty disables email."),
+    Setting("smtp_port", 25, "SMTP port.", int),
+    Setting("smtp_tls", "none", "none, starttls or ssl."),
+    Setting("smtp_user", "", "SMTP login user (empty: no login)."),
+    Setting("smtp_password", "", "SMTP login password."),
+    Setting("smtp_sender", "govsearch@localhost", "From address of alert emails."),
+    Setting("crawl_user_agent", "govsearch-crawler/0.1 (+https://example.invalid/govsearch)",
+            "User agent the crawler names itself with."),
+    Setting("crawl_delay", 1.0, "Default seconds between requests to one host.", float),
+    Setting("crawl_timeout", 20.0, "Seconds before a request times out.", float),
+    Setting("crawl_max_bytes", 15 * 1024 * 1024, "Largest response the crawler keeps.", int),
+    Setting("results_per_page", 20, "Hits per page in the web UI.", int),
+    Setting("serve_threads", 8, "Worker threads of the WSGI server.", int),
+)
+_BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+class Settings:
+    """Resolved settings; attribute access by setting name (``settings.data_dir``)."""
+
+    def __init__(self, values: dict[str, Any]):
+        self._values = dict(values)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    def with_overrides(self, **overrides: Any) -> "Settings":
+        """A copy with some settings replaced (validated like any other source)."""
+        values = dict(self._values)
+        values.update(_validated(overrides, "override"))
+        return Settings(values)
+
+
+def _validated(raw: dict[str, Any], origin: str) -> dict[str, Any]:
+    values = {}
+    for key, value in raw.items():
+        setting = _BY_NAME.get(key)
+        if setting is None:
+            known = ", ".join(sorted(_BY_NAME))
+            raise ConfigError(f"unknown setting {key!r} in {origin} (known: {known})")
+        if value is None:
+            continue
+        try:
+            values[key] = setting.parse(value) if isinstance(value, str) else value
+        except ValueError as exc:
+            raise ConfigError(f"bad value for {key} in {origin}: {exc}") from None
+    return values
+
+
+def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Resolve every setting from defaults, the data folder's TOML, the environment and overrides."""
+    environ = os.environ if environ is None else environ
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    values = {setting.name: setting.default for setting in SETTINGS}
+    from_env = {}
+    for setting in SETTINGS:
+        env_name = "GOVSEARCH_" + setting.name.upper()
+        if env_name in environ:
+            from_env[setting.name] = environ[env_name]
+    # The data folder decides where the TOML lives, so resolve it first.
+    data_dir = overrides.get("data_dir") or from_env.get("data_dir") or values["data_dir"]
+    config_file = Path(data_dir) / "govsearch.toml"
+    if config_file.exists():
+        try:
+            from_file = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{config_file}: {exc}") from None
+        values.update(_validated(from_file, str(config_file)))
+    values.update(_validated(from_env, "environment"))
+    values.update(_validated(overrides, "options"))
+    values["data_dir"] = str(data_dir)
+    return Settings(values)

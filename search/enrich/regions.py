@@ -1,0 +1,379 @@
+"""Which province / city / county a report belongs to, from page metadata and its own words.
+
+Order of evidence (DOMAIN.md): the page's SiteIDCode, the host name and the SiteName describe
+the *portal*; the title and the issuer describe the *report*. A report that names a unit in
+its title or issuer belongs to that unit even on another unit's portal (a provincial report
+reposted on a county site is the province's); the portal only disambiguates short or
+ambiguous names and fills in when the report names no place. The opening text is the last
+resort. Unknown (``Region()``) is an honest answer: a bare 朝阳区 (Beijing or Changchun) is
+never guessed.
+
+Data: ``search/data/regions.tsv`` (current code table, built by scripts/build_regions.py),
+``regions_aliases.tsv`` (renamed/merged units → current code) and ``regions_hosts.tsv``
+(portal domains). All loaded lazily on first use.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from search.models import Region
+from search.normalize import normalize_text
+
+LOGGER = logging.getLogger(__name__)
+
+_DATA = Path(__file__).resolve().parent.parent / "data"
+_MUNICIPALITIES = {"110000", "120000", "310000", "500000"}
+# Host labels that name a service or a department, never a place (信息公开, 政务服务 …).
+_SERVICE_LABELS = {"www", "xxgk", "zwgk", "zfxxgk", "gk", "wap", "m", "en", "english", "zwfw", "sfj", "sft", "fzb"}
+_TEXT_WINDOW = 300  # the opening of a report names its subject; later mentions are incidental
+_ADDRESSEE = re.compile(r"^[^\n。]{2,80}[:：]\s*$", re.M)  # 中共温州市委、温州市人民政府:
+_UNDER_LEADERSHIP = re.compile(r"在[^。;；\n]{0,60}?领导[下]")  # 在绍兴市委、市政府的坚强领导下
+_BOOK_TITLE = re.compile(r"《[^》\n]{0,80}》")  # 《浙江省…规定》 names a document, not the subject
+
+
+@dataclass(frozen=True)
+class _Unit:
+    code: str
+    name: str
+    level: str  # province | city | county
+    parent: str
+
+
+@dataclass(frozen=True)
+class _Mention:
+    start: int
+    end: int
+    codes: tuple[str, ...]
+    weak: bool  # a short form (临平, 杭州) or an unanchored two-character name: needs context
+
+
+@dataclass(frozen=True)
+class _Gazetteer:
+    units: dict[str, _Unit]
+    old_codes: dict[str, str]
+    names: dict[str, tuple[str, ...]]  # full names, aliases, 恩施州-style short forms
+    weak_names: dict[str, tuple[str, ...]]  # suffix-less short forms
+    lengths: dict[str, tuple[int, ...]]  # first character → candidate name lengths, longest first
+    pinyin: dict[str, tuple[str, ...]]
+    initials: dict[str, tuple[str, ...]]
+    hosts: dict[str, str]
+
+
+def _read_tsv(name: str) -> list[dict[str, str]]:
+    lines = (_DATA / name).read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    return [dict(zip(header, line.split("\t"))) for line in lines[1:] if line.strip()]
+
+
+def _add(index: dict[str, list[str]], key: str, code: str) -> None:
+    if key and code not in index.setdefault(key, []):
+        index[key].append(code)
+
+
+@functools.lru_cache(maxsize=1)
+def _gazetteer() -> _Gazetteer:
+    """Load the code table, aliases and host table once."""
+    units: dict[str, _Unit] = {}
+    names: dict[str, list[str]] = {}
+    weak: dict[str, list[str]] = {}
+    pinyin: dict[str, list[str]] = {}
+    initials: dict[str, list[str]] = {}
+    for row in _read_tsv("regions.tsv"):
+        code = row["code"]
+        units[code] = _Unit(code, row["name"], row["level"], row["parent"])
+        _add(names, row["name"], code)
+        short = row["short"]
+        if short:
+            _add(weak, short, code)
+            # Official short forms keep a suffix: 恩施州, 长阳县, 鄂伦春旗.
+            for kind, suffix in (("自治州", "州"), ("自治县", "县"), ("自治旗", "旗")):
+                if row["type"] == kind:
+                    _add(names, short + suffix, code)
+        _add(pinyin, row["pinyin"], code)
+        _add(initials, row["initials"], code)
+    old_codes: dict[str, str] = {}
+    for row in _read_tsv("regions_aliases.tsv"):
+        if row["code"] not in units:
+            LOGGER.warning("region alias %s points at unknown code %s", row["alias"], row["code"])
+            continue
+        _add(names, row["alias"], row["code"])
+        if row.get("old_code") and row["old_code"] not in units:
+            old_codes[row["old_code"]] = row["code"]
+    hosts = {row["host"]: row["code"] for row in _read_tsv("regions_hosts.tsv") if row["code"] in units}
+    lengths: dict[str, set[int]] = {}
+    for key in list(names) + list(weak):
+        lengths.setdefault(key[0], set()).add(len(key))
+    freeze = lambda index: {key: tuple(codes) for key, codes in index.items()}  # noqa: E731
+    return _Gazetteer(
+        units=units,
+        old_codes=old_codes,
+        names=freeze(names),
+        weak_names=freeze({k: v for k, v in weak.items() if k not in names}),
+        lengths={char: tuple(sorted(sizes, reverse=True)) for char, sizes in lengths.items()},
+        pinyin=freeze(pinyin),
+        initials=freeze(initials),
+        hosts=hosts,
+    )
+
+
+# --- codes and names -------------------------------------------------------------------
+
+def _chain(code: str) -> list[str]:
+    """The code and its ancestors, most specific first."""
+    units = _gazetteer().units
+    out = []
+    while code in units:
+        out.append(code)
+        code = units[code].parent
+    return out
+
+
+def _within(code: str, ancestor: str) -> bool:
+    return ancestor in _chain(code)
+
+
+def _current_code(code: str) -> str | None:
+    """A 6-digit code as today's table knows it: itself, its renamed successor, or its city/province."""
+    gaz = _gazetteer()
+    code = code.ljust(6, "0")[:6]
+    if code in gaz.units:
+        return code
+    if code in gaz.old_codes:
+        return gaz.old_codes[code]
+    # A unit we do not list (a development zone, a newer county): its city or province is right.
+    for prefix in (code[:4] + "00", code[:2] + "0000"):
+        if prefix in gaz.units:
+            return prefix
+    return None
+
+
+def region_code_names(code: str) -> Region:
+    """Expand an administrative code (6 digits; 2/4 digits padded; old codes followed) to names.
+
+    >>> region_code_names("330113").label()
+    '浙江省 杭州市 临平区'
+    >>> region_code_names("110105")
+    Region(province='北京市', city=None, county='朝阳区', code='110105')
+    """
+    digits = (code or "").strip()
+    if not digits.isdigit() or not 2 <= len(digits) <= 6:
+        return Region()
+    current = _current_code(digits)
+    if current is None:
+        return Region()
+    units = _gazetteer().units
+    fields: dict[str, str] = {}
+    for link in _chain(current):
+        fields[units[link].level] = units[link].name
+    return Region(province=fields.get("province"), city=fields.get("city"), county=fields.get("county"), code=current)
+
+
+def region_path(region: Region) -> list[str]:
+    """Facet keys from the top down: ["浙江省", "浙江省/杭州市", "浙江省/杭州市/临平区"].
+
+    >>> region_path(Region(province="北京市", county="朝阳区", code="110105"))
+    ['北京市', '北京市/朝阳区']
+    """
+    path: list[str] = []
+    for name in region.names():
+        path.append(f"{path[-1]}/{name}" if path else name)
+    return path
+
+
+# --- names in text ---------------------------------------------------------------------
+
+def _is_cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
+
+
+def _mentions(text: str) -> list[_Mention]:
+    """Place names in text, longest match first, left to right."""
+    gaz = _gazetteer()
+    found: list[_Mention] = []
+    i, size = 0, len(text)
+    while i < size:
+        lengths = gaz.lengths.get(text[i])
+        matched = 0
+        for length in lengths or ():
+            if i + length > size:
+                continue
+            key = text[i : i + length]
+            following = text[i + length : i + length + 1]
+            # 合作市场 / 大同市场 are markets, 长三角区域 a region: not place names.
+            if (key[-1] == "市" and following == "场") or (key[-1] == "区" and following == "域"):
+                continue
+            codes = gaz.names.get(key)
+            weak = False
+            if codes is None:
+                codes, weak = gaz.weak_names.get(key), True
+            if codes is None:
+                continue
+            # Two-character names (和县, 城区) hide inside ordinary words (市和县两级): only a
+            # name standing at a boundary counts on its own.
+            if length == 2 and i > 0 and _is_cjk(text[i - 1]) and text[i - 1] != "共":
+                weak = True
+            found.append(_Mention(i, i + length, codes, weak))
+            matched = length
+            break
+        i += matched or 1
+    return found
+
+
+def _chains(text: str, mentions: list[_Mention]) -> list[tuple[tuple[str, ...], bool, int]]:
+    """Group adjacent parent→child mentions (温州市龙湾区, 杭州 临平): (codes, weak, position)."""
+    chains: list[tuple[tuple[str, ...], bool, int]] = []
+    last_end = -1
+    for mention in mentions:
+        if chains and not text[last_end : mention.start].strip():
+            codes, weak, start = chains[-1]
+            narrowed = tuple(c for c in mention.codes if any(c != p and _within(c, p) for p in codes))
+            if narrowed:
+                # A parent and its child side by side confirm each other, even as short forms.
+                chains[-1] = (narrowed, False, start)
+                last_end = mention.end
+                continue
+        chains.append((mention.codes, mention.weak, mention.start))
+        last_end = mention.end
+    return chains
+
+
+def _common_depth(code: str, other: str) -> int:
+    mine, theirs = _chain(code), set(_chain(other))
+    return sum(1 for link in mine if link in theirs)
+
+
+def _pick(codes: tuple[str, ...], weak: bool, anchors: list[str], context: str | None) -> str | None:
+    """One code out of a chain's candidates, or None when it stays ambiguous."""
+    if weak:
+        # A short form counts only inside the portal's own area (临平 on a Hangzhou site).
+        codes = tuple(c for c in codes if context and _within(c, context))
+    if len(codes) == 1:
+        return codes[0]
+    if not codes:
+        return None
+    # Another name in the same string: 朝阳区 … 长春市.
+    narrowed = [c for c in codes if any(c != a and _within(c, a) for a in anchors)]
+    if len(narrowed) == 1:
+        return narrowed[0]
+    if context:
+        depths = {c: _common_depth(c, context) for c in codes}
+        best = max(depths.values())
+        winners = [c for c, depth in depths.items() if depth == best]
+        if best and len(winners) == 1:
+            return winners[0]
+    return None
+
+
+def _resolve_string(text: str | None, context: str | None = None, allow_weak: bool = True) -> str | None:
+    """The code of the first unit a string names unambiguously."""
+    if not text:
+        return None
+    text = _BOOK_TITLE.sub(" ", normalize_text(text))
+    chains = _chains(text, _mentions(text))
+    if not allow_weak:
+        chains = [chain for chain in chains if not chain[1]]
+    anchors = [codes[0] for codes, weak, _ in chains if len(codes) == 1 and not weak]
+    for codes, weak, _ in chains:
+        code = _pick(codes, weak, anchors, context)
+        if code:
+            return code
+    return None
+
+
+def _opening(text: str) -> str:
+    """The report's opening, without the addressee line and the 在…领导下 clause."""
+    text = _ADDRESSEE.sub(" ", text.strip()[: _TEXT_WINDOW * 2])
+    return _UNDER_LEADERSHIP.sub(" ", text)[:_TEXT_WINDOW]
+
+
+# --- portal evidence -------------------------------------------------------------------
+
+def _from_site_id(site_id_code: str | None) -> str | None:
+    """SiteIDCode 3301130001 → 330113 (政府网站发展指引: admin code + serial; bm… = ministries)."""
+    digits = (site_id_code or "").strip()
+    if len(digits) < 6 or not digits[:6].isdigit():
+        return None
+    return _current_code(digits[:6])
+
+
+def _from_host(host: str | None) -> str | None:
+    """Portal domain → code: the host table, else the pinyin of the label before .gov.cn."""
+    if not host:
+        return None
+    host = (urlsplit(host).hostname if "//" in host else host.split("/")[0].split(":")[0]) or ""
+    labels = host.lower().strip(".").split(".")
+    gaz = _gazetteer()
+    for i in range(len(labels) - 1):
+        code = gaz.hosts.get(".".join(labels[i:]))
+        if code:
+            return code
+    if labels[-2:] != ["gov", "cn"] or len(labels) < 3 or labels[-3] in _SERVICE_LABELS:
+        return None
+    return _from_pinyin(labels[-3])
+
+
+def _from_pinyin(label: str) -> str | None:
+    """linping → 临平区; hzlp → 杭州 + 临平: accepted only when exactly one unit fits."""
+    gaz = _gazetteer()
+    found = set(gaz.pinyin.get(label, ()))
+    if len(found) != 1:
+        found = set()
+        for cut in range(2, len(label) - 1):
+            head, tail = label[:cut], label[cut:]
+            parents = gaz.pinyin.get(head, ()) + gaz.initials.get(head, ())
+            parents = tuple(p for p in parents if gaz.units[p].level != "county")
+            children = gaz.pinyin.get(tail, ()) + gaz.initials.get(tail, ())
+            found.update(c for c in children for p in parents if c != p and _within(c, p))
+    return found.pop() if len(found) == 1 else None
+
+
+# --- the public entry ------------------------------------------------------------------
+
+def resolve_region(
+    *,
+    site_id_code: str | None = None,
+    host: str | None = None,
+    site_name: str | None = None,
+    title: str | None = None,
+    issuer: str | None = None,
+    text: str | None = None,
+) -> Region:
+    """The region a report is about; ``Region()`` when the evidence does not say.
+
+    Args: page metadata (SiteIDCode meta, host name, SiteName meta), the report's title and
+    issuer, and its text (only the opening is read). Returns a Region with names and the
+    current 6-digit code of the most specific unit.
+
+    >>> resolve_region(issuer="中共温州市龙湾区委 温州市龙湾区人民政府").label()
+    '浙江省 温州市 龙湾区'
+    >>> resolve_region(title="朝阳区2022年法治政府建设年度报告")
+    Region(province=None, city=None, county=None, code=None)
+    """
+    portal = None
+    for code in (_from_site_id(site_id_code), _from_host(host)):
+        if code and (portal is None or _within(code, portal)):
+            portal = code
+    site = _resolve_string(site_name, portal)
+    if site and (portal is None or _within(site, portal)):
+        portal = site
+
+    named = _resolve_string(title, portal)
+    by_issuer = _resolve_string(issuer, named or portal)
+    if by_issuer and (named is None or _within(by_issuer, named)):
+        named = by_issuer
+    if named:
+        return region_code_names(named)
+
+    # Nothing in the title or issuer: the portal, refined by the opening text when it names a
+    # unit inside the portal's area; without a portal the text alone (full names only).
+    opening = _resolve_string(_opening(text), portal, allow_weak=False) if text else None
+    if portal:
+        if opening and _within(opening, portal):
+            return region_code_names(opening)
+        return region_code_names(portal)
+    return region_code_names(opening) if opening else Region()

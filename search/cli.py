@@ -1,0 +1,258 @@
+"""The ``govsearch`` command line: import, clean, reindex, search, serve, stats (+ crawl, alerts).
+
+Results go to stdout (``--json`` for scripts), logs and progress to stderr.
+Exit codes: 0 all well, 1 some inputs failed, 2 usage error.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from html import unescape
+
+import click
+
+from .errors import ConfigError, GovsearchError
+from .settings import load_settings
+
+LOGGER = logging.getLogger(__name__)
+
+
+def data_dir_option(function):
+    return click.option(
+        "--data-dir", type=click.Path(file_okay=False), envvar="GOVSEARCH_DATA_DIR", default=None,
+        help="Data folder (store, indexes, settings). Default: index_data/ or $GOVSEARCH_DATA_DIR.",
+    )(function)
+
+
+def settings_from(data_dir: str | None, **overrides):
+    try:
+        return load_settings({"data_dir": data_dir, **overrides})
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+class Progress:
+    """A bar on a terminal, a periodic line otherwise (stderr either way)."""
+
+    def __init__(self, label: str, total: int | None = None, every: int = 50):
+        self.label, self.total, self.every, self.done = label, total, every, 0
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, item: str) -> None:
+        self.done += 1
+        if self.tty:
+            total = f"/{self.total}" if self.total else ""
+            click.echo(f"\r{self.label} {self.done}{total}", err=True, nl=False)
+        elif self.done % self.every == 0:
+            click.echo(f"{self.label} {self.done} …", err=True)
+
+    def close(self) -> None:
+        if self.tty and self.done:
+            click.echo("", err=True)
+
+
+class GovsearchGroup(click.Group):
+    """Turns our own errors into a one-line message and exit code 1 (usage errors are 2)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except GovsearchError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=GovsearchGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug).")
+def cli(verbose: int) -> None:
+    """govsearch: full-text search over Chinese government annual reports."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@data_dir_option
+@click.option("--reindex", "then_reindex", is_flag=True, help="Reindex (and run alerts) after importing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def import_command(paths, data_dir, then_reindex, as_json):
+    """Import saved pages (.txt dumps, .html/.htm in any encoding, .docx/.pdf) into the store."""
+    from .pipeline import import_paths, reindex
+
+    settings = settings_from(data_dir)
+    progress = Progress("imported")
+    summary = import_paths(settings, paths, progress)
+    progress.close()
+    if as_json:
+        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
+    else:
+        click.echo(f"imported {len(paths)} path(s): {len(summary.added)} new, {len(summary.changed)} changed, "
+                   f"{len(summary.unchanged)} unchanged, {len(summary.merged)} merged into known reports, "
+                   f"{len(summary.skipped)} skipped, {len(summary.failed)} failed")
+        for source, reason in summary.skipped:
+            click.echo(f"  skipped {source}: {reason}")
+        for source, error in summary.failed:
+            click.echo(f"  FAILED {source}: {error}")
+    if then_reindex:
+        _print_reindex(reindex(settings), as_json)
+    sys.exit(1 if summary.failed else 0)
+
+
+@cli.command("clean")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file, one per line.")
+@data_dir_option
+def clean_command(files, as_json, data_dir):
+    """Show what the cleaner makes of pages, without storing anything."""
+    from .errors import ExtractError
+    from .pipeline import clean, find_pages, read_page
+
+    settings = settings_from(data_dir)
+    failed = 0
+    for path in find_pages(files):
+        try:
+            report = clean(read_page(path, settings.max_page_bytes), settings)
+        except ExtractError as exc:
+            failed += 1
+            if as_json:
+                click.echo(json.dumps({"file": str(path), "error": exc.reason}, ensure_ascii=False))
+            else:
+                click.echo(f"FAILED {path}: {exc.reason}", err=True)
+            continue
+        if as_json:
+            click.echo(json.dumps(dict(report.to_dict(), file=str(path)), ensure_ascii=False))
+        else:
+            click.echo(f"== {path}")
+            click.echo(f"title: {report.title}{' (derived)' if report.title_derived else ''}")
+            click.echo(f"kind: {report.report_kind}  issuer: {report.issuer}  region: {report.region.label()}")
+            click.echo(f"year: {report.report_year}  published: {report.publish_date}  index: {report.index_number}")
+            if report.quality:
+                click.echo(f"quality: {', '.join(report.quality)}")
+            for paragraph in report.paragraphs:
+                click.echo(f"  [{' > '.join(paragraph.section_path)}] {paragraph.text[:80]}")
+    sys.exit(1 if failed else 0)
+
+
+def _print_reindex(summary, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
+        return
+    kind = "full rebuild" if summary.full else "incremental"
+    click.echo(f"reindex ({kind}): {len(summary.added)} added, {len(summary.updated)} updated, "
+               f"{len(summary.removed)} removed, {summary.unchanged} unchanged; "
+               f"{summary.paragraphs_written} paragraphs written")
+
+
+@cli.command("reindex")
+@data_dir_option
+@click.option("--full", is_flag=True, help="Build a new index beside the old one and swap it in.")
+@click.option("--no-alerts", is_flag=True, help="Do not run saved-query alerts afterwards.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def reindex_command(data_dir, full, no_alerts, as_json):
+    """Bring the index in line with the store (new, changed and removed reports only)."""
+    from .pipeline import reindex
+
+    settings = settings_from(data_dir)
+    _print_reindex(reindex(settings, full=full, run_alerts=not no_alerts), as_json)
+
+
+@cli.command("search")
+@click.argument("query", nargs=-1)
+@data_dir_option
+@click.option("--region", multiple=True, help="Province, city or county name (repeat for OR).")
+@click.option("--year", multiple=True, type=int, help="Year the report covers (repeat for OR).")
+@click.option("--year-from", type=int, help="Earliest report year.")
+@click.option("--year-to", type=int, help="Latest report year.")
+@click.option("--topic", multiple=True, help="Topic id (repeat for OR).")
+@click.option("--kind", multiple=True, help="Report kind, e.g. 法治政府建设年度报告.")
+@click.option("--sort", type=click.Choice(["relevance", "publish_date", "report_year"]), default="relevance",
+              help="Order of hits.")
+@click.option("--group", is_flag=True, help="One hit per report (its best paragraph).")
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, help="Hits to show.")
+@click.option("--page", type=click.IntRange(1), default=1, help="Page of hits.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def search_command(query, data_dir, region, year, year_from, year_to, topic, kind, sort, group, limit, page, as_json):
+    """Search the index: QUERY uses space = AND, OR, -word, "phrase", title:…, section:…"""
+    from .engine import SearchRequest, WhooshEngine
+
+    settings = settings_from(data_dir)
+    request = SearchRequest(
+        query=" ".join(query), regions=region, years=tuple(str(y) for y in year), topics=topic, kinds=kind,
+        year_from=year_from, year_to=year_to, sort=sort, page=page, per_page=limit, group_by_report=group,
+    )
+    result = WhooshEngine(settings.data_dir).search(request)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    if result.notice:
+        click.echo(result.notice, err=True)
+    click.echo(f"{result.total} paragraphs in {result.total_reports} reports for: {result.interpretation or '(all)'}")
+    for number, hit in enumerate(result.hits, start=(page - 1) * limit + 1):
+        highlighted = hit.highlight.replace("<mark>", "【").replace("</mark>", "】")
+        click.echo(f"\n{number}. {hit.title}  [{hit.region.label()} · {hit.report_year or '年份未知'}]")
+        if hit.section_path:
+            click.echo(f"   {' > '.join(hit.section_path)}")
+        click.echo(f"   {unescape(highlighted)}")
+        if hit.more_in_report:
+            click.echo(f"   (+{hit.more_in_report} more in this report)")
+    click.echo("\nfacets (paragraphs):")
+    for facet, values in result.facets.items():
+        shown = ", ".join(f"{value} {count}" for value, count in list(values.items())[:12])
+        click.echo(f"  {facet}: {shown or '-'}")
+
+
+@cli.command("stats")
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def stats_command(data_dir, as_json):
+    """Counts of reports in the store and documents in the index."""
+    from .engine import WhooshEngine
+    from .store import Store
+
+    settings = settings_from(data_dir)
+    with Store.open(settings.data_dir) as store:
+        stats = {"reports_in_store": store.count()}
+    stats.update(WhooshEngine(settings.data_dir).stats())
+    click.echo(json.dumps(stats, ensure_ascii=False) if as_json else
+               "\n".join(f"{key}: {value}" for key, value in stats.items()))
+
+
+@cli.command("serve")
+@data_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--threads", type=int, default=None, help="Worker threads (default from settings).")
+def serve_command(data_dir, host, port, threads):
+    """Serve the web UI with a production WSGI server (waitress)."""
+    import waitress
+
+    from web import create_app
+
+    settings = settings_from(data_dir)
+    app = create_app(settings)
+    click.echo(f"serving govsearch on http://{host}:{port}/ (data: {settings.data_dir})", err=True)
+    waitress.serve(app, host=host, port=port, threads=threads or settings.serve_threads, ident="govsearch")
+
+
+def _register_optional_commands() -> None:
+    """Subsystems bring their own commands (crawl, alerts) when they are present."""
+    try:
+        from .crawl.command import crawl_command
+    except ImportError:
+        pass
+    else:
+        cli.add_command(crawl_command, "crawl")
+    try:
+        from .alerts.command import alerts_group
+    except ImportError:
+        pass
+    else:
+        cli.add_command(alerts_group, "alerts")
+
+
+_register_optional_commands()
+
+
+def main() -> None:
+    """Entry point of the installed ``govsearch`` command."""
+    cli.main(prog_name="govsearch")

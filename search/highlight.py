@@ -1,0 +1,78 @@
+"""Highlighting by matching the query's words in the stored text.
+
+No re-tokenising: the paragraph is put in search form (NFKC + simplified, which keeps
+one character for one character) and every positive query word is found as a
+substring. This marks whole words where jieba's overlapping search-mode tokens
+would mark only part of them (马克思 → 马克, whoosh#532), and marks substring and
+phrase matches exactly as they were found.
+"""
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup, escape
+
+from .normalize import search_form
+
+SNIPPET_CHARS = 220
+
+
+def match_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int, int]]:
+    """Merged (start, end) character spans of every term in the text.
+
+    >>> match_spans("马克思主义和马克思", ["马克思"])
+    [(0, 3), (6, 9)]
+    """
+    if not terms or not text:
+        return []
+    folded = search_form(text).lower()
+    if len(folded) != len(text):  # normalisation changed lengths: match in a per-character form
+        folded = "".join(search_form(c).lower()[:1] or " " for c in text)
+    spans = []
+    for term in terms:
+        pieces = [p for p in re.split(r"[\s\W_]+", search_form(term).lower()) if p]
+        if not pieces:
+            continue
+        # A phrase typed with spaces or other punctuation matches across any punctuation.
+        pattern = r"[\s\W_]*".join(re.escape(p) for p in pieces)
+        spans.extend((m.start(), m.end()) for m in re.finditer(pattern, folded) if m.end() > m.start())
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def mark(text: str, spans: list[tuple[int, int]]) -> Markup:
+    """Escaped text with <mark> around the spans."""
+    out, last = [], 0
+    for start, end in spans:
+        out.append(escape(text[last:start]))
+        out.append(Markup("<mark>") + escape(text[start:end]) + Markup("</mark>"))
+        last = end
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+def snippet(text: str, terms, width: int = SNIPPET_CHARS) -> Markup:
+    """The part of a paragraph around its first match, highlighted and escaped.
+
+    >>> str(snippet("<b>行政复议</b>案件", ["行政复议"]))
+    '&lt;b&gt;<mark>行政复议</mark>&lt;/b&gt;案件'
+    """
+    spans = match_spans(text, terms)
+    if len(text) <= width:
+        return mark(text, spans)
+    start = 0
+    if spans:
+        start = max(0, spans[0][0] - width // 4)
+    end = min(len(text), start + width)
+    start = max(0, end - width)
+    window = [(max(s, start) - start, min(e, end) - start) for s, e in spans if e > start and s < end]
+    body = mark(text[start:end], window)
+    prefix = Markup("…") if start > 0 else Markup("")
+    suffix = Markup("…") if end < len(text) else Markup("")
+    return prefix + body + suffix

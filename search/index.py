@@ -1,0 +1,179 @@
+"""Index generations on disk, the single-writer lock, and turning reports into documents.
+
+Layout under ``<data_dir>/indexes/``::
+
+    CURRENT        name of the live generation (replaced atomically with os.replace)
+    gen-<stamp>/   a Whoosh index
+    writer.lock    flock held by the one process that writes
+
+Incremental updates go into the live generation through Whoosh's own commit, which
+is atomic (a new TOC file names the new segments; readers see the old or the new
+one). A full rebuild writes a new generation beside the old one and swaps CURRENT,
+so a search never sees a half-built index and a rebuild killed at any point leaves
+the old one serving; rerunning starts the rebuild again from the store.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from whoosh import index as whoosh_index
+
+from .errors import IndexLocked, IndexMissing
+from .models import StoredReport
+from .normalize import search_form
+from .schema import build_schema
+
+LOGGER = logging.getLogger(__name__)
+
+UNKNOWN_REGION = "未知地区"
+UNKNOWN_YEAR = "未知"
+
+
+def index_root(data_dir: str | Path) -> Path:
+    return Path(data_dir) / "indexes"
+
+
+def current_generation(data_dir: str | Path) -> Path | None:
+    """The live index folder, or None before the first reindex."""
+    root = index_root(data_dir)
+    try:
+        name = (root / "CURRENT").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    path = root / name
+    return path if name and path.is_dir() else None
+
+
+def open_current(data_dir: str | Path):
+    """Open the live Whoosh index for reading."""
+    path = current_generation(data_dir)
+    if path is None:
+        raise IndexMissing(f"no index in {index_root(data_dir)}: run `govsearch reindex` first")
+    return whoosh_index.open_dir(str(path))
+
+
+def _set_current(root: Path, name: str) -> None:
+    tmp = root / f"CURRENT.tmp-{os.getpid()}"
+    tmp.write_text(name + "\n", encoding="utf-8")
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, root / "CURRENT")
+
+
+def new_generation(data_dir: str | Path) -> Path:
+    root = index_root(data_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    path.mkdir()
+    whoosh_index.create_in(str(path), build_schema())
+    return path
+
+
+def publish_generation(data_dir: str | Path, path: Path) -> None:
+    """Make a finished generation live, then drop generations older than the previous one."""
+    root = index_root(data_dir)
+    previous = current_generation(data_dir)
+    _set_current(root, path.name)
+    keep = {path.name, previous.name if previous else ""}
+    for old in root.glob("gen-*"):
+        if old.name not in keep:
+            # Open readers on Linux keep their files until they close; new readers use CURRENT.
+            shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def writer_lock(data_dir: str | Path) -> Iterator[None]:
+    """One writer at a time, across processes; a killed writer's lock dies with it."""
+    root = index_root(data_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    handle = open(root / "writer.lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise IndexLocked(f"the index is being written by {holder}; wait for it to finish") from None
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {time.strftime('%H:%M:%S')}")
+        handle.flush()
+        yield
+    finally:
+        handle.seek(0)
+        handle.truncate()
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def region_paths(region) -> list[str]:
+    """Facet keys from the top down: 浙江省, 浙江省/杭州市, 浙江省/杭州市/临平区."""
+    paths, prefix = [], ""
+    for name in region.names():
+        prefix = f"{prefix}/{name}" if prefix else name
+        paths.append(prefix)
+    return paths
+
+
+def region_keys(region) -> list[str]:
+    """Every name and path of a region, so a filter may name any level."""
+    return list(dict.fromkeys(region.names() + region_paths(region)))
+
+
+def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
+    """The Whoosh documents of one report: one per paragraph."""
+    report = stored.report
+    region = report.region
+    title = report.title or ""
+    year = str(report.report_year) if report.report_year else UNKNOWN_YEAR
+    keys = region_keys(region) or [UNKNOWN_REGION]
+    for seq, paragraph in enumerate(report.paragraphs):
+        section_text = " ".join(paragraph.section_path)
+        yield {
+            "paragraph_id": f"{stored.report_id}-{seq}",
+            "report_id": stored.report_id,
+            "report_key": f"{stored.report_id}:{stored.content_hash}",
+            "seq": seq,
+            "title": title,
+            "section": section_text,
+            "body": paragraph.text,
+            "bigram": paragraph.text,
+            "title_bigram": title,
+            "section_bigram": section_text,
+            "section_path": json.dumps(list(paragraph.section_path), ensure_ascii=False),
+            "region": ",".join(search_form(k) for k in keys),
+            "province": region.province or UNKNOWN_REGION,
+            "city": region.city or "",
+            "county": region.county or "",
+            "region_code": region.code or "",
+            "report_year": year,
+            "year_sort": report.report_year or 0,
+            "publish_date": report.publish_date or "",
+            "report_kind": report.report_kind,
+            "issuer": report.issuer or "",
+            "topic": ",".join(paragraph.topics),
+            "quality": ",".join(report.quality),
+        }
+
+
+def indexed_keys(ix) -> dict[str, str]:
+    """report_id → content_hash of what the index holds (read from the term list, not documents)."""
+    keys = {}
+    with ix.reader() as reader:
+        for raw in reader.lexicon("report_key"):
+            text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            report_id, _, digest = text.partition(":")
+            # Deleted documents keep their terms until segments merge: check for a live one.
+            postings = reader.postings("report_key", text)
+            if any(not reader.is_deleted(docnum) for docnum in postings.all_ids()):
+                keys[report_id] = digest
+    return keys

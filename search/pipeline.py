@@ -1,0 +1,205 @@
+"""The thin chain of stages: pages → clean → store, and store → index (→ alerts).
+
+A bad page is skipped and reported, never fatal to the batch.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from . import index as idx
+from .engine import WhooshEngine
+from .errors import ExtractError, GovsearchError
+from .models import NOT_A_REPORT, RawPage
+from .settings import Settings
+from .store import Store, utc_now
+
+LOGGER = logging.getLogger(__name__)
+
+PAGE_SUFFIXES = {".txt", ".html", ".htm", ".shtml", ".xhtml", ".docx", ".pdf"}
+_CONTENT_TYPES = {".txt": "text/plain", ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                  ".pdf": "application/pdf"}
+
+
+@dataclass
+class ImportSummary:
+    added: list[str] = field(default_factory=list)  # sources that created a report
+    changed: list[str] = field(default_factory=list)  # sources whose report changed
+    unchanged: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)  # another copy of a known report
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, why): not a report
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (source, error)
+
+    def to_dict(self) -> dict:
+        return {
+            "added": self.added, "changed": self.changed, "unchanged": self.unchanged, "merged": self.merged,
+            "skipped": [{"source": s, "reason": r} for s, r in self.skipped],
+            "failed": [{"source": s, "error": e} for s, e in self.failed],
+        }
+
+
+@dataclass
+class ReindexSummary:
+    added: list[str] = field(default_factory=list)  # report ids new to the index
+    updated: list[str] = field(default_factory=list)  # report ids whose content changed
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    paragraphs_written: int = 0
+    full: bool = False
+
+    def to_dict(self) -> dict:
+        return {"added": self.added, "updated": self.updated, "removed": self.removed, "unchanged": self.unchanged,
+                "paragraphs_written": self.paragraphs_written, "full": self.full}
+
+
+def find_pages(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files to import: the given files, and page-like files found under given folders."""
+    for raw_path in paths:
+        path = Path(raw_path)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and child.suffix.lower() in PAGE_SUFFIXES:
+                    yield child
+        else:
+            yield path
+
+
+def read_page(path: Path, max_bytes: int) -> RawPage:
+    """A saved page as a RawPage; a missing, unreadable or over-size file is an ExtractError."""
+    source = path.resolve().as_uri()
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ExtractError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    if size > max_bytes:
+        raise ExtractError(str(path), f"too large ({size} bytes > {max_bytes})")
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise ExtractError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    content_type = _CONTENT_TYPES.get(path.suffix.lower(), "text/html")
+    return RawPage(content=content, source=source, content_type=content_type)
+
+
+_SYNTHETIC_MARK = re.compile(rb"""<meta[^>]+name=["']?govsearch-synthetic["']?[^>]*content=["']?true""", re.I)
+
+
+def clean(raw: RawPage, settings: Settings):
+    """Run the cleaner (extraction, boilerplate, duplicates, metadata, structure, enrichment)."""
+    from .clean import clean_page
+
+    report = clean_page(raw, max_bytes=settings.max_page_bytes)
+    # Sample reports we wrote ourselves say so in a meta tag; they must never pass for real.
+    if _SYNTHETIC_MARK.search(raw.content[:8192]):
+        quality = report.quality if "synthetic" in report.quality else report.quality + ("synthetic",)
+        report = report.replace(synthetic=True, quality=quality)
+    return report
+
+
+def ingest_pages(settings: Settings, pages: Iterable[RawPage | tuple[str, Exception]],
+                 progress: Callable[[str], None] | None = None) -> ImportSummary:
+    """Clean pages into the store. Unchanged pages are recognised by their bytes and left alone."""
+    from .clean import fingerprint
+
+    summary = ImportSummary()
+    with Store.open(settings.data_dir) as store:
+        for page in pages:
+            if isinstance(page, tuple):  # a page that could not even be read
+                summary.failed.append((page[0], str(page[1])))
+                continue
+            try:
+                _ingest_one(store, page, settings, summary, fingerprint)
+            except GovsearchError as exc:
+                LOGGER.warning("skipped %s: %s", page.source, exc)
+                summary.failed.append((page.source, str(exc)))
+            except Exception as exc:  # a cleaner bug must not lose the rest of the batch
+                LOGGER.exception("failed on %s", page.source)
+                summary.failed.append((page.source, f"internal error: {type(exc).__name__}: {exc}"))
+            if progress:
+                progress(page.source)
+    return summary
+
+
+def _ingest_one(store: Store, page: RawPage, settings: Settings, summary: ImportSummary, fingerprint) -> None:
+    now = utc_now()
+    page_hash = hashlib.sha256(page.content).hexdigest()
+    known = store.source(page.source)
+    if known and known.page_hash == page_hash:
+        store.touch_source(page.source, now)
+        summary.unchanged.append(page.source)
+        return
+    report = clean(page, settings)
+    if report.report_kind == NOT_A_REPORT:
+        summary.skipped.append((page.source, "not a report (a page about a report)"))
+        return
+    if not report.paragraphs:
+        raise ExtractError(page.source, "no report text found")
+    report_print = fingerprint(report)
+    if known:
+        changed = store.save(known.report_id, report, report_print, page.source, page_hash, now)
+        (summary.changed if changed else summary.unchanged).append(page.source)
+        return
+    same = store.find_by_fingerprint(report_print)
+    if same:
+        existing = store.get(same)
+        # A clean copy wins over a mirror copy with injected spam.
+        if existing and "mirror_spam" in existing.report.quality and "mirror_spam" not in report.quality:
+            store.save(same, report, report_print, page.source, page_hash, now)
+            summary.changed.append(page.source)
+        else:
+            store.link_source(same, page.source, page_hash, report.source_url, now)
+            summary.merged.append(page.source)
+        return
+    report_id = report_print[:16]
+    store.save(report_id, report, report_print, page.source, page_hash, now)
+    summary.added.append(page.source)
+
+
+def import_paths(settings: Settings, paths: Iterable[str | Path],
+                 progress: Callable[[str], None] | None = None) -> ImportSummary:
+    """Import saved pages (files or folders) into the store."""
+
+    def pages() -> Iterator[RawPage | tuple[str, Exception]]:
+        for path in find_pages(paths):
+            try:
+                yield read_page(path, settings.max_page_bytes)
+            except ExtractError as exc:
+                yield (str(path), exc)
+
+    return ingest_pages(settings, pages(), progress)
+
+
+def reindex(settings: Settings, full: bool = False, run_alerts: bool = True) -> ReindexSummary:
+    """Bring the index in line with the store: only new, changed and removed reports,
+    or (``full``, or no index yet) a new generation swapped in atomically."""
+    engine = WhooshEngine(settings.data_dir)
+    summary = ReindexSummary()
+    with idx.writer_lock(settings.data_dir), Store.open(settings.data_dir) as store:
+        wanted = store.content_hashes()
+        have = engine.indexed()
+        summary.added = sorted(r for r in wanted if r not in have)
+        summary.updated = sorted(r for r in wanted if r in have and have[r] != wanted[r])
+        summary.removed = sorted(r for r in have if r not in wanted)
+        summary.unchanged = len(wanted) - len(summary.added) - len(summary.updated)
+        if full or idx.current_generation(settings.data_dir) is None:
+            summary.full = True
+            summary.paragraphs_written = engine.rebuild(store.iter_reports())
+        elif summary.added or summary.updated or summary.removed:
+            upserts = store.iter_reports(summary.added + summary.updated)
+            summary.paragraphs_written = engine.apply(upserts, summary.removed)
+    if run_alerts and (summary.added or summary.updated):
+        _run_alerts(settings, summary)
+    return summary
+
+
+def _run_alerts(settings: Settings, summary: ReindexSummary) -> None:
+    """Saved-query alerts for what this reindex brought in (a no-op until alerts exist)."""
+    try:
+        from .alerts import after_reindex
+    except ImportError:
+        return
+    after_reindex(settings, summary)

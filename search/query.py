@@ -1,0 +1,307 @@
+"""The user's query language, parsed into a small tree and compiled to Whoosh queries.
+
+Syntax: space = AND, ``OR`` (or ``|``), ``-word`` / ``NOT word``, ``"exact phrase"``
+(also “…” and 「…」), ``title:…``, ``section:…``, parentheses. A query that does not
+parse is never an error: it is searched as plain words, and ``ParsedQuery.notice``
+says how it was read.
+
+>>> parse_query('行政复议 -信访 (title:法治 OR "综合查一次")').interpretation
+'行政复议 AND NOT 信访 AND (title:法治 OR "综合查一次")'
+>>> parsed = parse_query('行政复议 AND (')
+>>> parsed.interpretation, parsed.notice is not None
+('行政复议', True)
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+
+from . import schema
+from .errors import QueryError
+from .normalize import normalize_text, search_form
+
+FIELDS = {"title": "标题", "section": "章节"}
+_QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』", "”": "”"}
+_OPERATOR_WORDS = {"AND", "OR", "NOT"}
+
+
+# --- the tree ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Words:
+    text: str
+    field: str | None = None
+    quoted: bool = False
+
+    def render(self) -> str:
+        body = f'"{self.text}"' if self.quoted or " " in self.text else self.text
+        return f"{self.field}:{body}" if self.field else body
+
+
+@dataclass(frozen=True)
+class Not:
+    child: object
+
+    def render(self) -> str:
+        return "NOT " + _render(self.child, nested=True)
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple
+
+    def render(self) -> str:
+        return " AND ".join(_render(c, nested=True) for c in self.children)
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple
+
+    def render(self) -> str:
+        return " OR ".join(_render(c, nested=True) for c in self.children)
+
+
+def _render(node, nested: bool = False) -> str:
+    text = node.render()
+    if nested and isinstance(node, (And, Or)) and len(node.children) > 1:
+        return f"({text})"
+    return text
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A parsed query: its tree, how it was read, and the words to highlight."""
+
+    tree: object | None  # None: empty query (browse everything under the filters)
+    interpretation: str
+    notice: str | None = None
+    highlight_terms: tuple[str, ...] = field(default_factory=tuple)
+
+
+# --- lexing and parsing -----------------------------------------------------
+class _ParseError(Exception):
+    pass
+
+
+_TOKEN = re.compile(r'\s+|[()]|\|\||\||[^\s()|"“”「」『』]+|["“”「」『』]')
+
+
+def _lex(text: str) -> list[tuple[str, str]]:
+    """(kind, value) tokens: LP, RP, OR, AND, NOT, NEG, FIELD, PHRASE, WORD."""
+    tokens: list[tuple[str, str]] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char.isspace():
+            i += 1
+            continue
+        if char in "()":
+            tokens.append(("LP" if char == "(" else "RP", char))
+            i += 1
+            continue
+        if char == "|":
+            tokens.append(("OR", "OR"))
+            i += 2 if text.startswith("||", i) else 1
+            continue
+        if char in _QUOTES:
+            end = text.find(_QUOTES[char], i + 1)
+            if end < 0:
+                raise _ParseError("引号不成对")
+            tokens.append(("PHRASE", text[i + 1 : end]))
+            i = end + 1
+            continue
+        match = re.compile(r'[^\s()|"“”「」『』]+').match(text, i)
+        word = match.group()
+        i = match.end()
+        if word in _OPERATOR_WORDS:
+            tokens.append((word, word))
+        elif word == "&&":
+            tokens.append(("AND", "AND"))
+        elif word.startswith("-") and len(word) > 1:
+            tokens.append(("NEG", "-"))
+            i -= len(word) - 1  # re-read the rest as an ordinary token
+        elif ":" in word and word.split(":", 1)[0].lower() in FIELDS:
+            name, rest = word.split(":", 1)
+            tokens.append(("FIELD", name.lower()))
+            i -= len(rest)
+        elif ":" in word and re.fullmatch(r"[A-Za-z_]+", word.split(":", 1)[0]):
+            raise _ParseError(f"未知字段 {word.split(':', 1)[0]}")
+        else:
+            tokens.append(("WORD", word))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple[str, str]]):
+        self.tokens = tokens
+        self.pos = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos][0] if self.pos < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        token = self.tokens[self.pos]
+        self.pos += 1
+        return token
+
+    def parse(self):
+        node = self.or_expr()
+        if self.peek() is not None:
+            raise _ParseError("多余的右括号" if self.peek() == "RP" else "无法识别的位置")
+        return node
+
+    def or_expr(self):
+        children = [self.and_expr()]
+        while self.peek() == "OR":
+            self.take()
+            if self.peek() in (None, "RP", "OR"):
+                raise _ParseError("OR 后缺少检索词")
+            children.append(self.and_expr())
+        return children[0] if len(children) == 1 else Or(tuple(children))
+
+    def and_expr(self):
+        children = []
+        while self.peek() not in (None, "RP", "OR"):
+            if self.peek() == "AND":
+                self.take()
+                if not children or self.peek() in (None, "RP", "OR", "AND"):
+                    raise _ParseError("AND 两侧缺少检索词")
+                continue
+            children.append(self.unary())
+        if not children:
+            raise _ParseError("缺少检索词")
+        if all(isinstance(c, Not) for c in children) and self.pos < len(self.tokens) and self.peek() == "OR":
+            raise _ParseError("OR 一侧只有排除词")
+        return children[0] if len(children) == 1 else And(tuple(children))
+
+    def unary(self):
+        kind, value = self.take()
+        if kind in ("NEG", "NOT"):
+            if self.peek() in (None, "RP", "OR", "AND", "NEG", "NOT"):
+                raise _ParseError("排除符号后缺少检索词")
+            return Not(self.unary())
+        if kind == "LP":
+            node = self.or_expr()
+            if self.peek() != "RP":
+                raise _ParseError("括号不成对")
+            self.take()
+            return node
+        if kind == "FIELD":
+            if self.peek() not in ("WORD", "PHRASE"):
+                raise _ParseError(f"{value}: 后缺少检索词")
+            inner_kind, text = self.take()
+            return _words(text, value, inner_kind == "PHRASE")
+        if kind in ("WORD", "PHRASE"):
+            return _words(value, None, kind == "PHRASE")
+        raise _ParseError("括号不成对" if kind == "RP" else f"位置不对的 {value}")
+
+
+def _words(text: str, field_name: str | None, quoted: bool) -> Words:
+    text = text.strip()
+    if not re.search(r"[\w\u3400-\u9fff]", text):
+        raise _ParseError("空的检索词")
+    return Words(text, field_name, quoted)
+
+
+def _plain_words(text: str) -> list[str]:
+    return [w for w in re.split(r'[\s()|"“”「」『』:]+|(?<!\w)-', text) if re.search(r"[\w\u3400-\u9fff]", w)
+            and w not in _OPERATOR_WORDS]
+
+
+def _positive_terms(node, negated: bool = False) -> list[str]:
+    if isinstance(node, Words):
+        return [] if negated or node.field == "title" else [node.text]
+    if isinstance(node, Not):
+        return _positive_terms(node.child, not negated)
+    if isinstance(node, (And, Or)):
+        return [t for child in node.children for t in _positive_terms(child, negated)]
+    return []
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Parse what the user typed; never raises on bad syntax."""
+    text = normalize_text(text or "")
+    if not text:
+        return ParsedQuery(None, "")
+    try:
+        tree = _Parser(_lex(text)).parse()
+        notice = None
+    except _ParseError as exc:
+        words = _plain_words(text)
+        if not words:
+            return ParsedQuery(None, "", notice=f"查询语法有误({exc}),且没有可检索的词语")
+        tree = Words(words[0]) if len(words) == 1 else And(tuple(Words(w) for w in words))
+        notice = f"查询语法有误({exc}),已按普通词语检索:{_render(tree)}"
+    return ParsedQuery(tree, _render(tree), notice, tuple(dict.fromkeys(_positive_terms(tree))))
+
+
+# --- compiling to Whoosh ----------------------------------------------------
+def _word_query(field_name: str, text: str):
+    tokens = schema.words(search_form(text))
+    if not tokens:
+        return None
+    return wq.Term(field_name, tokens[0]) if len(tokens) == 1 else wq.Phrase(field_name, tokens)
+
+
+def _bigram_query(field_name: str, text: str, boost: float = 1.0):
+    """Substring match: every Chinese run of the text as a phrase of bigrams."""
+    runs = schema._HAN.findall(search_form(text))
+    parts = []
+    for run in runs:
+        if len(run) == 1:
+            parts.append(wq.Prefix(field_name, run))
+        else:
+            pairs = [run[i : i + 2] for i in range(len(run) - 1)]
+            parts.append(wq.Term(field_name, pairs[0]) if len(pairs) == 1 else wq.Phrase(field_name, pairs))
+    if not parts:
+        return None
+    node = parts[0] if len(parts) == 1 else wq.And(parts)
+    node.boost = boost
+    return node
+
+
+def _compile_words(node: Words):
+    if node.field == "title":
+        options = [_word_query("title", node.text), _bigram_query("title_bigram", node.text, schema.BIGRAM_WEIGHT)]
+    elif node.field == "section":
+        options = [_word_query("section", node.text), _bigram_query("section_bigram", node.text, schema.BIGRAM_WEIGHT)]
+    else:
+        options = [
+            _word_query("body", node.text),
+            _word_query("section", node.text),
+            _bigram_query("bigram", node.text, schema.BIGRAM_WEIGHT),
+            _bigram_query("section_bigram", node.text, schema.BIGRAM_WEIGHT),
+        ]
+    options = [o for o in options if o is not None]
+    if not options:
+        return wq.NullQuery
+    return wq.Or(options)
+
+
+def compile_tree(node):
+    """Whoosh query for a parsed tree (None → every document)."""
+    if node is None:
+        return wq.Every()
+    if isinstance(node, Words):
+        return _compile_words(node)
+    if isinstance(node, Not):
+        return wq.Not(compile_tree(node.child))
+    if isinstance(node, Or):
+        return wq.Or([compile_tree(c) for c in node.children])
+    if isinstance(node, And):
+        positives = [compile_tree(c) for c in node.children if not isinstance(c, Not)]
+        negatives = [compile_tree(c.child) for c in node.children if isinstance(c, Not)]
+        base = wq.And(positives) if len(positives) > 1 else (positives[0] if positives else wq.Every())
+        if negatives:
+            return wq.AndNot(base, wq.Or(negatives) if len(negatives) > 1 else negatives[0])
+        return base
+    raise QueryError(f"unknown query node {node!r}")
+
+
+def title_boost_query(parsed: ParsedQuery):
+    """Optional query that lifts paragraphs whose report title has the words."""
+    terms = [t for t in parsed.highlight_terms]
+    parts = [q for q in (_word_query("title", t) for t in terms) if q is not None]
+    return wq.Or(parts) if parts else None

@@ -1,0 +1,176 @@
+"""The Whoosh schema and the Chinese analyzers behind it.
+
+Two analyses of the same text:
+
+* ``words``: jieba's precise mode with our policy-term user dictionary, one token
+  per word with *consecutive* positions. jieba's bundled ``ChineseAnalyzer`` uses
+  search mode with character offsets as positions, which makes phrase queries
+  return nothing and breaks highlighting on overlapping tokens (whoosh#532).
+* ``bigrams``: overlapping character pairs of every Chinese run, so that any
+  Chinese string of two or more characters finds a paragraph even when jieba cut
+  the text differently (农业 inside 中国农业发展银行).
+
+Both normalise first (NFKC, traditional → simplified, 〇 repair), exactly as
+queries are normalised, so （一） and 國務院 find (一) and 国务院.
+
+>>> [t.text for t in word_analyzer()("推进“大综合一体化”行政执法改革，實現綜合查一次")]
+['推进', '大综合一体化', '行政执法', '改革', '实现', '综合查一次']
+>>> [t.text for t in bigram_analyzer()("农业发展银行")]
+['农业', '业发', '发展', '展银', '银行']
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from importlib import resources
+
+from whoosh import fields
+from whoosh.analysis import Token, Tokenizer
+
+from .normalize import search_form
+
+LOGGER = logging.getLogger(__name__)
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+# Tokens made only of punctuation or spaces carry no meaning and would break phrases
+# typed with different punctuation (市委、市政府 vs 市委,市政府).
+_MEANINGFUL = re.compile(r"[\w\u3400-\u9fff%‰]")
+
+
+def user_dictionary_words() -> list[str]:
+    """The policy terms shipped in search/data/userdict.txt."""
+    text = resources.files("search").joinpath("data/userdict.txt").read_text(encoding="utf-8")
+    return [line.split()[0] for line in text.lstrip("\ufeff").splitlines() if line.strip()]
+
+
+@functools.lru_cache(maxsize=1)
+def segmenter():
+    """A jieba tokenizer with our user dictionary, built once per process (~1 s)."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    path = resources.files("search").joinpath("data/userdict.txt")
+    with resources.as_file(path) as dict_path:
+        tokenizer.load_userdict(str(dict_path))
+    for word in user_dictionary_words():
+        # Raise each term's frequency until jieba keeps it whole in context.
+        tokenizer.suggest_freq(word, tune=True)
+    return tokenizer
+
+
+# Numbers with their decimal point, percent sign or separators stay one token:
+# jieba would cut 98.3% into 98 / 3 / %, and a user types them whole.
+_NUMBER = re.compile(r"\d+(?:[.:/\-]\d+)*%?")
+
+
+def words(text: str) -> list[str]:
+    """Meaningful words of already-normalised text, lower-cased (ASCII).
+
+    >>> words("率达98.3%,新增5.89万家,2023-1717号")
+    ['率', '达', '98.3%', '新增', '5.89', '万家', '2023-1717', '号']
+    """
+    cut = segmenter().cut
+    tokens: list[str] = []
+    start = 0
+    for match in _NUMBER.finditer(text):
+        tokens.extend(cut(text[start : match.start()], HMM=False))
+        tokens.append(match.group())
+        start = match.end()
+    tokens.extend(cut(text[start:], HMM=False))
+    return [token.lower() for token in tokens if _MEANINGFUL.search(token)]
+
+
+def bigrams(text: str) -> list[tuple[str, int]]:
+    """(bigram, position) pairs for every Chinese run; runs are kept apart by a gap
+    of two positions so that a phrase never straddles punctuation."""
+    pairs = []
+    position = 0
+    for run in _HAN.findall(text):
+        for i in range(len(run) - 1):
+            pairs.append((run[i : i + 2], position))
+            position += 1
+        position += 2
+    return pairs
+
+
+class WordTokenizer(Tokenizer):
+    """jieba precise-mode words with consecutive positions (phrases work)."""
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for position, word in enumerate(words(search_form(value))):
+            token.text = word
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = word
+            if positions:
+                token.pos = start_pos + position
+            yield token
+
+
+class BigramTokenizer(Tokenizer):
+    """Overlapping Chinese character pairs (substring recall)."""
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pair, position in bigrams(search_form(value)):
+            token.text = pair
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = pair
+            if positions:
+                token.pos = start_pos + position
+            yield token
+
+
+def word_analyzer() -> WordTokenizer:
+    return WordTokenizer()
+
+
+def bigram_analyzer() -> BigramTokenizer:
+    return BigramTokenizer()
+
+
+# Field weights for BM25F: a match in the report title or a section heading says
+# more about a paragraph than a match in its body.
+TITLE_BOOST = 3.0
+SECTION_BOOST = 2.0
+BIGRAM_WEIGHT = 0.35  # substring-only matches rank below word matches
+
+FACET_FIELDS = ("province", "city", "county", "report_year", "topic", "report_kind", "report_id")
+
+
+def build_schema() -> fields.Schema:
+    """One document per paragraph, carrying its report's metadata."""
+    return fields.Schema(
+        paragraph_id=fields.ID(stored=True, unique=True),
+        report_id=fields.ID(stored=True, sortable=True),
+        report_key=fields.ID(),  # "report_id:content_hash" — lets reindex diff against the store cheaply
+        seq=fields.NUMERIC(stored=True, sortable=True),
+        title=fields.TEXT(analyzer=word_analyzer(), stored=True, field_boost=TITLE_BOOST),
+        section=fields.TEXT(analyzer=word_analyzer(), field_boost=SECTION_BOOST),
+        body=fields.TEXT(analyzer=word_analyzer(), stored=True),
+        bigram=fields.TEXT(analyzer=bigram_analyzer()),
+        title_bigram=fields.TEXT(analyzer=bigram_analyzer()),
+        section_bigram=fields.TEXT(analyzer=bigram_analyzer()),
+        section_path=fields.STORED(),
+        region=fields.KEYWORD(commas=True),  # every level's name and path, for filtering
+        province=fields.ID(stored=True),
+        city=fields.ID(stored=True),
+        county=fields.ID(stored=True),
+        region_code=fields.STORED(),
+        report_year=fields.ID(stored=True),
+        year_sort=fields.NUMERIC(sortable=True),
+        publish_date=fields.ID(stored=True, sortable=True),
+        report_kind=fields.ID(stored=True),
+        issuer=fields.STORED(),
+        topic=fields.KEYWORD(stored=True, commas=True),
+        quality=fields.STORED(),
+    )

@@ -1,0 +1,250 @@
+"""The report store: one SQLite file holding every cleaned report and where it came from.
+
+The store is the source of truth; the index is derived from it and can always be
+rebuilt. A report has one or more sources (the same report posted on several
+portals is one report); each source remembers the hash of the page bytes it was
+last cleaned from, so re-importing an unchanged page does nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from .models import Attachment, Paragraph, Region, Report, StoredReport
+
+LOGGER = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS reports (
+    report_id     TEXT PRIMARY KEY,
+    content_hash  TEXT NOT NULL,
+    fingerprint   TEXT NOT NULL,
+    report        TEXT NOT NULL,          -- Report as JSON (Report.to_dict plus extra)
+    report_kind   TEXT NOT NULL,
+    report_year   INTEGER,
+    publish_date  TEXT,
+    issuer        TEXT,
+    region_code   TEXT,
+    first_seen    TEXT NOT NULL,
+    last_seen     TEXT NOT NULL,
+    last_changed  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reports_fingerprint ON reports(fingerprint);
+CREATE INDEX IF NOT EXISTS reports_issuer ON reports(issuer);
+CREATE TABLE IF NOT EXISTS sources (
+    source       TEXT PRIMARY KEY,        -- URL, or file:// path of a saved page
+    report_id    TEXT NOT NULL REFERENCES reports(report_id) ON DELETE CASCADE,
+    page_hash    TEXT NOT NULL,           -- sha256 of the page bytes last cleaned
+    url          TEXT,
+    first_seen   TEXT NOT NULL,
+    last_seen    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sources_report ON sources(report_id);
+"""
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def content_hash(report: Report) -> str:
+    """Hash of everything the index shows of a report; a change means reindex it."""
+    payload = json.dumps(report.to_dict(), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+
+def report_from_dict(data: dict) -> Report:
+    """Inverse of Report.to_dict (plus the stored ``extra``)."""
+    region = data.get("region") or {}
+    return Report(
+        title=data.get("title"),
+        title_derived=bool(data.get("title_derived")),
+        report_kind=data["report_kind"],
+        issuer=data.get("issuer"),
+        region=Region(**{k: region.get(k) for k in ("province", "city", "county", "code")}),
+        report_year=data.get("report_year"),
+        publish_date=data.get("publish_date"),
+        index_number=data.get("index_number"),
+        source_url=data.get("source_url"),
+        attachments=tuple(Attachment(**a) for a in data.get("attachments", ())),
+        quality=tuple(data.get("quality", ())),
+        synthetic=bool(data.get("synthetic")),
+        paragraphs=tuple(
+            Paragraph(p["text"], tuple(p.get("section_path", ())), tuple(p.get("topics", ())))
+            for p in data.get("paragraphs", ())
+        ),
+        extra=data.get("extra") or {},
+    )
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    source: str
+    report_id: str
+    page_hash: str
+
+
+class Store:
+    """SQLite-backed report store. Use as a context manager or call close()."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(_SCHEMA)
+
+    @classmethod
+    def open(cls, data_dir: str | Path) -> "Store":
+        return cls(Path(data_dir) / "store.sqlite")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing: a crash mid-way leaves the store as it was."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # --- sources -------------------------------------------------------------
+    def source(self, source: str) -> SourceRecord | None:
+        row = self.db.execute("SELECT source, report_id, page_hash FROM sources WHERE source=?", (source,)).fetchone()
+        return SourceRecord(row["source"], row["report_id"], row["page_hash"]) if row else None
+
+    def touch_source(self, source: str, now: str) -> None:
+        """Record that an unchanged page was seen again."""
+        with self.transaction():
+            row = self.db.execute("SELECT report_id FROM sources WHERE source=?", (source,)).fetchone()
+            self.db.execute("UPDATE sources SET last_seen=? WHERE source=?", (now, source))
+            if row:
+                self.db.execute("UPDATE reports SET last_seen=? WHERE report_id=?", (now, row["report_id"]))
+
+    def sources_of(self, report_id: str) -> list[str]:
+        rows = self.db.execute(
+            "SELECT source, url FROM sources WHERE report_id=? ORDER BY first_seen, source", (report_id,)
+        )
+        return [row["url"] or row["source"] for row in rows]
+
+    # --- reports -------------------------------------------------------------
+    def find_by_fingerprint(self, fingerprint: str) -> str | None:
+        row = self.db.execute("SELECT report_id FROM reports WHERE fingerprint=?", (fingerprint,)).fetchone()
+        return row["report_id"] if row else None
+
+    def save(self, report_id: str, report: Report, fingerprint: str, source: str, page_hash: str, now: str) -> bool:
+        """Insert or replace a report and link the source to it; True when the content changed."""
+        new_hash = content_hash(report)
+        payload = dict(report.to_dict(), extra=report.extra)
+        with self.transaction():
+            row = self.db.execute("SELECT content_hash FROM reports WHERE report_id=?", (report_id,)).fetchone()
+            changed = row is None or row["content_hash"] != new_hash
+            columns = (
+                new_hash, fingerprint, json.dumps(payload, ensure_ascii=False), report.report_kind,
+                report.report_year, report.publish_date, report.issuer, report.region.code,
+            )
+            if row is None:
+                self.db.execute(
+                    "INSERT INTO reports (content_hash, fingerprint, report, report_kind, report_year, publish_date,"
+                    " issuer, region_code, report_id, first_seen, last_seen, last_changed)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (*columns, report_id, now, now, now),
+                )
+            elif changed:
+                self.db.execute(
+                    "UPDATE reports SET content_hash=?, fingerprint=?, report=?, report_kind=?, report_year=?,"
+                    " publish_date=?, issuer=?, region_code=?, last_seen=?, last_changed=? WHERE report_id=?",
+                    (*columns, now, now, report_id),
+                )
+            else:
+                self.db.execute("UPDATE reports SET last_seen=? WHERE report_id=?", (now, report_id))
+            self.db.execute(
+                "INSERT INTO sources (source, report_id, page_hash, url, first_seen, last_seen) VALUES (?,?,?,?,?,?)"
+                " ON CONFLICT(source) DO UPDATE SET report_id=excluded.report_id, page_hash=excluded.page_hash,"
+                " url=excluded.url, last_seen=excluded.last_seen",
+                (source, report_id, page_hash, report.source_url, now, now),
+            )
+            self._drop_orphans()
+        return changed
+
+    def link_source(self, report_id: str, source: str, page_hash: str, url: str | None, now: str) -> None:
+        """Attach another copy of an existing report (same report, another portal)."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO sources (source, report_id, page_hash, url, first_seen, last_seen) VALUES (?,?,?,?,?,?)"
+                " ON CONFLICT(source) DO UPDATE SET report_id=excluded.report_id, page_hash=excluded.page_hash,"
+                " last_seen=excluded.last_seen",
+                (source, report_id, page_hash, url, now, now),
+            )
+            self.db.execute("UPDATE reports SET last_seen=? WHERE report_id=?", (now, report_id))
+            self._drop_orphans()
+
+    def _drop_orphans(self) -> None:
+        # A source that moved to another report may leave its old report with no source.
+        self.db.execute("DELETE FROM reports WHERE report_id NOT IN (SELECT report_id FROM sources)")
+
+    def delete(self, report_id: str) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM sources WHERE report_id=?", (report_id,))
+            self.db.execute("DELETE FROM reports WHERE report_id=?", (report_id,))
+
+    def get(self, report_id: str) -> StoredReport | None:
+        row = self.db.execute("SELECT * FROM reports WHERE report_id=?", (report_id,)).fetchone()
+        return self._stored(row) if row else None
+
+    def _stored(self, row: sqlite3.Row) -> StoredReport:
+        return StoredReport(
+            report_id=row["report_id"],
+            report=report_from_dict(json.loads(row["report"])),
+            content_hash=row["content_hash"],
+            sources=tuple(self.sources_of(row["report_id"])),
+            first_seen=row["first_seen"],
+            last_seen=row["last_seen"],
+            last_changed=row["last_changed"],
+        )
+
+    def content_hashes(self) -> dict[str, str]:
+        """report_id → content_hash of every report (what the index should contain)."""
+        return {row[0]: row[1] for row in self.db.execute("SELECT report_id, content_hash FROM reports")}
+
+    def iter_reports(self, report_ids: list[str] | None = None) -> Iterator[StoredReport]:
+        if report_ids is None:
+            rows = self.db.execute("SELECT * FROM reports ORDER BY report_id")
+            for row in rows.fetchall():
+                yield self._stored(row)
+            return
+        for report_id in report_ids:
+            stored = self.get(report_id)
+            if stored is not None:
+                yield stored
+
+    def same_issuer(self, issuer: str, exclude: str | None = None) -> list[tuple[str, int | None, str]]:
+        """(report_id, report_year, report_kind) of the issuer's reports, newest first."""
+        rows = self.db.execute(
+            "SELECT report_id, report_year, report_kind FROM reports WHERE issuer=? AND report_id != ?"
+            " ORDER BY report_year DESC",
+            (issuer, exclude or ""),
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    def count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM reports").fetchone()[0]

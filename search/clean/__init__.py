@@ -1,0 +1,231 @@
+"""The cleaning stage: one raw page → one Report, boilerplate and repeats gone, metadata read.
+
+``clean_page`` chains the steps: extract (decode, body container) → normalise →
+document-sharing repair → boilerplate → spam → duplicate bodies → header (title,
+addressee, signature) → structure (section paths) → metadata and enrichment.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urlsplit
+
+from ..errors import ExtractError
+from ..models import Attachment, Paragraph, RawPage, Region, Report
+from ..normalize import looks_traditional, normalize_text
+from ..structure import build_blocks, drop_repeated_sentences
+from . import metadata
+from .boilerplate import remove_boilerplate
+from .dedup import line_key, remove_duplicate_lines
+from .docshare import rejoin_pages
+from .extract import Extracted, extract
+from .fingerprint import fingerprint, similarity
+from .spam import remove_spam, strip_inline_spam
+
+__all__ = ["clean_page", "fingerprint", "similarity", "ExtractError"]
+
+LOGGER = logging.getLogger(__name__)
+
+MAX_BYTES = 10 * 1024 * 1024
+_PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])\(([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}[1-5]?)\)")
+_TONE = re.compile(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]")
+_ATTACHMENT_TYPES = {"pdf": ".pdf", "msword": ".doc", "wordprocessingml": ".docx", "wps": ".wps"}
+_SYNTHETIC_META = ("synthetic", "govsearch-synthetic", "govsearch:synthetic")
+
+
+def _attachment_kind(raw: RawPage) -> str | None:
+    """The attachment type when the page is a .pdf/.docx file rather than HTML or text."""
+    content_type = (raw.content_type or raw.headers.get("Content-Type") or raw.headers.get("content-type") or "").lower()
+    for marker, extension in _ATTACHMENT_TYPES.items():
+        if marker in content_type:
+            return extension
+    path = urlsplit(raw.url or raw.source).path.lower()
+    for extension in (".pdf", ".docx", ".doc", ".wps"):
+        if path.endswith(extension):
+            return extension
+    if raw.content.startswith(b"%PDF"):
+        return ".pdf"
+    if raw.content.startswith(b"PK\x03\x04") and b"word/" in raw.content[:4000]:
+        return ".docx"
+    return None
+
+
+def _attachment_text(raw: RawPage, extension: str) -> str:
+    try:
+        from .documents import document_text  # written by the crawler engineer
+    except ImportError as error:
+        raise ExtractError(raw.source, "attachment extraction unavailable") from error
+    filename = urlsplit(raw.url or raw.source).path.rsplit("/", 1)[-1] or f"attachment{extension}"
+    return document_text(raw.content, raw.content_type, filename)
+
+
+def _strip_pinyin(lines: list[str]) -> tuple[list[str], bool]:
+    """區(qū)域 → 區域, only when the page really annotates characters with pinyin."""
+    text = "\n".join(lines)
+    hits = _PINYIN.findall(text)
+    if len(hits) < 3 or sum(1 for hit in hits if _TONE.search(hit)) * 2 < len(hits):
+        return lines, False
+    return [_PINYIN.sub("", line) for line in lines], True
+
+
+def _normalise(lines: list[str]) -> list[str]:
+    return [normalize_text(line) for line in lines]
+
+
+def _load_enrichers():
+    """The region and topic functions, when their module is there (written in parallel)."""
+    try:
+        from ..enrich.regions import resolve_region
+    except ImportError:
+        resolve_region = None
+    try:
+        from ..enrich.topics import assign_topics
+    except ImportError:
+        assign_topics = None
+    return resolve_region, assign_topics
+
+
+def _pick_title(header: metadata.Header, fields: dict[str, str], extracted: Extracted, file_title: str | None) -> str | None:
+    candidates = [header.title, fields.get("标题")]
+    candidates += [normalize_text(hint) for hint in extracted.title_hints]
+    candidates.append(file_title)
+    for candidate in candidates:
+        if candidate and metadata.looks_like_title(candidate):
+            return candidate.strip()
+    return None
+
+
+def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
+    """Turn one fetched or saved page into a Report.
+
+    Args:
+        raw: the page bytes and where they came from.
+        max_bytes: larger pages are refused (a report page is well under a megabyte).
+    Returns:
+        the cleaned Report (paragraphs with section paths, metadata, region, topics).
+    Raises:
+        ExtractError: empty, binary, truncated or over-size input, or no report text in it.
+    """
+    source = raw.source
+    if not raw.content or not raw.content.strip():
+        raise ExtractError(source, "empty input")
+    if len(raw.content) > max_bytes:
+        raise ExtractError(source, f"too large: {len(raw.content)} bytes (limit {max_bytes})")
+    quality: list[str] = []
+    attachment_kind = _attachment_kind(raw)
+    if attachment_kind:
+        text = _attachment_text(raw, attachment_kind)
+        extracted = Extracted(body_lines=text.split("\n"), encoding="attachment")
+    else:
+        extracted = extract(raw.content, source, url=raw.url, content_type=raw.content_type)
+
+    lines, had_pinyin = _strip_pinyin(extracted.body_lines)
+    lines = _normalise(lines)
+    if had_pinyin:
+        quality.append("pinyin_removed")
+    shared = rejoin_pages(lines)
+    quality.extend(shared.flags)
+    cleaned = remove_boilerplate(shared.lines)
+    fields = dict(cleaned.fields)
+    rows = list(cleaned.field_rows)
+    if extracted.is_html:
+        page = remove_boilerplate(_normalise(extracted.page_lines))
+        for label, value in page.fields.items():
+            fields.setdefault(label, value)
+        rows += [row for row in page.field_rows if row not in rows]
+    body, spammed = remove_spam(cleaned.lines)
+    if spammed:
+        quality.append("mirror_spam")
+        body = [strip_inline_spam(line) for line in body]
+    body, repeated = remove_duplicate_lines(body)
+
+    hints = [normalize_text(hint) for hint in extracted.title_hints]
+    if fields.get("标题"):
+        hints.insert(0, fields["标题"])
+    if shared.file_title:
+        hints.append(shared.file_title)
+    header = metadata.split_header(body, hints)
+    title = _pick_title(header, fields, extracted, shared.file_title)
+    body = header.body
+    if body and title and shared.is_docshare:
+        # The dump runs the title straight into the first sentence.
+        key = line_key(title)
+        if line_key(body[0]).startswith(key):
+            body[0] = re.sub(r"^\s*" + r"\W*".join(map(re.escape, key)), "", body[0], count=1).lstrip()
+
+    blocks = drop_repeated_sentences(build_blocks(body))
+    if not blocks:
+        raise ExtractError(source, "no report text found after removing page furniture")
+    text = "\n".join(block.text for block in blocks)
+    if looks_traditional(text):
+        quality.append("traditional_script")
+
+    kind = metadata.classify_kind(title, text)
+    meta = extracted.meta
+    dates = [meta.get("PubDate"), meta.get("pubdate"), meta.get("publishdate"), fields.get("发布日期"), fields.get("日期"),
+             fields.get("生成日期"), fields.get("成文日期"), header.signature_date]
+    year = metadata.report_year(title, body, None, kind)
+    date = metadata.publish_date(dates, url=raw.url, year_covered=year)
+    if year is None:
+        year = metadata.report_year(title, body, date, kind)
+    issuer = metadata.issuer(title, header.signature, fields, kind)
+    title_derived = False
+    if not title:
+        title = metadata.derive_title(issuer, year, kind)
+        title_derived = title is not None
+
+    resolve_region, assign_topics = _load_enrichers()
+    region = Region()
+    if resolve_region is not None:
+        region = resolve_region(
+            site_id_code=meta.get("SiteIDCode"),
+            host=urlsplit(raw.url).hostname if raw.url else None,
+            site_name=meta.get("SiteName"),
+            title=None if title_derived else title,
+            issuer=issuer,
+            text=text[:3000],
+        )
+    paragraphs = tuple(
+        Paragraph(
+            text=block.text,
+            section_path=block.section_path,
+            topics=tuple(assign_topics(block.text, block.section_path)) if assign_topics else (),
+        )
+        for block in blocks
+    )
+    attachments = [Attachment(name=name, url=url) for name, url in extracted.links]
+    known = {a.name for a in attachments} | {a.url.rsplit("/", 1)[-1] for a in attachments if a.url}
+    attachments += [Attachment(name=name) for name in cleaned.attachments if name not in known]
+    synthetic = any(meta.get(name, "").lower() in ("1", "true", "yes") for name in _SYNTHETIC_META)
+    if synthetic:
+        quality.append("synthetic")
+    extra = {
+        "encoding": extracted.encoding,
+        "container": extracted.container,
+        "meta": dict(meta),
+        "fields": fields,
+        "field_rows": rows,
+        "dropped": cleaned.dropped,
+        "repeated_lines": repeated,
+        "addressee": header.addressee,
+        "signature": header.signature,
+        "signature_date": header.signature_date,
+        "document_numbers": cleaned.document_numbers,
+        "docshare_pages": [shared.pages_shown, shared.pages_total] if shared.is_docshare else None,
+    }
+    return Report(
+        title=title,
+        report_kind=kind,
+        issuer=issuer,
+        region=region,
+        report_year=year,
+        publish_date=date,
+        paragraphs=paragraphs,
+        index_number=fields.get("索引号") or None,
+        source_url=raw.url,
+        title_derived=title_derived,
+        attachments=tuple(attachments),
+        quality=tuple(dict.fromkeys(quality)),
+        synthetic=synthetic,
+        extra=extra,
+    )

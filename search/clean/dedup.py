@@ -1,0 +1,66 @@
+"""Duplicated bodies: portal pages often carry the report twice (a print copy), or repeat its tail.
+
+We keep the first complete copy. A line is a repeat when its text was seen before and is
+long enough to be unambiguous, or when it is a short line (heading, signature, date) that
+was seen before and sits next to a repeat. A copy cut short (…落实) counts as a repeat of
+the full line; when the *first* copy is the cut one, the full text takes its place.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+LOGGER = logging.getLogger(__name__)
+
+_KEY = re.compile(r"[\W_]+")
+_LONG = 30  # characters of text: a line this long seen twice is a repeat wherever it is
+_PREFIX = 20  # a cut copy must keep at least this much to be recognised
+
+
+def line_key(line: str) -> str:
+    """The comparable form of a line: no punctuation, no spaces."""
+    return _KEY.sub("", line)
+
+
+def remove_duplicate_lines(lines: list[str]) -> tuple[list[str], int]:
+    """Drop repeated copies of the body; returns (lines kept, number of lines dropped)."""
+    keys = [line_key(line) for line in lines]
+    kept_text = list(lines)
+    first_index: dict[str, int] = {}
+    repeat = [False] * len(lines)
+    long_keys: list[tuple[str, int]] = []
+    for index, key in enumerate(keys):
+        if not key:
+            repeat[index] = True
+            continue
+        if key in first_index:
+            repeat[index] = len(key) >= _LONG
+            continue
+        if len(key) >= _PREFIX:
+            for earlier_key, earlier in long_keys:
+                if earlier_key.startswith(key) or (len(key) >= _LONG and key in earlier_key):
+                    repeat[index] = True  # a cut copy of an earlier line
+                    break
+                if key.startswith(earlier_key) and len(earlier_key) >= _LONG:
+                    kept_text[earlier] = lines[index]  # the earlier copy was the cut one
+                    repeat[index] = True
+                    break
+            if repeat[index]:
+                continue
+            long_keys.append((key, index))
+        first_index[key] = index
+    # Short lines seen before (headings, signature, date) go with the repeat they sit in.
+    changed = True
+    while changed:
+        changed = False
+        for index, key in enumerate(keys):
+            if repeat[index] or key not in first_index or first_index[key] == index:
+                continue
+            neighbours = [repeat[i] for i in (index - 1, index + 1) if 0 <= i < len(lines) and keys[i]]
+            if any(neighbours):
+                repeat[index] = changed = True
+    kept = [kept_text[i] for i in range(len(lines)) if not repeat[i]]
+    dropped = sum(1 for i in range(len(lines)) if repeat[i] and keys[i])
+    if dropped:
+        LOGGER.debug("dropped %d repeated lines", dropped)
+    return kept, dropped

@@ -1,0 +1,248 @@
+"""Report metadata: title, kind, issuer, the year covered, publish date.
+
+Portal fields are often about the *posting*, not the report: 来源/发布机构 is the office
+that uploaded it (区政府办, 本网), a header clock is today's date, a URL carries the upload
+day. We prefer what the report says about itself (its title, its signature) and use the
+portal's fields only where they cannot be about something else.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+
+from ..models import DISCLOSURE_REPORT, LAW_REPORT, NOT_A_REPORT, OTHER_REPORT
+from .boilerplate import DATETIME
+from .dedup import line_key
+
+LOGGER = logging.getLogger(__name__)
+
+ORG_SUFFIX = r"(?:人民政府|政府|人民代表大会常务委员会|委员会|办公厅|办公室|司法局|局|厅|委|院|署|中心|部|办|支队|大队|所)"
+_ORG_LINE = re.compile(rf"^(?:[\u4e00-\u9fff()]{{2,30}}{ORG_SUFFIX}[\s、]*)+$")
+_PLACE_END = re.compile(r"(?:省|市|区|县|州|旗|盟|自治区|自治州|自治县|特区|新区)$")
+_TITLE_WORDS = re.compile(r"报告|年报|公报|解读|通知|情况|总结|会议|召开|审议|发布会")
+_REPORT_END = re.compile(r"(?:报告|年报)\s*(?:\((?:全文|摘要|文字版|图文版|修订版)\))?\s*$")
+_NOT_REPORT = re.compile(r"解读|图解|一图读懂|答记者问|问答|政策解读")
+_NEWS = re.compile(r"召开|会议|审议|听取|举行|举办|部署|调研|座谈|培训|发布会|印发|通知|公告|公示|简报|动态|获评|荣获|入选")
+_ADDRESSEE = re.compile(rf"^[\u4e00-\u9fff、,,\s]{{2,80}}{ORG_SUFFIX}?[::]$")
+_SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[二〇零一三四五六七八九十]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日)$")
+_YEAR = re.compile(r"(?<![\d\-—–~至])((?:19|20)\d{2})\s*年(?!\s*[-—–~至])")
+_CN_DIGITS = {"〇": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_CN_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})年")
+_URL_DATE = re.compile(r"/(?:art/)?((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/|[/_t]((?:19|20)\d{2})(\d{2})(\d{2})[_/.]|/((?:19|20)\d{2})(\d{2})/t")
+
+
+@dataclass
+class Header:
+    """The lines around the body that are about the report rather than part of it."""
+
+    title: str | None = None
+    title_lines: list[int] = field(default_factory=list)
+    addressee: str | None = None
+    signature: list[str] = field(default_factory=list)
+    signature_date: str | None = None
+    body: list[str] = field(default_factory=list)
+
+
+def is_org_line(line: str) -> bool:
+    """A line made only of organisation names (a title's issuer line or a signature)."""
+    return len(line) <= 60 and bool(_ORG_LINE.match(line.strip()))
+
+
+def looks_like_title(line: str) -> bool:
+    """Short, unpunctuated, and worded like the title of a report or a page about one."""
+    line = line.strip()
+    return (
+        4 <= len(line) <= 90
+        and not re.search(r"[。;!?]", line)
+        and not line.endswith((":", ":", ",", ","))
+        and bool(_TITLE_WORDS.search(line))
+        and not re.match(r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、])", line)
+    )
+
+
+def split_header(lines: list[str], hints: list[str]) -> Header:
+    """Find the title (from hints or the first lines), addressee and signature; the rest is body."""
+    header = Header()
+    hint_keys = [line_key(hint) for hint in hints if hint and line_key(hint)]
+    top = min(len(lines), 8)
+    for index in range(top):
+        key = line_key(lines[index])
+        if not key:
+            continue
+        if any(key == h or (len(key) >= 6 and key in h) for h in hint_keys):
+            header.title_lines.append(index)
+    if not header.title_lines:
+        for index in range(top):
+            if looks_like_title(lines[index]):
+                header.title_lines.append(index)
+                if index > 0 and is_org_line(lines[index - 1]) and (index - 1) not in header.title_lines:
+                    header.title_lines.insert(0, index - 1)
+                break
+    if header.title_lines:
+        header.title = " ".join(lines[i].strip() for i in header.title_lines)
+        header.title = re.sub(r"\s+(?=关于)", "", header.title)
+    body_start = max(header.title_lines) + 1 if header.title_lines else 0
+    # Anything before the title that is not prose is page furniture we did not recognise.
+    leftovers = [lines[i] for i in range(body_start) if i not in header.title_lines and len(lines[i]) > 60]
+    body = leftovers + list(lines[body_start:])
+    if body and _ADDRESSEE.match(body[0].strip()) and len(body[0]) <= 60:
+        header.addressee = body.pop(0).strip().rstrip("::")
+    while body and (_SIGNATURE_DATE.match(body[-1].strip()) or is_org_line(body[-1])) and len(body) > 1:
+        line = body.pop().strip()
+        if _SIGNATURE_DATE.match(line):
+            header.signature_date = header.signature_date or line
+        else:
+            header.signature.insert(0, line)
+    header.body = body
+    return header
+
+
+def classify_kind(title: str | None, text: str) -> str:
+    """法治政府建设年度报告 / 政府信息公开工作年度报告 / 其他报告, or 非报告 for a page about one."""
+    if title:
+        if _NOT_REPORT.search(title):
+            return NOT_A_REPORT
+        is_report = bool(_REPORT_END.search(title)) or "年度报告" in title
+        if is_report:
+            if "信息公开" in title and re.search(r"年度报告|工作报告|年报|情况报告", title):
+                return DISCLOSURE_REPORT
+            if re.search(r"法治政府建设|法治政府|依法行政|法治建设", title):
+                return LAW_REPORT
+            return OTHER_REPORT
+        if _NEWS.search(title):
+            return NOT_A_REPORT
+    head = text[:4000]
+    disclosure_cues = sum(cue in head for cue in ("主动公开政府信息情况", "收到和处理政府信息公开申请情况", "政府信息公开行政复议", "政府信息公开工作年度报告"))
+    law_cues = sum(cue in text for cue in ("法治政府建设", "第一责任人", "存在的不足", "依法行政"))
+    if disclosure_cues >= 2:
+        return DISCLOSURE_REPORT
+    if law_cues >= 3 and title is None:
+        return LAW_REPORT
+    if title and "报告" in title:
+        return OTHER_REPORT
+    return NOT_A_REPORT if not re.search(r"报告", text[:2000]) or title else OTHER_REPORT
+
+
+def _cn_year(digits: str) -> int:
+    return int("".join(_CN_DIGITS[d] for d in digits))
+
+
+def year_in(text: str | None) -> int | None:
+    """The first year a title names as a year (2022年, 2022年度, 二〇二二年), not a plan range."""
+    if not text:
+        return None
+    match = _YEAR.search(text)
+    if match:
+        return int(match.group(1))
+    match = _CN_YEAR.search(text)
+    return _cn_year(match.group(1)) if match else None
+
+
+def report_year(title: str | None, body: list[str], publish_date: str | None, kind: str) -> int | None:
+    """The year the report covers: from its title, else its opening, else the year before publication."""
+    year = year_in(title)
+    if year:
+        return year
+    for line in body[:3]:
+        match = re.match(r"^\s*((?:19|20)\d{2})\s*年(?:度)?(?:,|,|以来|是|我|全)", line)
+        if match:
+            return int(match.group(1))
+    if publish_date and kind in (LAW_REPORT, DISCLOSURE_REPORT):
+        return int(publish_date[:4]) - 1
+    return None
+
+
+def parse_date(value: str | None) -> str | None:
+    """YYYY-MM-DD from a date or datetime in any common form, or None when not a real date."""
+    if not value:
+        return None
+    match = DATETIME.search(value)
+    if match:
+        year, month, day = int(match["y"]), int(match["m"]), int(match["d"])
+    else:
+        match = re.search(r"([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日", value)
+        if not match:
+            return None
+        year = _cn_year(match.group(1))
+        month, day = _cn_number(match.group(2)), _cn_number(match.group(3))
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def _cn_number(text: str) -> int:
+    digits = {c: int(_CN_DIGITS[c]) for c in _CN_DIGITS}
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return (digits.get(tens, 1) if tens else 1) * 10 + (digits.get(ones, 0) if ones else 0)
+    return digits.get(text, 0)
+
+
+def url_date(url: str | None) -> str | None:
+    """The upload date a CMS writes into article URLs (/art/2023/2/16/, t20230216_), if any."""
+    if not url:
+        return None
+    match = _URL_DATE.search(url)
+    if not match:
+        return None
+    groups = [g for g in match.groups() if g]
+    if len(groups) == 2:
+        groups.append("1")
+    return parse_date("-".join(groups[:3]))
+
+
+def publish_date(candidates: list[str | None], *, url: str | None, year_covered: int | None) -> str | None:
+    """The first candidate that is a real date not before the year covered; the URL's date last."""
+    for value in candidates:
+        date = parse_date(value)
+        if date and (year_covered is None or int(date[:4]) >= year_covered):
+            return date
+    date = url_date(url)
+    # A URL date is the upload day, often years after a reposted report: only trust it when
+    # it is the season reports are published for the year covered.
+    if date and (year_covered is None or int(date[:4]) in (year_covered, year_covered + 1)):
+        return date
+    return None
+
+
+_TITLE_ISSUER = re.compile(r"^(?P<org>.{2,60}?)\s*关于")
+_TITLE_PREFIX = re.compile(r"^(?P<pre>[\u4e00-\u9fff()\s、]{2,60}?)\s*(?:(?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年")
+_POSTING_OFFICE = re.compile(r"^(?:本网|本站|网站|区政府办|市政府办|县政府办|政府办|办公室)|政务公开|信息中心|大数据|融媒体")
+
+
+def _join_orgs(text: str) -> str:
+    return "、".join(part for part in re.split(r"[\s、]+", text.strip()) if part)
+
+
+def issuer(title: str | None, signature: list[str], fields: dict[str, str], kind: str) -> str | None:
+    """The body whose report it is: named in the title, else the signature, else a full 发布机构."""
+    if title:
+        match = _TITLE_ISSUER.match(title)
+        if match and re.search(ORG_SUFFIX + r"$", match["org"].strip()):
+            return _join_orgs(match["org"])
+        match = _TITLE_PREFIX.match(title)
+        if match:
+            prefix = match["pre"].strip()
+            if re.search(ORG_SUFFIX + r"$", prefix):
+                return _join_orgs(prefix)
+            if _PLACE_END.search(prefix) and kind in (LAW_REPORT, DISCLOSURE_REPORT) and " " not in prefix:
+                return prefix + "人民政府"  # 诸暨市2023年…报告: the government of that place
+    if signature and all(is_org_line(line) for line in signature):
+        return _join_orgs(" ".join(signature))
+    for label in ("发文机关", "发布机构"):
+        value = (fields.get(label) or "").strip()
+        if value and re.search(r"[省市区县州旗]", value[:8]) and re.search(ORG_SUFFIX + r"$", value) \
+                and not _POSTING_OFFICE.search(value) and not value.endswith(("办公室", "办")) \
+                and re.match(r"^[\u4e00-\u9fff]{2,}(?:省|市|区|县|州|旗)", value):
+            return value
+    return None
+
+
+def derive_title(issuer_name: str | None, year: int | None, kind: str) -> str | None:
+    """{issuer}{year}年{kind} for a page without a title; None when too little is known."""
+    if kind not in (LAW_REPORT, DISCLOSURE_REPORT) or year is None:
+        return None
+    return f"{issuer_name or ''}{year}年{kind}"

@@ -1,0 +1,55 @@
+"""Mirror-site spam: gambling names injected into copied government pages.
+
+Hijacked mirrors insert lines advertising gambling sites and even replace words inside
+sentences. Injected words cannot be undone reliably, so the page is flagged
+(``mirror_spam``) for the UI to warn and for a clean copy of the same report to win;
+lines that are nothing but spam are dropped.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+LOGGER = logging.getLogger(__name__)
+
+# Terms that do not occur in government annual reports. Strong ones are enough on their own.
+_STRONG = (
+    "澳门新葡京", "新葡京", "葡京娱乐", "威尼斯人娱乐", "太阳城娱乐", "金沙娱乐", "金沙国际", "百家乐", "博彩",
+    "真人娱乐", "娱乐城", "赌场", "六合彩", "时时彩", "老虎机", "体育投注", "开云体育", "亚博体育", "必威体育",
+    "乐鱼体育", "九游会", "bet365", "皇冠体育", "皇冠娱乐", "澳门银河", "澳门赌", "网上赌", "线上赌", "棋牌娱乐",
+    "彩票网", "彩票平台", "注册送", "首存", "彩金", "威尼斯人",
+)
+_WEAK = ("娱乐", "官网", "下注", "投注", "开户", "平台注册", "棋牌", "彩票", "真人", "电子游艺", "捕鱼", "app下载")
+_STRONG_RE = re.compile("|".join(map(re.escape, _STRONG)), re.IGNORECASE)
+_WEAK_RE = re.compile("|".join(map(re.escape, _WEAK)), re.IGNORECASE)
+_SPAM_DOMAIN = re.compile(r"\b(?:www\.)?[a-z0-9]{2,20}\.(?:vip|cc|bet|top|xyz|club|me)\b", re.IGNORECASE)
+
+
+def spam_score(text: str) -> int:
+    """How many gambling-spam terms a text holds (strong terms count three)."""
+    return 3 * len(_STRONG_RE.findall(text)) + len(_WEAK_RE.findall(text)) + 2 * len(_SPAM_DOMAIN.findall(text))
+
+
+def is_spam_line(line: str) -> bool:
+    """A short line that is an advertisement rather than report text."""
+    if len(line) > 80:
+        return False
+    score = spam_score(line)
+    return score >= 3 or (score >= 2 and not line.endswith("。"))
+
+
+def remove_spam(lines: list[str]) -> tuple[list[str], bool]:
+    """Drop spam-only lines; returns (lines kept, whether the page looks like a spammed mirror)."""
+    kept = [line for line in lines if not is_spam_line(line)]
+    text = "\n".join(lines)
+    strong = len(_STRONG_RE.findall(text)) + len(_SPAM_DOMAIN.findall(text))
+    # Weak terms (娱乐, 彩票) occur in real reports (娱乐场所执法检查): only many of them count.
+    flagged = strong >= 1 or len(_WEAK_RE.findall(text)) >= 6
+    if flagged:
+        LOGGER.info("mirror spam detected (%d strong terms, %d lines dropped)", strong, len(lines) - len(kept))
+    return kept, flagged
+
+
+def strip_inline_spam(text: str) -> str:
+    """Remove strong spam terms left inside sentences (the sentence stays, minus the term)."""
+    return _STRONG_RE.sub("", text)

@@ -1,0 +1,192 @@
+"""Report text → paragraphs, each with the headings it sits under (its section path).
+
+Chinese reports number their headings by level: 第一部分 / 一、 / (一) / 1. / (1) / 一是.
+Headings are often run in: ``(一)强统筹抓推进,党的领导更加有力。县委县政府…`` is a
+heading plus the start of its paragraph, and document-sharing dumps run the whole report
+together on one line. Headings become section paths; they are never paragraphs.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+LOGGER = logging.getLogger(__name__)
+
+_CN = "一二三四五六七八九十"
+# (rank, pattern) — rank orders levels from the top; the first match at a position wins.
+_ENUMERATORS: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (0, re.compile(rf"第[{_CN}]{{1,3}}(?:部分|章|篇)\s*")),
+    (1, re.compile(rf"[{_CN}]{{1,3}}\s*[、.]\s*")),
+    (2, re.compile(rf"\(\s*[{_CN}]{{1,3}}\s*\)\s*[、.]?\s*")),
+    (3, re.compile(r"\d{1,2}\s*[.、](?!\d)\s*")),
+    (4, re.compile(r"(?:\(\s*\d{1,2}\s*\)|[①②③④⑤⑥⑦⑧⑨⑩])\s*[、.]?\s*")),
+    (5, re.compile(rf"(?:[{_CN}]{{1,2}}|第[{_CN}]{{1,2}})是")),
+)
+_LIST_RANK = 5
+_MAX_HEADING = 40  # a run-in heading longer than this is a sentence, not a heading
+_MAX_STANDALONE = 50
+_MAX_LIST_HEADING = 24  # 一是… headings are short phrases
+_SENTENCE_END = "。!?;"
+_MID_SPLIT = re.compile(
+    rf"(?<=[{_SENTENCE_END}:])\s*(?=第[{_CN}]{{1,3}}(?:部分|章|篇)|[{_CN}]{{1,3}}、|\([{_CN}]{{1,3}}\)|\d{{1,2}}[.、](?!\d)|\(\d{{1,2}}\))"
+)
+_LIST_SPLIT = re.compile(rf"(?:(?<=^)|(?<=[{_SENTENCE_END}:]))\s*(?=(?:[{_CN}]{{1,2}}|第[{_CN}]{{1,2}})是)")
+# Words a heading ends on, for headings run into their text with no punctuation at all
+# (一、…有关情况区委书记…): the mandated section names of the two report kinds end this way.
+_HEADING_END_CUE = re.compile(r"情况|举措|成效|不足|原因|问题|安排|思路|打算|计划|任务|职能|体系|事项")
+_ANY_ENUMERATOR_INSIDE = re.compile(rf"\([{_CN}]{{1,3}}\)|(?<![{_CN}第])[{_CN}]{{1,2}}是|(?<=[^\d.])\d{{1,2}}[.、](?!\d)")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph's text and its section path, before enrichment."""
+
+    text: str
+    section_path: tuple[str, ...]
+
+
+def enumerator(text: str) -> tuple[int, int] | None:
+    """(rank, length) of the heading number the text starts with, or None.
+
+    >>> enumerator("(一)改革引领")
+    (2, 3)
+    >>> enumerator("2022年,我区") is None
+    True
+    """
+    for rank, pattern in _ENUMERATORS:
+        match = pattern.match(text)
+        if match:
+            if rank == 1 and text[match.end():match.end() + 1] in ("二", "三", "四", "五") and text[1:2] == "、" and "级" in text[:8]:
+                return None  # 一、二级 is a list of levels, not a heading
+            return rank, match.end()
+    return None
+
+
+def _clean_heading(text: str) -> str:
+    return text.strip().rstrip("。.;:,,").strip()
+
+
+def split_heading(segment: str) -> tuple[str | None, int | None, str]:
+    """Split a segment into (heading, rank, rest); heading is None when it does not start one.
+
+    >>> split_heading("(一)强统筹抓推进,党的领导更加有力。县委县政府切实把法治政府建设摆在重要位置。")
+    ('(一)强统筹抓推进,党的领导更加有力', 2, '县委县政府切实把法治政府建设摆在重要位置。')
+    >>> split_heading("一是依法行政统筹推进力度有待进一步加强。部分行政机关法治建设工作机制有待完善。")
+    ('一是依法行政统筹推进力度有待进一步加强', 5, '部分行政机关法治建设工作机制有待完善。')
+    """
+    found = enumerator(segment)
+    if not found:
+        return None, None, segment
+    rank, start = found
+    limit = _MAX_LIST_HEADING if rank == _LIST_RANK else _MAX_HEADING
+    if not segment[start:].strip():
+        return None, None, segment
+    # 1. the whole segment is a short heading line
+    stripped = segment.rstrip("。 ")
+    if rank != _LIST_RANK and len(stripped) <= _MAX_STANDALONE and not any(p in stripped for p in "。;!?"):
+        return _clean_heading(segment), rank, ""
+    end = min((i for i in (segment.find(p, start) for p in "。:!?") if i >= 0), default=-1)
+    window = segment[start:start + limit + 1]
+    # 2. heading run straight into the next-level number: 二、主要举措(一)依法履职一是…
+    inner = _ANY_ENUMERATOR_INSIDE.search(window, 2) if rank != _LIST_RANK else None
+    if inner and (end < 0 or start + inner.start() < end) and enumerator(segment[start + inner.start():]):
+        cut = start + inner.start()
+        return _clean_heading(segment[:cut]), rank, segment[cut:].strip()
+    # 3. run-in heading ending with 。 (or :) and followed by its text
+    if 0 < end <= limit + start and segment[end + 1:].strip():
+        rest = segment[end + 1:].strip()
+        if rank == _LIST_RANK and enumerator(rest) and enumerator(rest)[0] == _LIST_RANK:
+            return None, None, segment  # 一是…。二是…: a list of findings, not headings
+        heading = segment[:end]
+        if not re.search(r"[,,、]\s*\S+[,,]", heading[start:]) or rank != _LIST_RANK:
+            return _clean_heading(heading), rank, rest
+    if rank == _LIST_RANK:
+        return None, None, segment
+    # 4. heading run into its text with no punctuation: cut after the last heading word
+    if end < 0 or end > start + limit:
+        cues = list(_HEADING_END_CUE.finditer(window))
+        if cues and len(segment) > start + cues[-1].end() + 10:
+            cut = start + cues[-1].end()
+            return _clean_heading(segment[:cut]), rank, segment[cut:].strip()
+    return None, None, segment
+
+
+def _segments(line: str) -> list[str]:
+    """A line cut before heading numbers that follow a sentence end (run-together text)."""
+    return [part.strip() for part in _MID_SPLIT.split(line) if part.strip()]
+
+
+def _list_segments(text: str) -> list[str]:
+    """Text cut before 一是/二是 items, only where the item starts with a short heading."""
+    parts = [part for part in _LIST_SPLIT.split(text) if part]
+    if len(parts) < 2:
+        return [text]
+    headed = [split_heading(part)[0] is not None for part in parts]
+    # Split only a list whose items mostly open with a short heading (一是加强宣贯。…);
+    # 一是…。二是…。 findings without headings stay one paragraph.
+    if sum(headed) * 2 < len(parts) - (0 if headed[0] else 1):
+        return [text]
+    merged: list[str] = []
+    for part, heading in zip(parts, headed):
+        if merged and not heading:
+            merged[-1] += part
+        else:
+            merged.append(part)
+    return [part.strip() for part in merged if part.strip()]
+
+
+def build_blocks(lines: list[str]) -> list[Block]:
+    """Lines of report text → paragraphs with section paths; heading lines become paths.
+
+    >>> [(b.text, b.section_path) for b in build_blocks(["一、主要举措", "(一)依法行政。全面推进。", "二、存在的不足", "一是意识不强。部分干部学法不够。"])]
+    [('全面推进。', ('一、主要举措', '(一)依法行政')), ('部分干部学法不够。', ('二、存在的不足', '一是意识不强'))]
+    """
+    stack: list[tuple[int, str]] = []
+    blocks: list[Block] = []
+
+    def push(rank: int, heading: str) -> None:
+        while stack and stack[-1][0] >= rank:
+            stack.pop()
+        stack.append((rank, heading))
+
+    for line in lines:
+        for segment in _segments(line):
+            rest = segment
+            while rest:
+                heading, rank, remainder = split_heading(rest)
+                if heading is None or rank == _LIST_RANK:
+                    break
+                push(rank, heading)
+                rest = remainder
+            for part in _list_segments(rest) if rest else ():
+                heading, rank, remainder = split_heading(part)
+                path = tuple(h for _, h in stack)
+                if heading is not None and rank == _LIST_RANK:
+                    path, part = path + (heading,), remainder
+                if part:
+                    blocks.append(Block(part, path))
+    return blocks
+
+
+_SENTENCE = re.compile(r"[^。!?;]+[。!?;]?")
+_KEY = re.compile(r"[\W_]+")
+
+
+def drop_repeated_sentences(blocks: list[Block], *, min_chars: int = 12) -> list[Block]:
+    """Remove sentences already seen earlier in the report (a repeated body inside one line)."""
+    seen: set[str] = set()
+    kept: list[Block] = []
+    for block in blocks:
+        sentences = []
+        for sentence in _SENTENCE.findall(block.text):
+            key = _KEY.sub("", sentence)
+            if len(key) >= min_chars:
+                if key in seen:
+                    continue
+                seen.add(key)
+            sentences.append(sentence)
+        text = "".join(sentences).strip()
+        if text and re.search(r"[\u4e00-\u9fff\d]", text):
+            kept.append(Block(text, block.section_path))
+    return kept

@@ -1,0 +1,258 @@
+"""One HTTP fetch done carefully: host-checked redirects, a size cap, content types, challenge pages.
+
+Redirects are followed by hand (``allow_redirects=False``) so every hop is checked
+against the allowed hosts and schemes before a request is sent; the session's cookie
+jar keeps cookies set on a hop, which is all a cookie-on-redirect challenge asks. The
+body is streamed and abandoned as soon as it passes the cap, never loaded whole.
+"""
+from __future__ import annotations
+
+import email.utils
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from ..errors import FetchError
+
+LOGGER = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 5
+HTML_TYPES = {"text/html", "application/xhtml+xml", "text/xml", "application/xml", "text/plain"}
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCUMENT_TYPES = {
+    "application/pdf", DOCX_TYPE, "application/msword", "application/kswps", "application/wps-office.wps",
+    "application/vnd.ms-works", "application/wps",
+}
+# Portals serve attachments under whatever their download servlet says; the bytes decide.
+GENERIC_BINARY_TYPES = {
+    "application/octet-stream", "application/x-download", "application/force-download", "application/download",
+    "application/zip", "application/x-msdownload", "binary/octet-stream", "application/unknown",
+}
+DOCUMENT_EXTENSIONS = {".pdf": "application/pdf", ".docx": DOCX_TYPE, ".doc": "application/msword",
+                       ".wps": "application/kswps"}
+
+# Markers of JavaScript / cookie challenge pages served instead of content.
+_CHALLENGE_MARKERS = (
+    (re.compile(rb"wzws_cid|wzwschallenge|WZWS_CONFIRM|/WZWS", re.I), "WZWS anti-crawler challenge"),
+    (re.compile(rb"\$_ts\s*=\s*window\[|\$_ts\.(?:cd|nsd)|\$_ts\['"), "瑞数 (Ruishu) JavaScript challenge"),
+    (re.compile(rb"__jsl_clearance|__jsluid"), "加速乐 (jiasule) JavaScript challenge"),
+)
+
+
+@dataclass(frozen=True)
+class Response:
+    """A fetched response: final URL, status (200 or 304), headers, body bytes, bare MIME type."""
+
+    url: str
+    status: int
+    headers: dict[str, str]
+    content: bytes
+    content_type: str | None
+    elapsed: float
+
+
+class FetchProblem(FetchError):
+    """Why a fetch gave no usable page; ``outcome`` tells the crawler what to do next.
+
+    outcomes: ``transient`` (retry later), ``failed``, ``blocked`` (challenge page),
+    ``refused`` (our own rule: foreign host, size, content type, scheme), ``gone`` (404/410).
+    """
+
+    def __init__(self, url: str, outcome: str, reason: str, status: int | None = None,
+                 retry_after: float | None = None, elapsed: float = 0.0):
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.outcome = outcome
+        self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
+        self.elapsed = elapsed
+
+
+def bare_type(content_type: str | None) -> str | None:
+    """'text/html; charset=GBK' → 'text/html'; None when absent."""
+    if not content_type:
+        return None
+    return content_type.split(";", 1)[0].strip().lower() or None
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def challenge_reason(status: int, headers: dict[str, str], content: bytes) -> str | None:
+    """Why this response looks like an anti-crawler challenge rather than content, else None."""
+    if status == 412:
+        return "HTTP 412 (JavaScript cookie challenge)"
+    header_text = " ".join(f"{k}: {v}" for k, v in headers.items()).encode("latin-1", "replace")
+    head = content[:65536]
+    for pattern, reason in _CHALLENGE_MARKERS:
+        if pattern.search(header_text) or pattern.search(head):
+            return reason
+    if status == 521:
+        return "HTTP 521 (JavaScript challenge)"
+    return None
+
+
+def document_type_from_name(name: str) -> str | None:
+    """MIME type of a .pdf/.docx/.doc/.wps file name or URL path (query ignored unless it names a file)."""
+    lowered = name.lower().split("#", 1)[0]
+    for ext, mime in DOCUMENT_EXTENSIONS.items():
+        if re.search(re.escape(ext) + r"(?:$|[?&=#])", lowered) or lowered.endswith(ext):
+            return mime
+    return None
+
+
+def sniff_document_type(content: bytes, name: str | None) -> str | None:
+    """The document type the bytes really are (magic numbers first, then the name)."""
+    if content.startswith(b"%PDF"):
+        return "application/pdf"
+    if content.startswith(b"PK\x03\x04"):
+        return DOCX_TYPE if b"word/" in content[:200_000] or (name and ".docx" in name.lower()) else "application/zip"
+    if content.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2: legacy .doc and .wps
+        by_name = document_type_from_name(name or "")
+        return by_name if by_name in ("application/kswps", "application/msword") else "application/msword"
+    head = content[:512].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<head", b"<?xml")) or b"<html" in head:
+        return "text/html"
+    return None
+
+
+class Fetcher:
+    """Fetches one URL with a shared session; raises FetchProblem for anything but 200/304."""
+
+    def __init__(self, session: requests.Session, may_request: Callable[[str], str | None]):
+        self.session = session
+        # may_request(url) → None when allowed, else the reason (foreign host, robots.txt …).
+        self.may_request = may_request
+
+    def fetch(self, url: str, *, kind: str, timeout: float, max_bytes: int,
+              etag: str | None = None, last_modified: str | None = None) -> Response:
+        """GET ``url`` (kind: list | report | attachment | robots), following checked redirects."""
+        started = time.monotonic()
+        current = url
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        for _hop in range(MAX_REDIRECTS + 1):
+            refusal = self.may_request(current)
+            if refusal:
+                raise FetchProblem(url, "refused", refusal if current == url else f"redirect to {current}: {refusal}")
+            try:
+                response = self.session.get(current, headers=headers, stream=True, allow_redirects=False,
+                                            timeout=timeout)
+            except requests.Timeout:
+                raise FetchProblem(url, "transient", f"timed out after {timeout:g} s",
+                                   elapsed=time.monotonic() - started) from None
+            except requests.RequestException as exc:
+                raise FetchProblem(url, "transient", f"network error: {type(exc).__name__}",
+                                   elapsed=time.monotonic() - started) from None
+            with response:
+                if response.is_redirect and response.headers.get("Location"):
+                    current = urljoin(current, response.headers["Location"])
+                    continue
+                return self._finish(url, current, response, kind, timeout, max_bytes, started)
+        raise FetchProblem(url, "failed", f"more than {MAX_REDIRECTS} redirects")
+
+    def _finish(self, url: str, final_url: str, response: requests.Response, kind: str, timeout: float,
+                max_bytes: int, started: float) -> Response:
+        status = response.status_code
+        headers = dict(response.headers)
+        mime = bare_type(headers.get("Content-Type"))
+        if status == 304:
+            return Response(final_url, 304, headers, b"", mime, time.monotonic() - started)
+        if status in (404, 410):
+            raise FetchProblem(url, "gone", f"HTTP {status}", status=status, elapsed=time.monotonic() - started)
+        if status == 429 or status >= 500:
+            body = self._read(url, response, min(max_bytes, 256 * 1024), timeout, started, truncate=True)
+            reason = challenge_reason(status, headers, body)
+            if reason:
+                raise FetchProblem(url, "blocked", reason, status=status)
+            raise FetchProblem(url, "transient", f"HTTP {status}", status=status,
+                               retry_after=retry_after_seconds(headers.get("Retry-After")),
+                               elapsed=time.monotonic() - started)
+        if status != 200:
+            body = self._read(url, response, min(max_bytes, 256 * 1024), timeout, started, truncate=True)
+            reason = challenge_reason(status, headers, body)
+            if reason:
+                raise FetchProblem(url, "blocked", reason, status=status)
+            raise FetchProblem(url, "failed", f"HTTP {status}", status=status)
+        self._check_type(url, kind, mime, final_url)
+        length = headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > max_bytes:
+            raise FetchProblem(url, "refused", f"too large: {int(length)} bytes > cap {max_bytes}", status=status)
+        content = self._read(url, response, max_bytes, timeout, started)
+        if kind != "attachment" and kind != "robots":
+            reason = challenge_reason(status, headers, content)
+            if reason:
+                raise FetchProblem(url, "blocked", reason, status=status)
+        return Response(final_url, status, headers, content, mime, time.monotonic() - started)
+
+    @staticmethod
+    def _check_type(url: str, kind: str, mime: str | None, final_url: str) -> None:
+        if mime is None or kind == "robots":
+            return  # missing header: the bytes are sniffed later
+        if kind == "attachment":
+            if mime in DOCUMENT_TYPES or mime in GENERIC_BINARY_TYPES or mime in HTML_TYPES:
+                return  # an HTML answer is checked by sniffing (an error page is not a document)
+        elif mime in HTML_TYPES:
+            return
+        elif kind == "report" and (mime in DOCUMENT_TYPES or mime in GENERIC_BINARY_TYPES):
+            return  # a "report page" link that is really the document itself
+        raise FetchProblem(url, "refused", f"content type {mime} not wanted for a {kind} ({final_url})")
+
+    @staticmethod
+    def _read(url: str, response: requests.Response, max_bytes: int, timeout: float, started: float,
+              truncate: bool = False) -> bytes:
+        """Stream the body, stopping at the cap; a total deadline stops servers that drip bytes."""
+        deadline = started + max(timeout * 3, 1.0)
+        chunks, total = [], 0
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                total += len(chunk)
+                if total > max_bytes:
+                    if truncate:
+                        chunks.append(chunk[: max_bytes - (total - len(chunk))])
+                        break
+                    raise FetchProblem(url, "refused", f"too large: more than {max_bytes} bytes (stopped reading)",
+                                       status=response.status_code)
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise FetchProblem(url, "transient", "body took too long to arrive", status=response.status_code)
+        except requests.RequestException as exc:
+            raise FetchProblem(url, "transient", f"network error while reading: {type(exc).__name__}",
+                               status=response.status_code) from None
+        return b"".join(chunks)
+
+
+def scheme_and_host_check(allowed_hosts: Callable[[str], bool]) -> Callable[[str], str | None]:
+    """A may_request check allowing only http/https URLs on allowed hosts."""
+
+    def check(url: str) -> str | None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return f"scheme {parts.scheme or '(none)'} is not http/https"
+        if not allowed_hosts(parts.hostname or ""):
+            return f"host {parts.hostname} is not allowed"
+        return None
+
+    return check

@@ -1,0 +1,208 @@
+"""The crawler against a fake portal on 127.0.0.1: pagination, encodings, politeness, refusals, recrawls."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the fake portal lives in tests/portal
+
+from portal.server import FakePortal  # noqa: E402
+from portal.site import (DOCX_PHRASE, GBK_PHRASE, HANWEB_COLUMN, PDF_PHRASE, TRS_COLUMN, build_portal,  # noqa: E402
+                         hanweb_path)
+
+from search.clean.documents import document_text  # noqa: E402
+from search.crawl import mark_ingested, pending_pages, run_crawl, url_history  # noqa: E402
+from search.crawl.profiles import profile_from_dict  # noqa: E402
+from search.decode import decode_bytes  # noqa: E402
+from search.errors import ExtractError  # noqa: E402
+from search.settings import load_settings  # noqa: E402
+
+TITLES = ["法治政府建设.*报告", "政府信息公开工作年度报告"]
+
+
+def portal_profiles(portal: FakePortal, **overrides) -> list:
+    """The two profiles the tests crawl with: tiny delays and timeouts to keep wall time small."""
+    common = {"delay": 0.001, "max_delay": 0.05, "timeout": 0.4, "retries": 2, "max_bytes": 2 * 1024 * 1024,
+              "allowed_hosts": ["127.0.0.1"], **overrides}
+    hanweb = profile_from_dict({"name": "hanweb", "cms": "hanweb", "start_urls": [portal.url(HANWEB_COLUMN)],
+                                "report_url_patterns": ["/art/"], "report_title_patterns": TITLES, **common},
+                               "test")
+    trs = profile_from_dict({"name": "trs", "cms": "trs", "start_urls": [portal.url(TRS_COLUMN)],
+                             "report_title_patterns": TITLES, **common}, "test")
+    return [hanweb, trs]
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    """One full crawl of the fake portal, shared by the assertions below."""
+    portal = build_portal(FakePortal()).start()
+    settings = load_settings({"data_dir": str(tmp_path_factory.mktemp("crawl"))}, environ={})
+    lines: list[str] = []
+    started = time.monotonic()
+    summary = run_crawl(settings, portal_profiles(portal), progress=lines.append, progress_interval=0.0)
+    elapsed = time.monotonic() - started
+    yield portal, settings, summary, lines, elapsed
+    portal.stop()
+
+
+def pages_by_url(settings) -> dict:
+    return {page.url: page for page in pending_pages(settings)}
+
+
+def test_hanweb_dataproxy_paging_reaches_every_record(crawled):
+    portal, settings, summary, _lines, _elapsed = crawled
+    proxies = [hit.path for hit in portal.hits if hit.path.startswith("/module/web/jpage/dataproxy.jsp")]
+    assert len(proxies) == 2  # records 4-6 and 7-9; 1-3 were embedded in the column page
+    assert any("startrecord=4&endrecord=6" in path for path in proxies)
+    assert any("startrecord=7&endrecord=9" in path for path in proxies)
+    assert portal.hits_for(hanweb_path("cookie"))  # record 9, only reachable via the second dataproxy call
+    assert not portal.hits_for(hanweb_path("art_1229_2"))  # a meeting notice is not a report
+
+
+def test_trs_index_n_paging_and_gbk_without_charset(crawled):
+    portal, settings, _summary, _lines, _elapsed = crawled
+    for name in ("index.html", "index_1.html", "index_2.html"):
+        assert len(portal.hits_for(f"/xxgk/fzzfjs/{name}")) == 1
+    pages = pages_by_url(settings)
+    gbk_pages = [page for url, page in pages.items() if "/xxgk/fzzfjs/202303/" in url]
+    assert len(gbk_pages) == 6
+    for page in gbk_pages:
+        text, encoding = decode_bytes(page.content, page.headers.get("Content-Type"))
+        assert encoding == "gb18030" and GBK_PHRASE in text
+        assert "法治政府建设年度报告" in page.headers["X-Govsearch-Link-Text"]
+
+
+def test_attachments_are_fetched_with_link_text_and_referer(crawled):
+    portal, settings, _summary, _lines, _elapsed = crawled
+    pages = pages_by_url(settings)
+    report_url = portal.url(hanweb_path("art_1229_1"))
+    docx = pages[portal.url("/picture/0/report_2022.docx")]
+    pdf = pages[portal.url("/module/download/downfile.jsp?classid=0&filename=report_2022.pdf")]
+    assert docx.headers["X-Govsearch-Referer"] == report_url == pdf.headers["X-Govsearch-Referer"]
+    assert docx.headers["X-Govsearch-Link-Text"] == "2022年法治政府建设年度报告.docx"
+    assert pdf.content_type == "application/pdf"  # served as octet-stream; the bytes decide
+    assert DOCX_PHRASE in document_text(docx.content, docx.content_type, docx.url)
+    assert PDF_PHRASE in document_text(pdf.content, pdf.content_type, pdf.url)
+    legacy = pages[portal.url("/picture/0/old_report.doc")]
+    with pytest.raises(ExtractError, match="cannot be read"):
+        document_text(legacy.content, legacy.content_type, legacy.url)
+    # An "attachment" that answers with an HTML error page is refused, not stored.
+    assert portal.url("/picture/0/broken.pdf") not in pages
+    assert "not a document" in url_history(settings, portal.url("/picture/0/broken.pdf"))["error"]
+
+
+def test_duplicated_body_is_stored_once_and_counted(crawled):
+    portal, settings, summary, _lines, _elapsed = crawled
+    pages = pages_by_url(settings)
+    a, b = pages[portal.url(hanweb_path("dup_a"))], pages[portal.url(hanweb_path("dup_b"))]
+    assert a.content == b.content
+    assert summary.duplicates == 1
+    raw_files = [p for p in (Path(settings.data_dir) / "raw").rglob("*") if p.is_file()]
+    assert len(raw_files) == len({page.content for page in pages.values()})
+
+
+def test_robots_txt_disallowed_path_is_never_requested(crawled):
+    portal, _settings, summary, _lines, _elapsed = crawled
+    assert len(portal.hits_for("/robots.txt")) == 1
+    assert not portal.hits_for("/private/secret.html")
+    assert summary.disallowed == 1
+
+
+def test_retries_500_twice_then_success(crawled):
+    portal, settings, _summary, _lines, _elapsed = crawled
+    hits = portal.hits_for(hanweb_path("flaky"))
+    assert [hit.status for hit in hits] == [500, 500, 200]
+    assert portal.url(hanweb_path("flaky")) in pages_by_url(settings)
+
+
+def test_slow_page_times_out_and_fails_after_retries(crawled):
+    portal, settings, summary, _lines, _elapsed = crawled
+    assert len(portal.hits_for(hanweb_path("slow"))) == 3  # first try + 2 retries
+    assert any(url.endswith("/slow.html") and "timed out" in reason for url, _o, reason in summary.problems)
+    assert portal.url(hanweb_path("slow")) not in pages_by_url(settings)
+
+
+def test_redirect_to_foreign_host_is_refused(crawled):
+    portal, settings, summary, _lines, _elapsed = crawled
+    assert not portal.hits_for("/evil.html")
+    assert any(url.endswith("/moved.html") and outcome == "refused" and "localhost" in reason
+               for url, outcome, reason in summary.problems)
+
+
+def test_challenge_pages_are_blocked_never_stored(crawled):
+    portal, settings, summary, _lines, _elapsed = crawled
+    assert summary.blocked == 2
+    reasons = {url.rsplit("/", 1)[-1]: reason for url, outcome, reason in summary.problems if outcome == "blocked"}
+    assert "412" in reasons["challenge412.html"] and "WZWS" in reasons["challenge_wzws.html"]
+    pages = pages_by_url(settings)
+    assert not any("challenge" in url for url in pages)
+    assert not any(b"$_ts" in page.content or b"wzws" in page.content for page in pages.values())
+
+
+def test_huge_pages_are_refused_while_streaming(crawled):
+    portal, settings, summary, _lines, _elapsed = crawled
+    streamed = portal.hits_for("/art/huge.html")[0]
+    assert streamed.bytes_sent < 10 * 1024 * 1024  # the crawler hung up long before 20 MB
+    refused = {url.rsplit("/", 1)[-1]: reason for url, outcome, reason in summary.problems if outcome == "refused"}
+    assert "too large" in refused["huge.html"] and "too large" in refused["huge_len.html"]
+    assert "image/png" in refused["image.html"]
+
+
+def test_cookie_on_redirect_challenge_is_solved_by_the_cookie_jar(crawled):
+    portal, settings, _summary, _lines, _elapsed = crawled
+    hits = portal.hits_for(hanweb_path("cookie"))
+    assert [hit.status for hit in hits] == [302, 200]
+    assert "带 cookie 才能看到" in decode_bytes(pages_by_url(settings)[portal.url(hanweb_path("cookie"))].content)[0]
+
+
+def test_retry_after_is_honoured(crawled):
+    portal, _settings, _summary, _lines, _elapsed = crawled
+    first, second = portal.hits_for("/art/busy.html")
+    assert first.status == 503 and second.status == 200
+    assert second.at - first.at >= 0.95
+
+
+def test_only_http_and_named_user_agent(crawled):
+    portal, settings, _summary, _lines, _elapsed = crawled
+    assert not any("ftp_report" in hit.path for hit in portal.hits)
+    assert {hit.headers.get("User-Agent") for hit in portal.hits} == {settings.crawl_user_agent}
+
+
+def test_summary_and_progress(crawled):
+    _portal, _settings, summary, lines, elapsed = crawled
+    # 6 Hanweb reports + 3 attachments (docx, pdf, doc) + 6 TRS reports + the Retry-After page.
+    assert summary.new == 16 and summary.attachments == 3
+    assert summary.failed == 1 and summary.refused == 5 and summary.blocked == 2
+    assert lines and lines[0].startswith("fetched ") and "/min), queued " in lines[0] and "errors" in lines[-1]
+    assert elapsed < 12
+
+
+def test_recrawl_uses_conditional_get_and_tracks_changes(tmp_path):
+    portal = build_portal(FakePortal()).start()
+    try:
+        settings = load_settings({"data_dir": str(tmp_path)}, environ={})
+        profiles = portal_profiles(portal)[1:]  # the TRS column is enough here
+        first = run_crawl(settings, profiles)
+        handed = [page.url for page in pending_pages(settings)]
+        assert mark_ingested(settings, handed) == len(handed) == first.new == 7
+        assert list(pending_pages(settings)) == []
+        changed_url = "/xxgk/fzzfjs/202303/t20230301_01.html"
+        gone_url = "/xxgk/fzzfjs/202303/t20230301_02.html"
+        portal.page(changed_url, "<html><body>修订后的法治政府建设年度报告</body></html>")
+        del portal.routes[gone_url]
+        before = len(portal.hits)
+        second = run_crawl(settings, profiles)
+        recrawl_hits = portal.hits[before:]
+        conditional = [h for h in recrawl_hits if "If-None-Match" in h.headers]
+        assert conditional and all(h.status in (304, 200, 404) for h in conditional)
+        assert second.changed == 1 and second.gone == 1 and second.unchanged == 5
+        assert [page.url for page in pending_pages(settings)] == [portal.url(changed_url)]
+        history = url_history(settings, portal.url(gone_url))
+        assert history["gone_at"] and history["first_seen"] <= history["gone_at"]
+        changed = url_history(settings, portal.url(changed_url))
+        assert changed["last_changed"] >= changed["first_seen"]
+    finally:
+        portal.stop()

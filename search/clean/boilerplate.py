@@ -59,7 +59,9 @@ def parse_meta_line(line: str) -> dict[str, str] | None:
     >>> parse_meta_line("来源于群众的意见建议,我们认真研究。") is None
     True
     """
-    text = line.strip().strip("【】[]")
+    text = line.strip()
+    if text.startswith("【") and text.endswith("】"):
+        text = text[1:-1].strip()
     if not text or len(text) > 300:
         return None
     fields: dict[str, str] = {}

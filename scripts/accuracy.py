@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Per-field accuracy of the cleaner over every labelled test page (golden files).
+
+Each file in tests/data/cleaner/golden/ names a page (a real seed or a synthetic page)
+and the report a person expects from it, field by field. This script cleans each page
+and prints, per field, how many pages the cleaner gets exactly right.
+
+    .venv/bin/python scripts/accuracy.py            # table
+    .venv/bin/python scripts/accuracy.py --json     # one JSON object
+    .venv/bin/python scripts/accuracy.py -v         # also list every mismatch
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = ROOT / "tests" / "data" / "cleaner"
+sys.path.insert(0, str(ROOT))
+
+from search.clean import clean_page  # noqa: E402
+from search.errors import ExtractError  # noqa: E402
+from search.models import RawPage  # noqa: E402
+
+FIELDS = ("title", "title_derived", "report_kind", "issuer", "region", "report_year", "publish_date",
+          "index_number", "source_url", "attachments", "quality", "paragraphs", "section_paths")
+# Page furniture that must never survive as report text (checked on every labelled page).
+FURNITURE = re.compile(
+    r"浏览次数|访问次数|索引号|分享到|打印本页|关闭窗口|返回顶部|字体:\s*\[|您现在的位置|当前位置|由会员分享|"
+    r"今天是|发布日期:|发布时间:|信息来源:|\.docx\b|\.pdf\b|小编|版权所有|网站标识码|ICP备|简体\s*\|\s*繁体|\|\s*\|"
+)
+_KEY = re.compile(r"[\W_]+")
+
+
+def load_cases() -> list[dict]:
+    """Every golden file, with the page path resolved."""
+    cases = []
+    for path in sorted((CASES / "golden").glob("*.json")):
+        case = json.loads(path.read_text(encoding="utf-8"))
+        case["golden"] = path.name
+        case["page_path"] = CASES / ("seeds" if case["page"].endswith(".txt") and "/" not in case["page"] else "") / case["page"]
+        cases.append(case)
+    return cases
+
+
+def clean_case(case: dict):
+    """Clean the page of one golden case."""
+    path = case["page_path"]
+    return clean_page(RawPage(content=path.read_bytes(), source=str(path), url=case.get("url"),
+                              content_type=case.get("content_type")))
+
+
+def actual_fields(report) -> dict:
+    """The report in the golden files' shape."""
+    data = report.to_dict()
+    result = {name: data[name] for name in FIELDS if name in data}
+    result["attachments"] = [a["name"] for a in data["attachments"]]
+    result["paragraphs"] = [{"section_path": p["section_path"], "text": p["text"]} for p in data["paragraphs"]]
+    result["section_paths"] = sorted({tuple(p["section_path"]) for p in data["paragraphs"]})
+    return result
+
+
+def compare(expected: dict, actual: dict) -> dict[str, bool]:
+    """Field → whether the cleaner got it right; only the fields the golden file labels."""
+    results = {}
+    for name in FIELDS:
+        if name == "section_paths" and "paragraphs" in expected:
+            want = sorted({tuple(p["section_path"]) for p in expected["paragraphs"]})
+            results[name] = want == actual[name]
+        elif name == "quality" and name in expected:
+            # quality lists flags; compare as sets (order is not meaningful)
+            results[name] = set(expected[name]) == set(actual[name])
+        elif name in expected:
+            results[name] = expected[name] == actual[name]
+    return results
+
+
+def hygiene(report) -> list[str]:
+    """Problems any clean report must not have: furniture lines, repeated sentences."""
+    problems = []
+    seen: set[str] = set()
+    for paragraph in report.paragraphs:
+        for text in (paragraph.text, *paragraph.section_path):
+            if FURNITURE.search(text):
+                problems.append(f"furniture survived: {text[:60]}")
+        for sentence in re.findall(r"[^。!?;]+[。!?;]?", paragraph.text):
+            key = _KEY.sub("", sentence)
+            if len(key) >= 12:
+                if key in seen:
+                    problems.append(f"sentence repeated: {sentence[:60]}")
+                seen.add(key)
+    return problems
+
+
+def evaluate() -> dict:
+    """Run every case; returns per-field counts and the list of mismatches."""
+    totals: dict[str, list[int]] = {name: [0, 0] for name in FIELDS}
+    totals["hygiene"] = [0, 0]
+    mismatches = []
+    for case in load_cases():
+        try:
+            report = clean_case(case)
+        except ExtractError as error:
+            expected_error = case.get("expect_error")
+            totals.setdefault("error", [0, 0])
+            totals["error"][1] += 1
+            totals["error"][0] += bool(expected_error and expected_error in error.reason)
+            if not expected_error:
+                mismatches.append({"case": case["golden"], "field": "error", "actual": str(error)})
+            continue
+        actual = actual_fields(report)
+        for name, ok in compare(case["expected"], actual).items():
+            totals[name][1] += 1
+            totals[name][0] += ok
+            if not ok:
+                mismatches.append({"case": case["golden"], "field": name,
+                                   "expected": case["expected"].get(name), "actual": actual.get(name)})
+        problems = hygiene(report)
+        totals["hygiene"][1] += 1
+        totals["hygiene"][0] += not problems
+        for problem in problems:
+            mismatches.append({"case": case["golden"], "field": "hygiene", "actual": problem})
+    return {"cases": len(load_cases()), "fields": {k: {"right": v[0], "labelled": v[1]} for k, v in totals.items() if v[1]},
+            "mismatches": mismatches}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list every mismatch")
+    args = parser.parse_args(argv)
+    result = evaluate()
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+        return 0
+    print(f"{'field':<16}{'right':>7}{'labelled':>10}{'accuracy':>10}")
+    for name, counts in result["fields"].items():
+        share = counts["right"] / counts["labelled"]
+        print(f"{name:<16}{counts['right']:>7}{counts['labelled']:>10}{share:>10.1%}")
+    print(f"{result['cases']} labelled pages")
+    if args.verbose:
+        for miss in result["mismatches"]:
+            print(json.dumps(miss, ensure_ascii=False)[:400])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

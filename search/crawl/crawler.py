@@ -307,11 +307,15 @@ class Crawler:
                 return
             sha256 = self.state.raw.put(content)
         headers = dict(response.headers)
+        is_html = content_type in HTML_TYPES
+        if is_html and response.status == 200 and "charset" in headers.get("Content-Type", "").lower():
+            # Keep the declared charset beside the type: the cleaner decodes with it.
+            content_type = headers["Content-Type"]
         if response.url != entry["url"]:
             headers["X-Govsearch-Final-Url"] = response.url
         attachments = []
-        if kind == "report" and profile.attachments and content_type in HTML_TYPES:
-            html, _encoding = decode_bytes(content, response.headers.get("Content-Type"))
+        if kind == "report" and profile.attachments and is_html:
+            html, _encoding = decode_bytes(content, headers.get("Content-Type"))
             attachments = [link for link in attachment_links(page_links(html, response.url))
                            if self.fetcher.may_request(link.url) is None]
         with self.state.transaction() as db:

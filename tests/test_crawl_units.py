@@ -1,0 +1,143 @@
+"""The crawler's small parts: profiles, link and pagination parsing, challenge detection, timing, the command."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from search.crawl.command import crawl_command
+from search.crawl.fetch import challenge_reason, document_type_from_name, retry_after_seconds, sniff_document_type
+from search.crawl.links import attachment_links, hanweb_pages, page_links, trs_pages
+from search.crawl.politeness import HostSlot
+from search.crawl.profiles import load_profile, one_off_profile, profile_from_dict
+from search.errors import ConfigError
+
+REPO = Path(__file__).resolve().parent.parent
+BASE = {"start_urls": ["https://www.example.gov.cn/col/col1/index.html"], "report_title_patterns": ["报告"]}
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "profiles").glob("*.toml")), ids=lambda p: p.name)
+def test_example_profiles_load(path):
+    profile = load_profile(path)
+    assert profile.name == path.stem and profile.start_urls and profile.allowed_hosts
+
+
+def test_unknown_profile_key_is_an_error_naming_it(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('start_urls = ["https://a.gov.cn/"]\nreport_title_patterns = ["报告"]\nmax_pagse = 3\n',
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match="max_pagse"):
+        load_profile(path)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"cms": "drupal"}, "cms"),
+    ({"start_urls": ["ftp://a.gov.cn/x"]}, "http/https"),
+    ({"report_title_patterns": []}, "report_url_patterns"),
+    ({"report_title_patterns": ["法治("]}, "regular expression"),
+    ({"allowed_hosts": ["other.gov.cn"]}, "not on an allowed host"),
+    ({"delay": "fast"}, "wrong type"),
+])
+def test_bad_profiles_are_rejected(change, message):
+    with pytest.raises(ConfigError, match=message):
+        profile_from_dict({**BASE, **change}, "test")
+
+
+def test_report_link_rules():
+    profile = profile_from_dict({**BASE, "report_url_patterns": ["/art/"],
+                                 "report_title_patterns": ["法治政府建设.*报告"]}, "test")
+    assert profile.is_report_link("https://www.example.gov.cn/art/2023/3/1/art_1_2.html", "2022年法治政府建设年度报告")
+    assert not profile.is_report_link("https://www.example.gov.cn/art/2023/3/1/art_1_3.html", "会议通知")
+    assert not profile.is_report_link("https://www.example.gov.cn/news/1.html", "2022年法治政府建设年度报告")
+    one_off = one_off_profile(["https://www.example.gov.cn/"], [], [r"/art/\d+", "信息公开工作年度报告"])
+    assert one_off.is_report_link("https://www.example.gov.cn/art/2023/x.html", "")
+    assert one_off.is_report_link("https://www.example.gov.cn/x.html", "2022年政府信息公开工作年度报告")
+    assert one_off.allows_host("WWW.EXAMPLE.GOV.CN") and not one_off.allows_host("evil.example.com")
+
+
+def test_page_links_reads_hanweb_records_and_title_attributes():
+    html = ('<html><body><a href="javascript:void(0)">x</a><a href="mailto:a@b">m</a>'
+            '<script type="text/xml"><datastore><recordset><record><![CDATA[<li><a href="/art/2023/3/1/art_1_9.html" '
+            'title="某区2022年法治政府建设年度报告">某区2022年法治…</a></li>]]></record></recordset></datastore></script>'
+            '<a href="../files/报告.pdf#page=2">附件</a><a href="/down.jsp?filename=a.docx">下载</a></body></html>')
+    links = {link.url: link.text for link in page_links(html, "https://x.gov.cn/col/col1/index.html")}
+    assert links["https://x.gov.cn/art/2023/3/1/art_1_9.html"].startswith("某区2022年法治政府建设年度报告")
+    assert not any(url.startswith(("javascript", "mailto")) for url in links)
+    found = {link.url for link in attachment_links(page_links(html, "https://x.gov.cn/col/col1/index.html"))}
+    assert found == {"https://x.gov.cn/col/files/报告.pdf", "https://x.gov.cn/down.jsp?filename=a.docx"}
+
+
+def test_hanweb_pages_from_column_and_from_dataproxy():
+    column = ('<script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?'
+              'page=1&amp;webid=3&amp;path=/&amp;columnid=77&amp;unitid=9&amp;permissiontype=0"></a>]]></nextgroup>'
+              '<recordset>' + "<record><![CDATA[<li>x</li>]]></record>" * 30 + '</recordset></datastore></script>'
+              '<script>jpage({perPage:10,totalRecord:95})</script>')
+    urls = hanweb_pages(column, "https://x.gov.cn/col/col77/index.html", max_pages=10)
+    assert [u.split("?")[1].split("&")[:2] for u in urls] == [
+        ["startrecord=31", "endrecord=60"], ["startrecord=61", "endrecord=90"], ["startrecord=91", "endrecord=95"]]
+    assert all("columnid=77" in u and "unitid=9" in u and "webid=3" in u for u in urls)
+    # Unknown total: one request at a time until an answer comes back empty.
+    proxy = "https://x.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=31&endrecord=60&perpage=10&columnid=77"
+    answer = "<datastore><recordset>" + "<record><![CDATA[<li>x</li>]]></record>" * 30 + "</recordset></datastore>"
+    assert "startrecord=61&endrecord=90" in hanweb_pages(answer, proxy, max_pages=10)[0]
+    assert hanweb_pages("<datastore><recordset></recordset></datastore>", proxy, max_pages=10) == []
+
+
+def test_trs_pages_variants():
+    assert trs_pages('createPageHTML(3, 0, "index", "shtml");', "https://x.gov.cn/a/b/") == [
+        "https://x.gov.cn/a/b/index.shtml", "https://x.gov.cn/a/b/index_1.shtml", "https://x.gov.cn/a/b/index_2.shtml"]
+    assert trs_pages("<span>共2页</span>", "https://x.gov.cn/a/index_1.html") == [
+        "https://x.gov.cn/a/index.html", "https://x.gov.cn/a/index_1.html"]
+    assert trs_pages("no paging here", "https://x.gov.cn/a/index.html") == []
+
+
+def test_challenge_detection():
+    assert "412" in challenge_reason(412, {}, b"")
+    assert "WZWS" in challenge_reason(200, {"Set-Cookie": "wzws_cid=1"}, b"<html></html>")
+    assert "瑞数" in challenge_reason(200, {}, b"<script>$_ts=window['$_ts'];</script>")
+    assert challenge_reason(200, {"Content-Type": "text/html"}, "<p>2022年法治政府建设年度报告</p>".encode()) is None
+
+
+def test_retry_after_parsing():
+    assert retry_after_seconds("7") == 7.0
+    now = time.time()
+    http_date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now + 30))
+    assert 25 <= retry_after_seconds(http_date, now) <= 31
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
+
+
+def test_document_types_by_name_and_bytes():
+    assert document_type_from_name("/downfile.jsp?filename=a.PDF") == "application/pdf"
+    assert document_type_from_name("/a/b.docx") .endswith("wordprocessingml.document")
+    assert document_type_from_name("/a/b.html") is None
+    assert sniff_document_type(b"%PDF-1.7 ...", None) == "application/pdf"
+    assert sniff_document_type(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 10, "x.wps") == "application/kswps"
+    assert sniff_document_type(b"<!DOCTYPE html><html>", "x.pdf") == "text/html"
+
+
+def test_adaptive_delay_follows_latency_within_bounds():
+    slot = HostSlot(min_delay=0.5, max_delay=4.0, delay=0.5)
+    slot.after_response(latency=3.0, ok=True)
+    assert 0.5 < slot.delay <= 4.0 and slot.delay >= 3.0
+    for _ in range(10):
+        slot.after_response(latency=0.01, ok=True)
+    assert slot.delay == pytest.approx(0.5, abs=0.01)  # never below the profile's delay
+    for _ in range(10):
+        slot.after_response(latency=0.01, ok=False)
+    assert slot.delay == 4.0  # errors double it, capped
+    assert slot.backoff(1, None) == 1.0 and slot.backoff(2, None) == 2.0 and slot.backoff(1, 9.0) == 9.0
+    assert slot.backoff(10, None) == 16.0  # capped at 4 × max_delay
+
+
+def test_command_usage_errors_exit_2(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(crawl_command, ["--data-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "PROFILE or --start" in result.output
+    result = runner.invoke(crawl_command, ["--start", "https://a.gov.cn/", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "--match" in result.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text('start_urls = ["https://a.gov.cn/"]\nreport_patterns = ["x"]\nspeed = 1\n', encoding="utf-8")
+    result = runner.invoke(crawl_command, [str(bad), "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "speed" in result.output

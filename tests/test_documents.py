@@ -1,0 +1,85 @@
+"""Text of attachments: .docx (paragraphs and tables in order), .pdf, and clear errors for what cannot be read."""
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # attachment builders live in tests/portal
+
+from portal.documents import LEGACY_DOC, make_docx, make_pdf  # noqa: E402
+
+from search.clean.documents import DOCX_TYPE, document_text  # noqa: E402
+from search.errors import ExtractError  # noqa: E402
+
+
+def test_docx_paragraphs_and_tables_in_document_order():
+    content = make_docx(["一、总体情况", "本年度新收政府信息公开申请12件。"],
+                        [["申请人情况", "自然人", "总计"], ["本年新收", "10", "12"]])
+    text = document_text(content, DOCX_TYPE, "年报.docx")
+    assert text.splitlines() == ["一、总体情况", "本年度新收政府信息公开申请12件。",
+                                 "申请人情况\t自然人\t总计", "本年新收\t10\t12"]
+
+
+def test_docx_merged_cells_are_read_once():
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=3)
+    merged = table.cell(0, 0).merge(table.cell(0, 2))
+    merged.text = "三、收到和处理政府信息公开申请情况"
+    for column, value in enumerate(("本年新收", "上年结转", "总计")):
+        table.cell(1, column).text = value
+    out = io.BytesIO()
+    document.save(out)
+    text = document_text(out.getvalue(), None, "x.docx")
+    assert text.count("三、收到和处理政府信息公开申请情况") == 1 and "本年新收\t上年结转\t总计" in text
+
+
+def test_pdf_text_layer():
+    text = document_text(make_pdf(["2022年法治政府建设年度报告", "府院联动机制全面建立"]), "application/pdf", "a.pdf")
+    assert text.splitlines() == ["2022年法治政府建设年度报告", "府院联动机制全面建立"]
+
+
+def test_bytes_win_over_wrong_labels():
+    pdf = make_pdf(["依法行政"])
+    assert document_text(pdf, "application/octet-stream", "downfile.jsp") == "依法行政"
+    assert document_text(make_docx(["依法行政"]), "application/octet-stream", None) == "依法行政"
+
+
+def test_encrypted_pdf_with_empty_password_is_read():
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(make_pdf(["政务公开"]))))
+    writer.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    assert "政务公开" in document_text(out.getvalue(), "application/pdf", "a.pdf")
+
+
+@pytest.mark.parametrize("content, content_type, filename, message", [
+    (LEGACY_DOC, "application/msword", "报告.doc", "cannot be read"),
+    (LEGACY_DOC, None, "报告.wps", "cannot be read"),
+    (b"", "application/pdf", "a.pdf", "empty"),
+    (b"%PDF-1.4 garbage that is not a pdf", "application/pdf", "a.pdf", "PDF"),
+    (b"PK\x03\x04 not really a zip", DOCX_TYPE, "a.docx", "docx"),
+    (b"<html>404</html>", "text/html", "a.html", "not a .docx or .pdf"),
+])
+def test_unreadable_documents_raise_extract_error(content, content_type, filename, message):
+    with pytest.raises(ExtractError, match=message) as caught:
+        document_text(content, content_type, filename)
+    assert caught.value.source == filename
+
+
+def test_pdf_without_text_layer_is_reported():
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    with pytest.raises(ExtractError, match="no text"):
+        document_text(out.getvalue(), "application/pdf", "scan.pdf")

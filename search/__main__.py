@@ -1,0 +1,4 @@
+"""``python -m search`` runs the govsearch command line."""
+from .cli import main
+
+main()

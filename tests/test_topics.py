@@ -95,7 +95,8 @@ def test_labels_file_is_well_formed():
 
 
 def test_agreement_with_hand_labels_holds_its_floor():
-    # Measured 2026-11: micro P=0.884 R=0.910 F1=0.897, macro F1=0.875 on 101 paragraphs.
+    # Measured 2026-11: micro P=0.890 R=0.916 F1=0.903, macro F1=0.888 on 101 paragraphs
+    # (the shared reference keywords with the same scorer: F1=0.826; without headings: 0.764).
     result = _agreement_module().agreement(_labels())
     assert result["micro"]["f1"] >= 0.85
     assert result["micro"]["precision"] >= 0.82

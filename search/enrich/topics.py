@@ -101,7 +101,8 @@ def _keyword_scores(text: str, scale: float, scores: dict[str, float]) -> None:
     """Add weighted keyword hits in text to scores.
 
     Every keyword is found at every position (执法监督 inside 行政执法监督), longest first; a
-    hit inside a longer hit of the same topic (行政执法 inside 综合行政执法) is not counted again.
+    hit overlapping an earlier hit of the same topic (行政执法 inside 综合行政执法, 出庭应诉
+    overlapping 负责人出庭) is not counted again.
     """
     tax = _taxonomy()
     counts: dict[tuple[str, str], int] = {}
@@ -118,7 +119,7 @@ def _keyword_scores(text: str, scale: float, scores: dict[str, float]) -> None:
                 continue
             end = start + length
             for topic, weight in pairs:
-                if end <= covered.get(topic, -1):
+                if start < covered.get(topic, -1):
                     continue
                 covered[topic] = end
                 seen = counts.get((topic, keyword), 0)

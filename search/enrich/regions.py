@@ -32,7 +32,7 @@ _MUNICIPALITIES = {"110000", "120000", "310000", "500000"}
 _SERVICE_LABELS = {"www", "xxgk", "zwgk", "zfxxgk", "gk", "wap", "m", "en", "english", "zwfw", "sfj", "sft", "fzb"}
 _TEXT_WINDOW = 300  # the opening of a report names its subject; later mentions are incidental
 _ADDRESSEE = re.compile(r"^[^\n。]{2,80}[:：]\s*$", re.M)  # 中共温州市委、温州市人民政府:
-_UNDER_LEADERSHIP = re.compile(r"在[^。;；\n]{0,60}?领导[下]")  # 在绍兴市委、市政府的坚强领导下
+_UNDER_LEADERSHIP = re.compile(r"在[^。;；\n]{0,60}?(?:领导|指导|支持)下")  # 在绍兴市委、市政府的坚强领导下
 _BOOK_TITLE = re.compile(r"《[^》\n]{0,80}》")  # 《浙江省…规定》 names a document, not the subject
 
 

@@ -46,7 +46,6 @@ class _Taxonomy:
     starts: re.Pattern[str]  # any character a keyword begins with: skips the rest in C
     prefixes: frozenset[str]  # the first two characters of every keyword: prunes most starts
     section_cues: tuple[tuple[str, str], ...]  # (cue, topic or "") for the mandated sections
-    section_only: frozenset[str]  # topics given only by the section a paragraph sits in
 
 
 @functools.lru_cache(maxsize=1)
@@ -55,11 +54,8 @@ def _taxonomy() -> _Taxonomy:
     data = json.loads(_TOPICS_FILE.read_text(encoding="utf-8"))
     names: dict[str, str] = {}
     weights: dict[str, list[tuple[str, float]]] = {}
-    section_only = set()
     for topic in data["topics"]:
         names[topic["id"]] = topic["zh"]
-        if topic.get("section_only"):
-            section_only.add(topic["id"])
         # Every keyword counts 1.0 unless keyword_weights says otherwise (generic words less).
         own = {normalize_text(k): 1.0 for k in topic.get("keywords", ())}
         own.update({normalize_text(k): float(w) for k, w in topic.get("keyword_weights", {}).items()})
@@ -84,7 +80,6 @@ def _taxonomy() -> _Taxonomy:
         starts=re.compile("[" + re.escape("".join(sorted(lengths))) + "]"),
         prefixes=frozenset(keyword[:2] for keyword in weights),
         section_cues=tuple(cues),
-        section_only=frozenset(section_only),
     )
 
 
@@ -181,7 +176,7 @@ def assign_topics(text: str, section_path: tuple[str, ...] = ()) -> tuple[str, .
     _keyword_scores(_prepare(text or ""), 1.0, scores)
 
     ranked = sorted(
-        ((score, topic) for topic, score in scores.items() if topic not in tax.section_only and topic not in section),
+        ((score, topic) for topic, score in scores.items() if topic not in section),
         key=lambda item: (-item[0], tax.order.get(item[1], 99)),
     )
     content: list[str] = []

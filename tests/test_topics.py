@@ -116,3 +116,13 @@ def test_fast():
             assign_topics(row["text"], tuple(row["section_path"]))
         timings.append((time.perf_counter() - start) / len(labels))
     assert min(timings) < 0.0002
+
+
+def test_disclosure_report_sections():
+    # 政府信息公开工作年度报告 use fixed headings: disclosure, review/litigation, problems.
+    assert assign_topics("本机关主动公开政府信息1200条,其中政策文件45件。",
+                         ("一、总体情况", "(一)主动公开情况")) == ("oversight_transparency",)
+    assert assign_topics("本年度因政府信息公开被申请行政复议2件,结果维持2件。",
+                         ("四、政府信息公开行政复议、行政诉讼情况",))[0] == "review_litigation"
+    assert assign_topics("一是公开内容不够全面。二是解读形式较为单一。",
+                         ("五、存在的主要问题及改进情况",)) == ("shortcomings",)

@@ -126,3 +126,9 @@ def test_disclosure_report_sections():
                          ("四、政府信息公开行政复议、行政诉讼情况",))[0] == "review_litigation"
     assert assign_topics("一是公开内容不够全面。二是解读形式较为单一。",
                          ("五、存在的主要问题及改进情况",)) == ("shortcomings",)
+
+
+def test_shortcoming_subheading_without_keywords_still_reads_the_text():
+    topics = assign_topics("部分单位行政复议纠错后仍未整改,行政诉讼败诉率偏高。",
+                           ("二、存在的不足和原因", "(二)一些工作落实不到位"))
+    assert topics[0] == "shortcomings" and "review_litigation" in topics

@@ -15,10 +15,9 @@ import functools
 import json
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-
-import unicodedata
 
 from search.normalize import looks_traditional, normalize_text, to_simplified
 
@@ -141,8 +140,8 @@ def _prepare(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _heading_signal(section_path: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[tuple[str, float], ...]]:
-    """Section topics and heading keyword scores, cached: paragraphs of one section share them."""
+def _heading_signal(section_path: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[tuple[str, float], ...], bool]:
+    """Section topics, heading keyword scores and whether only the section counts; cached per path."""
     headings = tuple(_prepare(h) for h in section_path if h)
     section: list[str] = []
     scores: dict[str, float] = {}
@@ -152,11 +151,10 @@ def _heading_signal(section_path: tuple[str, ...]) -> tuple[tuple[str, ...], tup
             section.append(topic)
         deepest = depth == len(headings) - 1
         _keyword_scores(heading, _DEEPEST_HEADING if deepest else _OUTER_HEADING, scores)
-    if headings and _section_topic(headings[-1]) == "shortcomings":
-        # Straight under 存在的不足: a list of one-line problems across every area, which is
-        # about shortcomings as such; a sub-heading (行政执法规范化有待改进) names the area.
-        scores = {}
-    return tuple(section), tuple(scores.items())
+    # Straight under 存在的不足: a list of one-line problems across every area, which is about
+    # shortcomings as such; a sub-heading (行政执法规范化有待改进) names the area.
+    section_only = bool(headings) and _section_topic(headings[-1]) == "shortcomings"
+    return tuple(section), tuple(scores.items()), section_only
 
 
 def assign_topics(text: str, section_path: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -169,8 +167,8 @@ def assign_topics(text: str, section_path: tuple[str, ...] = ()) -> tuple[str, .
     ('next_year_plan', 'enforcement')
     """
     tax = _taxonomy()
-    section, heading_scores = _heading_signal(tuple(section_path))
-    if not heading_scores and "shortcomings" in section and section_path:
+    section, heading_scores, section_only = _heading_signal(tuple(section_path))
+    if section_only:
         return section
     scores = dict(heading_scores)
     _keyword_scores(_prepare(text or ""), 1.0, scores)

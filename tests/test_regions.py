@@ -164,3 +164,9 @@ def test_fast_after_load():
         resolve_region(title="杭州市临平区人民政府关于临平区2022年法治政府建设年度报告",
                        issuer="区政府办公室", host="www.linping.gov.cn", text=text)
     assert (time.perf_counter() - start) / 200 < 0.001
+
+
+def test_traditional_script_names():
+    assert resolve_region(title="廣州市人民政府關於2021年法治政府建設年度報告").code == "440100"
+    assert resolve_region(title="成都市武侯區2022年法治政府建設年度報告").county == "武侯区"
+    assert resolve_region(issuer="乾縣人民政府").county == "乾县"  # t2s would make it 干县

@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from search.models import Region
-from search.normalize import normalize_text
+from search.normalize import normalize_text, to_simplified
 
 LOGGER = logging.getLogger(__name__)
 
@@ -269,11 +269,19 @@ def _pick(codes: tuple[str, ...], weak: bool, anchors: list[str], context: str |
     return None
 
 
+def _simplified(text: str) -> str:
+    """Simplified script for matching (廣州市 → 广州市), keeping 乾 (乾县, 乾安县), which t2s turns into 干."""
+    simple = to_simplified(text)
+    if simple != text and len(simple) == len(text) and "乾" in text:
+        simple = "".join(old if old == "乾" else new for old, new in zip(text, simple))
+    return simple
+
+
 def _resolve_string(text: str | None, context: str | None = None, allow_weak: bool = True) -> str | None:
     """The code of the first unit a string names unambiguously."""
     if not text:
         return None
-    text = _BOOK_TITLE.sub(" ", normalize_text(text))
+    text = _BOOK_TITLE.sub(" ", _simplified(normalize_text(text)))
     chains = _chains(text, _mentions(text))
     if not allow_weak:
         chains = [chain for chain in chains if not chain[1]]

@@ -66,7 +66,16 @@ def test_page_links_reads_hanweb_records_and_title_attributes():
     assert links["https://x.gov.cn/art/2023/3/1/art_1_9.html"].startswith("某区2022年法治政府建设年度报告")
     assert not any(url.startswith(("javascript", "mailto")) for url in links)
     found = {link.url for link in attachment_links(page_links(html, "https://x.gov.cn/col/col1/index.html"))}
-    assert found == {"https://x.gov.cn/col/files/报告.pdf", "https://x.gov.cn/down.jsp?filename=a.docx"}
+    assert found == {"https://x.gov.cn/col/files/%E6%8A%A5%E5%91%8A.pdf", "https://x.gov.cn/down.jsp?filename=a.docx"}
+
+
+def test_link_text_is_normalised_for_title_patterns():
+    html = ('<a href="/a.html">２０２２年法治政府建設年度報告</a>'
+            '<a href="/%E6%8A%A5%E5%91%8A.html">x</a><a href="/报告.html">报告全文</a>')
+    links = page_links(html, "https://X.gov.cn/")
+    assert links[0].text == "2022年法治政府建设年度报告"
+    assert [link.url for link in links[1:]] == ["https://x.gov.cn/%E6%8A%A5%E5%91%8A.html"]
+    assert links[1].text == "报告全文"  # the longer text of the two spellings is kept
 
 
 def test_hanweb_pages_from_column_and_from_dataproxy():
@@ -124,9 +133,10 @@ def test_adaptive_delay_follows_latency_within_bounds():
     for _ in range(10):
         slot.after_response(latency=0.01, ok=True)
     assert slot.delay == pytest.approx(0.5, abs=0.01)  # never below the profile's delay
-    for _ in range(10):
-        slot.after_response(latency=0.01, ok=False)
-    assert slot.delay == 4.0  # errors double it, capped
+    slot.after_response(latency=0.01, ok=False)
+    assert slot.delay == pytest.approx(0.5, abs=0.01)  # a fast error does not shorten it
+    slot.after_response(latency=20.0, ok=False)
+    assert slot.delay == 4.0  # a timeout raises it to the latency, capped at max_delay
     assert slot.backoff(1, None) == 1.0 and slot.backoff(2, None) == 2.0 and slot.backoff(1, 9.0) == 9.0
     assert slot.backoff(10, None) == 16.0  # capped at 4 × max_delay
 
@@ -141,3 +151,15 @@ def test_command_usage_errors_exit_2(tmp_path):
     bad.write_text('start_urls = ["https://a.gov.cn/"]\nreport_patterns = ["x"]\nspeed = 1\n', encoding="utf-8")
     result = runner.invoke(crawl_command, [str(bad), "--data-dir", str(tmp_path)])
     assert result.exit_code == 2 and "speed" in result.output
+
+
+def test_one_crawler_per_data_folder(tmp_path):
+    from search.crawl.crawler import _exclusive, run_crawl
+    from search.errors import GovsearchError
+    from search.settings import load_settings
+
+    settings = load_settings({"data_dir": str(tmp_path)}, environ={})
+    profile = one_off_profile(["http://127.0.0.1:9/"], [], ["报告"])
+    with _exclusive(tmp_path / "crawl.lock"):
+        with pytest.raises(GovsearchError, match="another crawl is running"):
+            run_crawl(settings, [profile])

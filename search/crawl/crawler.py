@@ -6,17 +6,20 @@ Everything a later run needs is in ``crawl.sqlite`` after each fetch.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 import requests
 
 from ..decode import decode_bytes
-from ..errors import ConfigError
+from ..errors import ConfigError, GovsearchError
 from .fetch import (DOCUMENT_TYPES, HTML_TYPES, Fetcher, FetchProblem, Response, scheme_and_host_check,
                     sniff_document_type)
 from .links import attachment_links, list_page_links, page_links
@@ -71,6 +74,24 @@ class CrawlSummary:
                 f"{self.refused} refused, {self.disallowed} disallowed by robots.txt, {self.skipped} skipped")
 
 
+@contextlib.contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """One crawler per data folder: two would resume the same run and fetch pages twice.
+
+    flock is released by the kernel when the process dies, even by SIGKILL.
+    """
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise GovsearchError(f"another crawl is running on {lock_path.parent}") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _scope(profiles: Iterable[Profile]) -> str:
     return json.dumps(sorted([p.name, list(p.start_urls)] for p in profiles), ensure_ascii=False)
 
@@ -120,6 +141,10 @@ class Crawler:
 
     # --- the loop ----------------------------------------------------------------
     def run(self) -> CrawlSummary:
+        with _exclusive(Path(self.settings.data_dir) / "crawl.lock"):
+            return self._run()
+
+    def _run(self) -> CrawlSummary:
         started = time.monotonic()
         run_id, resumed = self.state.open_run(_scope(self.profiles.values()))
         self.run_id, self.summary.run_id, self.summary.resumed = run_id, run_id, resumed
@@ -170,9 +195,7 @@ class Crawler:
         """The first queued entry whose host and backoff allow a request now, else the wait."""
         now_mono, now_wall = time.monotonic(), time.time()
         wait = 60.0
-        seen_hosts: set[str] = set()
         for entry in queue:
-            key = host_key(entry["url"])
             profile = self.profiles.get(entry["profile"])
             if profile is None:
                 self.state.settle(self.run_id, entry["url"], "skipped", "profile no longer given")
@@ -187,7 +210,6 @@ class Crawler:
             if host_wait <= 0 and backoff_wait <= 0:
                 return entry, 0.0
             wait = min(wait, max(host_wait, backoff_wait))
-            seen_hosts.add(key)
         return None, max(wait, 0.0)
 
     # --- one URL -----------------------------------------------------------------
@@ -199,6 +221,12 @@ class Crawler:
         if kind != "list" and self._over_page_budget(profile):
             self._settle(entry, "skipped", f"max_pages {profile.max_pages} reached")
             self.summary.skipped += 1
+            return
+        if host_key(url) not in self.politeness.robots:
+            # robots.txt is a request like any other: it takes the host's turn, the page waits for the next.
+            asked = time.monotonic()
+            self.politeness.rules(url)
+            slot.after_response(time.monotonic() - asked, ok=True)
             return
         if not self.politeness.allowed(url):
             self._settle(entry, "disallowed", "robots.txt disallows it")
@@ -216,7 +244,8 @@ class Crawler:
                 last_modified=history["last_modified"] if usable_history else None)
         except FetchProblem as problem:
             self.summary.fetched += problem.status is not None
-            slot.after_response(problem.elapsed or timeout, ok=False)
+            # Only distress (timeouts, 5xx, 429, challenges) slows the host down; a 404 or our own refusal does not.
+            slot.after_response(problem.elapsed or timeout, ok=problem.outcome not in ("transient", "blocked"))
             self._handle_problem(entry, profile, slot, problem)
             return
         self.summary.fetched += 1

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
+from requests.utils import requote_uri
+
+from ..normalize import search_form
 
 from .fetch import document_type_from_name
 
@@ -36,11 +39,18 @@ def _absolute(base: str, href: str | None) -> str | None:
     href = href.strip()
     if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
         return None
-    url = urljoin(base, href)
+    # One spelling per URL (percent-encoded, host lower-case) so a link found raw on one
+    # page and encoded on another is queued once.
+    url = requote_uri(urljoin(base, href.replace("\\", "/")))
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
+
+
+def link_text(text: str) -> str:
+    """Link text as patterns see it: NFKC (full-width → ASCII, U+3000 → space), traditional → simplified."""
+    return " ".join(search_form(text).split()) if text else ""
 
 
 def _anchors(soup: BeautifulSoup, base: str) -> list[Link]:
@@ -53,7 +63,7 @@ def _anchors(soup: BeautifulSoup, base: str) -> list[Link]:
         title = (tag.get("title") or "").strip()
         # The title attribute carries the full title when the visible text is cut with "…".
         combined = text if not title or title in text else (f"{title} {text}" if text else title)
-        links.append(Link(url, combined))
+        links.append(Link(url, link_text(combined)))
     return links
 
 

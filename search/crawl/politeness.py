@@ -2,8 +2,9 @@
 
 The delay works like scrapy's AutoThrottle with one request in flight per host: after
 each response the delay moves halfway towards the server's latency, never below the
-profile's ``delay`` (or robots.txt's Crawl-delay) nor above ``max_delay``; errors and
-429/5xx answers double it. Backoff for retries grows exponentially from the same base.
+profile's ``delay`` (or robots.txt's Crawl-delay) nor above ``max_delay``; a timeout or
+429/5xx answer may raise it but never lowers it. Backoff for retries of one URL grows
+exponentially from the same base.
 """
 from __future__ import annotations
 
@@ -41,11 +42,12 @@ class HostSlot:
 
     def after_response(self, latency: float, ok: bool) -> None:
         """Adapt the delay to the latency just observed and schedule the next request."""
+        target = max(self.min_delay, latency)
         if ok:
-            target = max(self.min_delay, latency)
             self.delay = max(target, (self.delay + target) / 2)
         else:
-            self.delay = max(self.delay * 2, self.min_delay, 0.001)
+            # A struggling server (timeout, 5xx, challenge) never earns a shorter delay.
+            self.delay = max(self.delay, target)
         self.delay = min(max(self.delay, self.min_delay), max(self.max_delay, self.min_delay))
         self.ready_at = time.monotonic() + self.delay
 

@@ -208,6 +208,8 @@ class CrawlState:
                  json.dumps(headers, ensure_ascii=False), fetched_at),
             )
             return "new"
+        if previous["sha256"] is None and status == 304:
+            return "unchanged"  # cannot happen without validators, but never count a 304 as content
         unchanged = status == 304 or sha256 == previous["sha256"]
         if unchanged:
             self.db.execute(
@@ -223,7 +225,8 @@ class CrawlState:
             (fetched_at, fetched_at, status, etag, last_modified, sha256, content_type,
              json.dumps(headers, ensure_ascii=False), fetched_at, entry["referer"], entry["link_text"], entry["url"]),
         )
-        return "changed"
+        # A URL known only from failed attempts gives its first bytes now: that is new, not changed.
+        return "new" if previous["sha256"] is None else "changed"
 
     def _ensure_row(self, entry: sqlite3.Row, when: str) -> None:
         """A history row for a URL that never gave usable bytes (so its errors are kept too)."""

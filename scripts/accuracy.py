@@ -40,9 +40,11 @@ def load_cases() -> list[dict]:
     cases = []
     for path in sorted((CASES / "golden").glob("*.json")):
         case = json.loads(path.read_text(encoding="utf-8"))
-        case["golden"] = path.name
-        case["page_path"] = CASES / ("seeds" if case["page"].endswith(".txt") and "/" not in case["page"] else "") / case["page"]
-        cases.append(case)
+        # "also": the same page in another encoding, expected to give the same report
+        for page in [case["page"], *case.get("also", [])]:
+            variant = dict(case, page=page, golden=path.name if page == case["page"] else f"{path.name}:{page}")
+            variant["page_path"] = CASES / page
+            cases.append(variant)
     return cases
 
 

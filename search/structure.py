@@ -24,6 +24,7 @@ _ENUMERATORS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (5, re.compile(rf"(?:[{_CN}]{{1,2}}|第[{_CN}]{{1,2}})是")),
 )
 _LIST_RANK = 5
+TABLE_MARK = "\u2063"  # set by the extractor before a data table flattened into one line
 _MAX_HEADING = 40  # a run-in heading longer than this is a sentence, not a heading
 _MAX_STANDALONE = 50
 _MAX_LIST_HEADING = 24  # 一是… headings are short phrases
@@ -31,6 +32,7 @@ _SENTENCE_END = "。!?;"
 _MID_SPLIT = re.compile(
     rf"(?<=[{_SENTENCE_END}:])\s*(?=第[{_CN}]{{1,3}}(?:部分|章|篇)|[{_CN}]{{1,3}}、|\([{_CN}]{{1,3}}\)|\d{{1,2}}[.、](?!\d)|\(\d{{1,2}}\))"
 )
+_LIST_ITEM = re.compile(rf"\s*(?:[{_CN}]{{1,2}}|第[{_CN}]{{1,2}})是")
 _LIST_SPLIT = re.compile(rf"(?:(?<=^)|(?<=[{_SENTENCE_END}:]))\s*(?=(?:[{_CN}]{{1,2}}|第[{_CN}]{{1,2}})是)")
 # Words a heading ends on, for headings run into their text with no punctuation at all
 # (一、…有关情况区委书记…): the mandated section names of the two report kinds end this way.
@@ -84,7 +86,12 @@ def split_heading(segment: str) -> tuple[str | None, int | None, str]:
         return None, None, segment
     # 1. the whole segment is a short heading line
     stripped = segment.rstrip("。 ")
-    if rank != _LIST_RANK and len(stripped) <= _MAX_STANDALONE and not any(p in stripped for p in "。;!?"):
+    ends_sentence = segment.rstrip().endswith("。")
+    if (
+        rank != _LIST_RANK
+        and len(stripped) <= (_MAX_STANDALONE if not ends_sentence else 20)
+        and not any(p in stripped for p in "。;!?")
+    ):
         return _clean_heading(segment), rank, ""
     end = min((i for i in (segment.find(p, start) for p in "。:!?") if i >= 0), default=-1)
     window = segment[start:start + limit + 1]
@@ -125,7 +132,8 @@ def _list_segments(text: str) -> list[str]:
     headed = [split_heading(part)[0] is not None for part in parts]
     # Split only a list whose items mostly open with a short heading (一是加强宣贯。…);
     # 一是…。二是…。 findings without headings stay one paragraph.
-    if sum(headed) * 2 < len(parts) - (0 if headed[0] else 1):
+    items = [heading for part, heading in zip(parts, headed) if _LIST_ITEM.match(part)]
+    if sum(items) * 2 <= len(items):
         return [text]
     merged: list[str] = []
     for part, heading in zip(parts, headed):
@@ -142,30 +150,45 @@ def build_blocks(lines: list[str]) -> list[Block]:
     >>> [(b.text, b.section_path) for b in build_blocks(["一、主要举措", "(一)依法行政。全面推进。", "二、存在的不足", "一是意识不强。部分干部学法不够。"])]
     [('全面推进。', ('一、主要举措', '(一)依法行政')), ('部分干部学法不够。', ('二、存在的不足', '一是意识不强'))]
     """
-    stack: list[tuple[int, str]] = []
-    blocks: list[Block] = []
-
-    def push(rank: int, heading: str) -> None:
-        while stack and stack[-1][0] >= rank:
-            stack.pop()
-        stack.append((rank, heading))
-
+    # First pass: a stream of headings (rank, text, raw) and paragraphs (text, list heading).
+    events: list[tuple] = []
     for line in lines:
+        if line.startswith(TABLE_MARK):
+            events.append(("text", line[len(TABLE_MARK):].strip(), None))  # a table is one paragraph
+            continue
         for segment in _segments(line):
             rest = segment
             while rest:
                 heading, rank, remainder = split_heading(rest)
                 if heading is None or rank == _LIST_RANK:
                     break
-                push(rank, heading)
+                raw = rest[: len(rest) - len(remainder)].strip() if remainder else rest
+                events.append(("heading", rank, heading, raw))
                 rest = remainder
             for part in _list_segments(rest) if rest else ():
                 heading, rank, remainder = split_heading(part)
-                path = tuple(h for _, h in stack)
                 if heading is not None and rank == _LIST_RANK:
-                    path, part = path + (heading,), remainder
-                if part:
-                    blocks.append(Block(part, path))
+                    events.append(("text", remainder, heading)) if remainder else None
+                else:
+                    events.append(("text", part, None))
+    # Second pass: a "heading" with nothing under it (followed by a heading of its level or
+    # above, or by the end) was a short numbered item, not a heading: keep it as text.
+    stack: list[tuple[int, str]] = []
+    blocks: list[Block] = []
+    for index, event in enumerate(events):
+        if event[0] == "heading":
+            _, rank, heading, raw = event
+            following = next((e for e in events[index + 1:]), None)
+            if following is None or (following[0] == "heading" and following[1] <= rank):
+                blocks.append(Block(raw, tuple(h for r, h in stack if r < rank)))
+                continue
+            while stack and stack[-1][0] >= rank:
+                stack.pop()
+            stack.append((rank, heading))
+        else:
+            _, text, list_heading = event
+            path = tuple(h for _, h in stack) + ((list_heading,) if list_heading else ())
+            blocks.append(Block(text, path))
     return blocks
 
 
@@ -182,7 +205,9 @@ def drop_repeated_sentences(blocks: list[Block], *, min_chars: int = 12) -> list
         for sentence in _SENTENCE.findall(block.text):
             key = _KEY.sub("", sentence)
             if len(key) >= min_chars:
-                if key in seen:
+                # also a repeat: a seen sentence with a short prefix run into it (a title
+                # glued to the first sentence of a second copy)
+                if any(key[start:] in seen for start in range(0, min(41, len(key) - min_chars + 1))):
                     continue
                 seen.add(key)
             sentences.append(sentence)

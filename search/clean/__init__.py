@@ -12,14 +12,15 @@ from urllib.parse import urlsplit
 
 from ..errors import ExtractError
 from ..models import Attachment, Paragraph, RawPage, Region, Report
-from ..normalize import looks_traditional, normalize_text
+from ..normalize import normalize_text
 from ..structure import build_blocks, drop_repeated_sentences
 from . import metadata
-from .boilerplate import remove_boilerplate
+from .boilerplate import remove_boilerplate, strip_watermark
 from .dedup import line_key, remove_duplicate_lines
 from .docshare import rejoin_pages
 from .extract import Extracted, extract
 from .fingerprint import fingerprint, similarity
+from .script import Script
 from .spam import remove_spam, strip_inline_spam
 
 __all__ = ["clean_page", "fingerprint", "similarity", "ExtractError"]
@@ -27,6 +28,8 @@ __all__ = ["clean_page", "fingerprint", "similarity", "ExtractError"]
 LOGGER = logging.getLogger(__name__)
 
 MAX_BYTES = 10 * 1024 * 1024
+MIN_REPORT_CHARS = 20  # fewer Chinese characters than this is a navigation page, not a report
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])\(([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}[1-5]?)\)")
 _TONE = re.compile(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]")
 _ATTACHMENT_TYPES = {"pdf": ".pdf", "msword": ".doc", "wordprocessingml": ".docx", "wps": ".wps"}
@@ -87,7 +90,7 @@ def _load_enrichers():
 
 def _pick_title(header: metadata.Header, fields: dict[str, str], extracted: Extracted, file_title: str | None) -> str | None:
     candidates = [header.title, fields.get("标题")]
-    candidates += [normalize_text(hint) for hint in extracted.title_hints]
+    candidates += [strip_watermark(normalize_text(hint)) for hint in extracted.title_hints]
     candidates.append(file_title)
     for candidate in candidates:
         if candidate and metadata.looks_like_title(candidate):
@@ -121,15 +124,24 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
 
     lines, had_pinyin = _strip_pinyin(extracted.body_lines)
     lines = _normalise(lines)
+    script = Script.detect(lines)
+    if script.traditional:
+        # Every rule below speaks simplified (索引号, 报告, 一、): work on a simplified shadow
+        # and map the paragraphs back to the page's own script at the end.
+        quality.append("traditional_script")
+        lines = script.simplify(lines)
+        extracted.page_lines = script.simplify(_normalise(extracted.page_lines))
+        extracted.title_hints = script.simplify(extracted.title_hints)
     if had_pinyin:
         quality.append("pinyin_removed")
-    shared = rejoin_pages(lines)
+    page_lines = _normalise(extracted.page_lines) if extracted.is_html else None
+    shared = rejoin_pages(lines, page_lines)
     quality.extend(shared.flags)
     cleaned = remove_boilerplate(shared.lines)
     fields = dict(cleaned.fields)
     rows = list(cleaned.field_rows)
     if extracted.is_html:
-        page = remove_boilerplate(_normalise(extracted.page_lines))
+        page = remove_boilerplate(page_lines)
         for label, value in page.fields.items():
             fields.setdefault(label, value)
         rows += [row for row in page.field_rows if row not in rows]
@@ -139,7 +151,7 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
         body = [strip_inline_spam(line) for line in body]
     body, repeated = remove_duplicate_lines(body)
 
-    hints = [normalize_text(hint) for hint in extracted.title_hints]
+    hints = [strip_watermark(normalize_text(hint)) for hint in extracted.title_hints]
     if fields.get("标题"):
         hints.insert(0, fields["标题"])
     if shared.file_title:
@@ -154,13 +166,11 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
             body[0] = re.sub(r"^\s*" + r"\W*".join(map(re.escape, key)), "", body[0], count=1).lstrip()
 
     blocks = drop_repeated_sentences(build_blocks(body))
-    if not blocks:
+    if sum(len(_CJK.findall(block.text)) for block in blocks) < MIN_REPORT_CHARS:
         raise ExtractError(source, "no report text found after removing page furniture")
     text = "\n".join(block.text for block in blocks)
-    if looks_traditional(text):
-        quality.append("traditional_script")
 
-    kind = metadata.classify_kind(title, text)
+    kind = metadata.classify_kind(title, "\n".join(body))
     meta = extracted.meta
     dates = [meta.get("PubDate"), meta.get("pubdate"), meta.get("publishdate"), fields.get("发布日期"), fields.get("日期"),
              fields.get("生成日期"), fields.get("成文日期"), header.signature_date]
@@ -187,8 +197,8 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
         )
     paragraphs = tuple(
         Paragraph(
-            text=block.text,
-            section_path=block.section_path,
+            text=script.original(block.text),
+            section_path=tuple(script.original(heading) for heading in block.section_path),
             topics=tuple(assign_topics(block.text, block.section_path)) if assign_topics else (),
         )
         for block in blocks
@@ -214,7 +224,7 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
         "docshare_pages": [shared.pages_shown, shared.pages_total] if shared.is_docshare else None,
     }
     return Report(
-        title=title,
+        title=script.original(title) if title and not title_derived else title,
         report_kind=kind,
         issuer=issuer,
         region=region,

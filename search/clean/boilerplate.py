@@ -11,7 +11,8 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from .extract import ATTACHMENT_EXTENSIONS
+from ..structure import TABLE_MARK
+from .extract import ATTACHMENT_EXTENSIONS, ROW_SEPARATOR
 
 LOGGER = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def _label_pattern(label: str) -> str:
 
 
 _LABEL_RE = re.compile(
-    r"(?:^|(?<=[\s\d\]】|>:,;]))(?P<label>"
+    r"(?:^|(?<=[\s\d\]】\[【|>:,;]))(?P<label>"
     + "|".join(_label_pattern(label) for label in sorted(_LABELS, key=len, reverse=True))
     + r")\s*(?:[::]\s*|(?=\s|$|\d|\[))"
 )
@@ -123,6 +124,16 @@ _WATERMARK = re.compile(
 )
 
 
+def _parse_meta_rows(line: str) -> dict[str, str] | None:
+    """A metadata row, or a whole label/value table flattened into one line (rows split by ;)."""
+    if line.startswith(TABLE_MARK):
+        rows = [parse_meta_line(row) for row in line[len(TABLE_MARK):].split(ROW_SEPARATOR)]
+        if rows and all(row is not None for row in rows):
+            return {label: value for row in rows for label, value in row.items()}
+        return None
+    return parse_meta_line(line)
+
+
 @dataclass
 class Boilerplate:
     """The lines that survived, and what was learned from the ones that did not."""
@@ -188,7 +199,7 @@ def remove_boilerplate(lines: list[str]) -> Boilerplate:
         line = strip_watermark(clean_pipes(raw)).strip()
         if not line:
             continue
-        fields = parse_meta_line(line)
+        fields = _parse_meta_rows(line)
         if fields is not None:
             result.field_rows.append(fields)
             for label, value in fields.items():

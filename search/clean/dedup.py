@@ -41,7 +41,7 @@ def remove_duplicate_lines(lines: list[str]) -> tuple[list[str], int]:
                 if earlier_key.startswith(key) or (len(key) >= _LONG and key in earlier_key):
                     repeat[index] = True  # a cut copy of an earlier line
                     break
-                if key.startswith(earlier_key) and len(earlier_key) >= _LONG:
+                if key.startswith(earlier_key):
                     kept_text[earlier] = lines[index]  # the earlier copy was the cut one
                     repeat[index] = True
                     break

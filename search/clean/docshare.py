@@ -68,9 +68,13 @@ def _page_run(lines: list[str]) -> list[int]:
     return indexes
 
 
-def rejoin_pages(lines: list[str]) -> Docshare:
-    """Detect a document-sharing dump and rejoin its page slices into running text."""
-    text = "\n".join(lines[:5])
+def rejoin_pages(lines: list[str], page_lines: list[str] | None = None) -> Docshare:
+    """Detect a document-sharing dump and rejoin its page slices into running text.
+
+    ``page_lines`` is the whole page when ``lines`` is only its body container: the
+    banner naming the original file usually sits outside the body.
+    """
+    text = "\n".join(lines[:5] + (page_lines or []))
     banner = _BANNER.search(text)
     file_match = _BANNER_FILE.search(text) if banner else None
     result = Docshare(lines=list(lines), is_docshare=bool(banner))

@@ -13,6 +13,7 @@ from urllib.parse import urljoin
 
 from ..decode import decode_bytes
 from ..errors import ExtractError
+from ..structure import TABLE_MARK
 
 LOGGER = logging.getLogger(__name__)
 
@@ -136,6 +137,45 @@ def _hidden(element) -> bool:
     return element.get("hidden") is not None or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
 
 
+ROW_SEPARATOR = ";"  # rows of a data table, kept in one paragraph (a row alone means nothing)
+
+
+def _cell_text(cell) -> str:
+    return " ".join(cell.text_content().split())
+
+
+def _is_data_table(table) -> bool:
+    """A table of figures (信息公开 statistics), not page layout and not a label/value metadata table."""
+    if table.xpath(".//table"):
+        return False
+    rows = [row for row in table.iter("tr")]
+    if len(rows) < 2:
+        return False
+    cells = [_cell_text(cell) for row in rows for cell in row if isinstance(cell.tag, str) and cell.tag.lower() in _CELL_TAGS]
+    if not cells or sum(len(cell) for cell in cells) / len(cells) > 30:
+        return False
+    from .boilerplate import parse_meta_line  # late: boilerplate imports this module
+
+    from ..normalize import normalize_text, to_simplified
+
+    labelled = sum(
+        1 for row in rows
+        if parse_meta_line(to_simplified(normalize_text(" ".join(_cell_text(c) for c in row if isinstance(c.tag, str))))) is not None
+    )
+    return labelled * 2 < len(rows)
+
+
+def render_table(table) -> str:
+    """A data table as one line: cells separated by spaces, rows by semicolons."""
+    rows = []
+    for row in table.iter("tr"):
+        cells = [_cell_text(cell) for cell in row if isinstance(cell.tag, str) and cell.tag.lower() in _CELL_TAGS]
+        cells = [cell for cell in cells if cell]
+        if cells:
+            rows.append(" ".join(cells))
+    return f"{ROW_SEPARATOR} ".join(rows)
+
+
 def render_lines(element) -> list[str]:
     """Visible text of an element, one line per block; table cells separated by CELL_SEPARATOR."""
     parts: list[str] = []
@@ -145,6 +185,11 @@ def render_lines(element) -> list[str]:
         tag = tag.lower()
         if tag in _SKIP_TAGS or not tag or _hidden(node):
             if node.tail and tag:  # a comment's or skipped element's tail is still text
+                parts.append(node.tail)
+            return
+        if tag == "table" and _is_data_table(node):
+            parts.append("\n" + TABLE_MARK + render_table(node) + "\n")
+            if node.tail:
                 parts.append(node.tail)
             return
         if tag == "br":

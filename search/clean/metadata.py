@@ -27,10 +27,16 @@ _NOT_REPORT = re.compile(r"解读|图解|一图读懂|答记者问|问答|政策
 _NEWS = re.compile(r"召开|会议|审议|听取|举行|举办|部署|调研|座谈|培训|发布会|印发|通知|公告|公示|简报|动态|获评|荣获|入选")
 _ADDRESSEE = re.compile(rf"^[\u4e00-\u9fff、,,\s]{{2,80}}{ORG_SUFFIX}?[::]$")
 _SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[二〇零一三四五六七八九十]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日)$")
+_CLOSING = re.compile(r"^(?:特此报告|专此报告|以上报告|特此说明)[。.!]?$")
 _YEAR = re.compile(r"(?<![\d\-—–~至])((?:19|20)\d{2})\s*年(?!\s*[-—–~至])")
 _CN_DIGITS = {"〇": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
 _CN_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})年")
-_URL_DATE = re.compile(r"/(?:art/)?((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/|[/_t]((?:19|20)\d{2})(\d{2})(\d{2})[_/.]|/((?:19|20)\d{2})(\d{2})/t")
+_URL_DATES = (  # most precise first: TRS t20230216_, Hanweb /art/2023/2/16/, TRS folder /202302/t
+    re.compile(r"[/_]t((?:19|20)\d{2})(\d{2})(\d{2})[_/.]"),
+    re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/"),
+    re.compile(r"/((?:19|20)\d{2})(\d{2})(\d{2})/"),
+    re.compile(r"/((?:19|20)\d{2})(\d{2})/t"),
+)
 
 
 @dataclass
@@ -89,8 +95,11 @@ def split_header(lines: list[str], hints: list[str]) -> Header:
     body = leftovers + list(lines[body_start:])
     if body and _ADDRESSEE.match(body[0].strip()) and len(body[0]) <= 60:
         header.addressee = body.pop(0).strip().rstrip("::")
-    while body and (_SIGNATURE_DATE.match(body[-1].strip()) or is_org_line(body[-1])) and len(body) > 1:
+    while body and (_SIGNATURE_DATE.match(body[-1].strip()) or is_org_line(body[-1]) or _CLOSING.match(body[-1].strip())) \
+            and len(body) > 1:
         line = body.pop().strip()
+        if _CLOSING.match(line):
+            continue
         if _SIGNATURE_DATE.match(line):
             header.signature_date = header.signature_date or line
         else:
@@ -104,6 +113,9 @@ def classify_kind(title: str | None, text: str) -> str:
     if title:
         if _NOT_REPORT.search(title):
             return NOT_A_REPORT
+        outside = re.sub(r"《[^》]*》", "", title).strip(" ,,。")
+        if outside != title.strip(" ,,。") and outside and not re.search(r"报告|年报", outside):
+            return NOT_A_REPORT  # 召开会议审议《…年度报告》, 关于印发《…报告》的通知: about a report
         is_report = bool(_REPORT_END.search(title)) or "年度报告" in title
         if is_report:
             if "信息公开" in title and re.search(r"年度报告|工作报告|年报|情况报告", title):
@@ -116,9 +128,10 @@ def classify_kind(title: str | None, text: str) -> str:
     head = text[:4000]
     disclosure_cues = sum(cue in head for cue in ("主动公开政府信息情况", "收到和处理政府信息公开申请情况", "政府信息公开行政复议", "政府信息公开工作年度报告"))
     law_cues = sum(cue in text for cue in ("法治政府建设", "第一责任人", "存在的不足", "依法行政"))
-    if disclosure_cues >= 2:
+    announces = re.search(r"现将.{0,30}?(法治政府建设|政府信息公开工作).{0,12}?(?:情况|工作)?报告如下", head)
+    if disclosure_cues >= 2 or (announces and announces.group(1) == "政府信息公开工作"):
         return DISCLOSURE_REPORT
-    if law_cues >= 3 and title is None:
+    if title is None and (law_cues >= 3 or announces):
         return LAW_REPORT
     if title and "报告" in title:
         return OTHER_REPORT
@@ -185,10 +198,10 @@ def url_date(url: str | None) -> str | None:
     """The upload date a CMS writes into article URLs (/art/2023/2/16/, t20230216_), if any."""
     if not url:
         return None
-    match = _URL_DATE.search(url)
+    match = next((m for m in (pattern.search(url) for pattern in _URL_DATES) if m), None)
     if not match:
         return None
-    groups = [g for g in match.groups() if g]
+    groups = list(match.groups())
     if len(groups) == 2:
         groups.append("1")
     return parse_date("-".join(groups[:3]))

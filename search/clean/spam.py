@@ -32,10 +32,11 @@ def spam_score(text: str) -> int:
 
 def is_spam_line(line: str) -> bool:
     """A short line that is an advertisement rather than report text."""
-    if len(line) > 80:
+    if len(line) > 120 or spam_score(line) < 2:
         return False
-    score = spam_score(line)
-    return score >= 3 or (score >= 2 and not line.endswith("。"))
+    rest = _SPAM_DOMAIN.sub("", _WEAK_RE.sub("", _STRONG_RE.sub("", line)))
+    # What is left once the spam terms are gone: report text, or just ad glue (注册送38元)?
+    return len(re.findall(r"[\u4e00-\u9fff]", rest)) < 12
 
 
 def remove_spam(lines: list[str]) -> tuple[list[str], bool]:

@@ -1,6 +1,6 @@
 """Write a *draft* expected-report file for a page, to be reviewed by hand before it is checked in.
 
-Usage: .venv/bin/python tests/data/cleaner/make_golden.py PAGE [OUT.json]
+Usage: .venv/bin/python tests/data/cleaner/make_golden.py PAGE OUT.json [URL]
 
 The draft is what the cleaner makes today. A golden file is only a golden file after a
 person has read the page and checked every field and paragraph against it.
@@ -29,7 +29,9 @@ def draft(page: Path, url: str | None = None) -> dict:
 
 if __name__ == "__main__":
     page = Path(sys.argv[1])
-    result = {"page": page.name, "url": None, "reviewed": False, "expected": draft(page)}
+    url = sys.argv[3] if len(sys.argv) > 3 else None
+    relative = page.resolve().relative_to(Path(__file__).resolve().parent).as_posix()
+    result = {"page": relative, "url": url, "reviewed": False, "expected": draft(page, url)}
     text = json.dumps(result, ensure_ascii=False, indent=1)
     if len(sys.argv) > 2:
         Path(sys.argv[2]).write_text(text + "\n", encoding="utf-8")

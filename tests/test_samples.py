@@ -87,6 +87,9 @@ def test_page_parses_with_title_and_substantial_body(name):
     facts = manifest()[name]
     assert soup.head is not None and soup.body is not None
     title = to_simplified(soup.title.get_text())
+    article_title = soup.find("meta", attrs={"name": "ArticleTitle"})["content"]
+    assert article_title == facts["title"]  # as published, traditional script included
+    assert to_simplified(facts["title"]) in title
     assert str(facts["year"]) in title
     assert ("法治政府" in title) == (facts["kind"] == "fz")
     assert ("信息公开" in title) == (facts["kind"] == "xxgk")

@@ -1,10 +1,21 @@
-"""Routes: the search page, the report page, and the JSON API over the same engine."""
+"""Routes: the search page, the report page, exports and the JSON API over the same engine.
+
+The URL holds the whole search state (q, region, year, topic, kind, from, to, sort,
+page, group, per_page), so a permalink can be shared and the back button works.
+Everything the templates need is prepared here as plain values; templates only lay out.
+"""
 from __future__ import annotations
 
+import csv
 import functools
+import io
+import json
+import logging
+import re
+from dataclasses import replace
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 
 from search.engine import SORTS, SearchRequest
 from search.errors import GovsearchError, IndexMissing
@@ -12,10 +23,28 @@ from search.highlight import mark, match_spans
 from search.query import parse_query
 from search.store import Store
 
+LOGGER = logging.getLogger(__name__)
+
 blueprint = Blueprint("search", __name__)
 
-MULTI_PARAMS = ("region", "year", "topic", "kind")
 MAX_PAGE = 500
+EXPORT_LIMIT = 1000  # hits in one export: enough for a researcher's table, small enough to build in a request
+FACET_VISIBLE = 8  # values shown before a facet folds the rest under 更多
+SORT_LABELS = {"relevance": "相关度", "publish_date": "发布日期", "report_year": "报告年度"}
+QUALITY_LABELS = {
+    "mirror_spam": "镜像站副本(正文可能被插入无关内容)",
+    "traditional_script": "原文为繁体字",
+    "synthetic": "合成示例(非真实政府文件)",
+}
+HIT_FLAGS = {"mirror_spam": "镜像站副本", "synthetic": "合成示例", "traditional_script": "繁体原文"}
+# facet name in the engine → (URL parameter, Chinese label, SearchRequest field)
+FACETS = (
+    ("region", "region", "地区", "regions"),
+    ("report_year", "year", "报告年度", "years"),
+    ("topic", "topic", "主题", "topics"),
+    ("report_kind", "kind", "报告类型", "kinds"),
+)
+SAFE_BACK = re.compile(r"^/(\?[^\s]*)?$")  # only this app's search page, never another site
 
 
 def engine():
@@ -28,7 +57,7 @@ def settings():
 
 def _int_arg(name: str, low: int | None = None, high: int | None = None) -> int | None:
     value = request.args.get(name, "").strip()
-    if not value.lstrip("-").isdigit():
+    if not value.lstrip("-").isdigit() or len(value) > 9:
         return None
     number = int(value)
     if low is not None:
@@ -38,37 +67,42 @@ def _int_arg(name: str, low: int | None = None, high: int | None = None) -> int 
     return number
 
 
-def search_request_from_args(per_page: int | None = None) -> SearchRequest:
-    """The whole page state lives in the URL: q, region, year, topic, kind, from, to, sort, page, group."""
+def search_request_from_args(per_page: int | None = None, page: int | None = None) -> SearchRequest:
+    """The SearchRequest the URL describes; bad values fall back to defaults, never an error."""
     sort = request.args.get("sort", "relevance")
+    year_from, year_to = _int_arg("from", 1949, 2100), _int_arg("to", 1949, 2100)
+    if year_from and year_to and year_from > year_to:  # a reversed range means the same years
+        year_from, year_to = year_to, year_from
     return SearchRequest(
         query=request.args.get("q", "")[:500],
-        regions=tuple(v for v in request.args.getlist("region") if v),
-        years=tuple(v for v in request.args.getlist("year") if v),
-        topics=tuple(v for v in request.args.getlist("topic") if v),
-        kinds=tuple(v for v in request.args.getlist("kind") if v),
-        year_from=_int_arg("from", 1949, 2100),
-        year_to=_int_arg("to", 1949, 2100),
+        regions=tuple(dict.fromkeys(v for v in request.args.getlist("region") if v)),
+        years=tuple(dict.fromkeys(v for v in request.args.getlist("year") if v)),
+        topics=tuple(dict.fromkeys(v for v in request.args.getlist("topic") if v)),
+        kinds=tuple(dict.fromkeys(v for v in request.args.getlist("kind") if v)),
+        year_from=year_from,
+        year_to=year_to,
         sort=sort if sort in SORTS else "relevance",
-        page=_int_arg("page", 1, MAX_PAGE) or 1,
+        page=page or _int_arg("page", 1, MAX_PAGE) or 1,
         per_page=per_page or _int_arg("per_page", 1, 100) or settings().results_per_page,
         group_by_report=request.args.get("group") == "1",
     )
 
 
 def state_url(endpoint: str = "search.search_page", drop: tuple[tuple[str, str], ...] = (),
-              add: tuple[tuple[str, str], ...] = (), reset_page: bool = True, **replace) -> str:
-    """This page's URL with some parameters toggled, added or replaced."""
-    items = [(k, v) for k, v in request.args.items(multi=True) if (k, v) not in drop and k not in replace]
+              add: tuple[tuple[str, str], ...] = (), reset_page: bool = True, **replace_args) -> str:
+    """This page's URL with some parameters dropped, added or replaced (page reset by default)."""
+    items = [(k, v) for k, v in request.args.items(multi=True)
+             if (k, v) not in drop and k not in replace_args and v != ""]
     if reset_page:
         items = [(k, v) for k, v in items if k != "page"]
     items += [pair for pair in add if pair not in items]
-    items += [(k, str(v)) for k, v in replace.items() if v not in (None, "")]
+    items += [(k, str(v)) for k, v in replace_args.items() if v not in (None, "")]
     return url_for(endpoint) + ("?" + urlencode(items) if items else "")
 
 
 @functools.lru_cache(maxsize=1)
 def topic_names() -> dict[str, str]:
+    """Topic id → Chinese name (empty while the taxonomy module is unavailable)."""
     try:
         from search.enrich.topics import topic_names as names
     except ImportError:
@@ -76,52 +110,137 @@ def topic_names() -> dict[str, str]:
     return names()
 
 
-def region_tree(counts: dict[str, int]) -> list[dict]:
-    """Nest path-shaped region facet keys: province → city → county."""
+def _value_label(facet: str, value: str) -> str:
+    if facet == "topic":
+        return topic_names().get(value, value)
+    if facet == "region":
+        return value.rsplit("/", 1)[-1]
+    return value
+
+
+def _facet_value(facet: str, param: str, value: str, result, picked) -> dict:
+    active = value in picked
+    return {
+        "value": value, "label": _value_label(facet, value), "active": active,
+        "count": result.facets[facet].get(value, 0), "reports": result.facet_reports[facet].get(value, 0),
+        "href": state_url(drop=((param, value),)) if active else state_url(add=((param, value),)),
+    }
+
+
+def region_tree(result, picked) -> list[dict]:
+    """Nest path-shaped region facet keys: province → city → county, biggest first."""
+    counts = result.facets["region"]
     nodes: dict[str, dict] = {}
     roots: list[dict] = []
     for path in sorted(counts, key=lambda p: (p.count("/"), -counts[p], p)):
-        node = {"path": path, "name": path.rsplit("/", 1)[-1], "count": counts[path], "children": []}
+        node = dict(_facet_value("region", "region", path, result, picked), path=path, children=[],
+                    open=any(p == path or p.startswith(path + "/") for p in picked))
         nodes[path] = node
         parent = nodes.get(path.rsplit("/", 1)[0]) if "/" in path else None
         (parent["children"] if parent else roots).append(node)
     return roots
 
 
+def facet_panels(search: SearchRequest, result) -> list[dict]:
+    """Each facet with its values (label, paragraph and report counts, toggle link, active)."""
+    panels = []
+    for facet, param, label, field_name in FACETS:
+        picked = getattr(search, field_name)
+        if facet == "region":
+            panels.append({"facet": facet, "param": param, "label": label, "tree": region_tree(result, picked)})
+            continue
+        values = list(result.facets[facet])
+        values += [v for v in picked if v not in values]  # a picked value with no match stays removable
+        if facet == "report_year":
+            values.sort(key=lambda v: (not v.isdigit(), -int(v) if v.isdigit() else 0))
+        entries = [_facet_value(facet, param, v, result, picked) for v in values]
+        panels.append({"facet": facet, "param": param, "label": label,
+                       "shown": entries[:FACET_VISIBLE], "more": entries[FACET_VISIBLE:]})
+    return panels
+
+
+def active_chips(search: SearchRequest) -> list[dict]:
+    """The active filters as removable chips."""
+    chips = []
+    for facet, param, label, field_name in FACETS:
+        for value in getattr(search, field_name):
+            text = value.replace("/", " ") if facet == "region" else _value_label(facet, value)
+            chips.append({"label": f"{label}:{text}", "href": state_url(drop=((param, value),))})
+    if search.year_from or search.year_to:
+        span = f"{search.year_from or '…'}–{search.year_to or '…'}"
+        chips.append({"label": f"年度范围:{span}", "href": state_url(**{"from": None, "to": None})})
+    return chips
+
+
+def _count(search: SearchRequest) -> int:
+    try:
+        return engine().search(replace(search, page=1, per_page=1)).total
+    except GovsearchError:
+        return 0
+
+
+def loosen_suggestions(search: SearchRequest) -> list[dict]:
+    """When nothing matched: what to drop, each with how many paragraphs it would find."""
+    suggestions = []
+    has_filters = any(search.selected().values()) or search.year_from or search.year_to
+    if has_filters:
+        loose = replace(search, regions=(), years=(), topics=(), kinds=(), year_from=None, year_to=None)
+        suggestions.append({"label": "去掉所有筛选条件", "count": _count(loose),
+                            "href": url_for("search.search_page", q=search.query) if search.query else url_for("search.search_page")})
+        for chip in active_chips(search):
+            suggestions.append({"label": f"去掉「{chip['label']}」", "count": None, "href": chip["href"]})
+    words = search.query.split()
+    if len(words) > 1:
+        for index in range(min(len(words), 4)):
+            fewer = " ".join(words[:index] + words[index + 1:])
+            suggestions.append({"label": f"去掉检索词「{words[index]}」:{fewer}", "count": _count(replace(search, query=fewer)),
+                                "href": state_url(q=fewer)})
+    if re.search(r'["“”「」]', search.query):
+        plain = re.sub(r'["“”「」]', " ", search.query).strip()
+        suggestions.append({"label": f"不用引号(不要求精确短语):{plain}", "count": _count(replace(search, query=plain)),
+                            "href": state_url(q=plain)})
+    return suggestions
+
+
+def page_links(current: int, pages: int) -> list[int | None]:
+    """Page numbers to show around the current one; None marks a gap.
+
+    >>> page_links(5, 12)
+    [1, None, 3, 4, 5, 6, 7, None, 12]
+    """
+    pages = min(pages, MAX_PAGE)
+    wanted = {1, pages} | set(range(max(1, current - 2), min(pages, current + 2) + 1))
+    out: list[int | None] = []
+    for number in sorted(wanted):
+        if out and out[-1] is not None and number > out[-1] + 1:
+            out.append(None)
+        out.append(number)
+    return out
+
+
+def paragraph_seq(hit) -> str:
+    """The paragraph's position in its report (the anchor is #p<seq>)."""
+    return hit.paragraph_id.rsplit("-", 1)[-1]
+
+
 @blueprint.route("/")
 def search_page():
     search = search_request_from_args()
-    result, error = None, None
+    result, error, status = None, None, 200
     has_input = bool(search.query.strip()) or any(search.selected().values()) or search.year_from or search.year_to
     if has_input:
         try:
             result = engine().search(search)
         except IndexMissing as exc:
-            error = str(exc)
+            error, status = f"还没有索引:{exc}", 503
+    back = request.full_path.rstrip("?")
     return render_template(
         "search.html", search=search, result=result, error=error, state_url=state_url,
-        topic_names=topic_names(), region_tree=region_tree(result.facets["region"]) if result else [],
-        open_regions={r.rsplit("/", i)[0] for r in search.regions for i in range(r.count("/") + 1)},
-        sorts={"relevance": "相关度", "publish_date": "发布日期", "report_year": "报告年度"},
-    )
-
-
-@blueprint.route("/report/<report_id>")
-def report_page(report_id: str):
-    with Store.open(settings().data_dir) as store:
-        stored = store.get(report_id)
-        if stored is None:
-            abort(404)
-        siblings = store.same_issuer(stored.report.issuer, exclude=report_id) if stored.report.issuer else []
-    terms = parse_query(request.args.get("q", "")[:500]).highlight_terms
-    paragraphs = []
-    for seq, paragraph in enumerate(stored.report.paragraphs):
-        spans = match_spans(paragraph.text, terms)
-        paragraphs.append({"seq": seq, "anchor": f"p{seq}", "paragraph": paragraph,
-                           "html": mark(paragraph.text, spans), "matched": bool(spans)})
-    return render_template("report.html", stored=stored, report=stored.report, paragraphs=paragraphs,
-                           toc=_toc(stored.report.paragraphs), siblings=siblings, query=request.args.get("q", ""),
-                           target=request.args.get("p", ""), topic_names=topic_names())
+        facets=facet_panels(search, result) if result else [], chips=active_chips(search),
+        suggestions=loosen_suggestions(search) if result is not None and not result.total else [],
+        pages=page_links(search.page, result.pages) if result else [], sorts=SORT_LABELS,
+        hit_flags=HIT_FLAGS, topic_names=topic_names(), paragraph_seq=paragraph_seq, back=back,
+    ), status
 
 
 def _toc(paragraphs) -> list[dict]:
@@ -134,6 +253,43 @@ def _toc(paragraphs) -> list[dict]:
                 seen.add(key)
                 toc.append({"title": key[-1], "depth": depth, "anchor": f"p{seq}"})
     return toc
+
+
+def _body(paragraphs, terms) -> list[dict]:
+    """Paragraphs with highlight, plus the section headings to print before each."""
+    items, previous = [], ()
+    for seq, paragraph in enumerate(paragraphs):
+        path = paragraph.section_path
+        common = 0
+        while common < min(len(path), len(previous)) and path[common] == previous[common]:
+            common += 1
+        headings = [{"text": path[d], "level": min(d + 2, 6)} for d in range(common, len(path))]
+        spans = match_spans(paragraph.text, terms)
+        items.append({"seq": seq, "anchor": f"p{seq}", "headings": headings, "html": mark(paragraph.text, spans),
+                      "matched": bool(spans), "topics": paragraph.topics})
+        previous = path
+    return items
+
+
+@blueprint.route("/report/<report_id>")
+def report_page(report_id: str):
+    with Store.open(settings().data_dir) as store:
+        stored = store.get(report_id)
+        if stored is None:
+            abort(404)
+        siblings = store.same_issuer(stored.report.issuer, exclude=report_id) if stored.report.issuer else []
+    query = request.args.get("q", "")[:500]
+    parsed = parse_query(query)
+    paragraphs = _body(stored.report.paragraphs, parsed.highlight_terms)
+    back = request.args.get("back", "")
+    if not SAFE_BACK.match(back):
+        back = url_for("search.search_page", q=query) if query else url_for("search.search_page")
+    return render_template(
+        "report.html", stored=stored, report=stored.report, paragraphs=paragraphs,
+        toc=_toc(stored.report.paragraphs), siblings=siblings, query=query, back=back,
+        matched=[item for item in paragraphs if item.get("matched")], target=request.args.get("p", ""),
+        topic_names=topic_names(), quality_labels=QUALITY_LABELS,
+    )
 
 
 @blueprint.route("/api/search")
@@ -155,7 +311,80 @@ def api_report(report_id: str):
                         first_seen=stored.first_seen, last_seen=stored.last_seen, last_changed=stored.last_changed))
 
 
+# --- export ---------------------------------------------------------------------
+EXPORT_COLUMNS = ("rank", "report_id", "paragraph_id", "title", "issuer", "province", "city", "county",
+                  "report_year", "report_kind", "publish_date", "section_path", "text", "topics", "quality",
+                  "more_in_report", "score", "url")
+
+
+def _export_result():
+    search = search_request_from_args(per_page=EXPORT_LIMIT, page=1)
+    return search, engine().search(search)
+
+
+def _hit_url(hit) -> str:
+    return url_for("search.report_page", report_id=hit.report_id, _external=True) + f"#p{paragraph_seq(hit)}"
+
+
+def _spreadsheet_safe(value) -> str:
+    """A cell a spreadsheet will not run as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _export_name(search: SearchRequest, suffix: str) -> str:
+    # ASCII fallback name plus the RFC 5987 UTF-8 one so browsers keep the Chinese query
+    from urllib.parse import quote
+
+    stem = "govsearch-" + (re.sub(r"[\\/:*?\"<>|\s]+", "_", search.query.strip())[:40] or "export")
+    return f"attachment; filename=\"govsearch-export.{suffix}\"; filename*=UTF-8''{quote(stem)}.{suffix}"
+
+
+@blueprint.route("/export.csv")
+def export_csv():
+    """The current result list (up to EXPORT_LIMIT hits) as CSV with a BOM, so Excel reads the Chinese."""
+    try:
+        search, result = _export_result()
+    except IndexMissing as exc:
+        return Response(str(exc), status=503, mimetype="text/plain")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for rank, hit in enumerate(result.hits, 1):
+        region = hit.region
+        writer.writerow([_spreadsheet_safe(v) for v in (
+            rank, hit.report_id, hit.paragraph_id, hit.title, hit.issuer, region.province, region.city,
+            region.county, hit.report_year, hit.report_kind, hit.publish_date, " > ".join(hit.section_path),
+            hit.text, ";".join(topic_names().get(t, t) for t in hit.topics), ";".join(hit.quality),
+            hit.more_in_report, round(hit.score, 4), _hit_url(hit))])
+    body = "\ufeff" + buffer.getvalue()
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": _export_name(search, "csv"), "X-Total-Hits": str(result.total)})
+
+
+@blueprint.route("/export.json")
+def export_json():
+    """The current result list (up to EXPORT_LIMIT hits) as JSON, hits shaped as in /api/search."""
+    try:
+        search, result = _export_result()
+    except IndexMissing as exc:
+        return jsonify({"error": str(exc)}), 503
+    data = result.to_dict()
+    data.pop("page", None)
+    data.pop("per_page", None)
+    for hit_dict, hit in zip(data["hits"], result.hits):
+        hit_dict["url"] = _hit_url(hit)
+    count = len(result.hits)
+    data.update(query=search.query, exported=count, limit=EXPORT_LIMIT,
+                truncated=count < (result.total_reports if search.group_by_report else result.total))
+    body = json.dumps(data, ensure_ascii=False, indent=1)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": _export_name(search, "json")})
+
+
 def register_error_pages(app) -> None:
+    """Error pages in Chinese (JSON under /api/), with the right status."""
+
     @app.errorhandler(404)
     def not_found(_error):
         if request.path.startswith("/api/"):
@@ -164,4 +393,7 @@ def register_error_pages(app) -> None:
 
     @app.errorhandler(GovsearchError)
     def govsearch_error(error):
+        LOGGER.warning("request %s failed: %s", request.path, error)
+        if request.path.startswith("/api/"):
+            return jsonify({"error": str(error)}), 500
         return render_template("error.html", status=500, message=str(error)), 500

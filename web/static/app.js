@@ -1,0 +1,83 @@
+// Small enhancements only: every page works without this file.
+(function () {
+  "use strict";
+
+  // "/" jumps to the search box (unless the user is typing somewhere).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var active = document.activeElement;
+    if (active && (active.tagName === "INPUT" || active.tagName === "TEXTAREA" || active.isContentEditable)) return;
+    var box = document.getElementById("q");
+    if (!box) {
+      window.location.href = "/";
+      return;
+    }
+    event.preventDefault();
+    box.focus();
+    box.select();
+  });
+
+  // On a phone the facet panel starts folded so the results come first; open on wide screens.
+  if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
+    document.querySelectorAll("details.facet-panel, details.toc-panel, details.meta-panel")
+      .forEach(function (d) { d.open = false; });
+  }
+
+  // Report page: the ¶ link copies the paragraph's permalink instead of reloading the page.
+  function toast(text) {
+    var box = document.getElementById("toast");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "toast";
+      box.setAttribute("role", "status");
+      document.body.appendChild(box);
+    }
+    box.textContent = text;
+    box.className = "show";
+    window.clearTimeout(toast.timer);
+    toast.timer = window.setTimeout(function () { box.className = ""; }, 1800);
+  }
+
+  document.querySelectorAll(".report-body a.anchor").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      var url = link.href;
+      var hash = url.slice(url.indexOf("#"));
+      history.replaceState(null, "", window.location.pathname + window.location.search + hash);
+      mark(document.querySelector(hash));
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(url).then(function () { toast("已复制本段链接"); },
+          function () { toast("本段链接:" + url); });
+      } else {
+        toast("本段链接:" + url);
+      }
+    });
+  });
+
+  // The paragraph a hit pointed to: centre it (the anchor alone puts it at the very top).
+  function mark(paragraph) {
+    if (!paragraph) return;
+    document.querySelectorAll(".report-body .paragraph.target").forEach(function (p) { p.classList.remove("target"); });
+    paragraph.classList.add("target");
+  }
+  var target = document.querySelector(".report-body .paragraph.target") ||
+    (window.location.hash && /^#p\d+$/.test(window.location.hash) ? document.querySelector(window.location.hash) : null);
+  if (target) {
+    mark(target);
+    target.setAttribute("tabindex", "-1");
+    target.scrollIntoView({ block: "center" });
+    target.focus({ preventScroll: true });
+  }
+
+  // "Back to results": use the browser's history when we came from the results page,
+  // so its scroll position is kept; otherwise the link's own URL holds the search state.
+  var back = document.getElementById("back-link");
+  if (back) {
+    back.addEventListener("click", function (event) {
+      if (document.referrer && document.referrer.indexOf(window.location.origin + "/?") === 0 && history.length > 1) {
+        event.preventDefault();
+        history.back();
+      }
+    });
+  }
+})();

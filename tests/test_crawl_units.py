@@ -163,3 +163,18 @@ def test_one_crawler_per_data_folder(tmp_path):
     with _exclusive(tmp_path / "crawl.lock"):
         with pytest.raises(GovsearchError, match="another crawl is running"):
             run_crawl(settings, [profile])
+
+
+def test_links_written_by_javascript_are_found():
+    html = ("<script>var dataStore = ['<li><a href=\\\"/art/2023/3/1/art_5_1.html\\\" title=\\\"某市2022年政府信息公开工作年度报告\\\">"
+            "某市…</a></li>'];</script><script>document.write('<a href=\\'/art/2023/3/2/art_5_2.html\\'>2022年法治政府建设年度报告</a>');</script>")
+    links = {link.url: link.text for link in page_links(html, "https://x.gov.cn/col/col5/index.html")}
+    assert links["https://x.gov.cn/art/2023/3/1/art_5_1.html"].startswith("某市2022年政府信息公开工作年度报告")
+    assert links["https://x.gov.cn/art/2023/3/2/art_5_2.html"] == "2022年法治政府建设年度报告"
+
+
+def test_default_hosts_include_the_www_twin():
+    profile = profile_from_dict({**BASE, "start_urls": ["https://example.gov.cn/col/col1/index.html"]}, "test")
+    assert profile.allows_host("www.example.gov.cn") and profile.allows_host("example.gov.cn")
+    assert not profile.allows_host("other.gov.cn")
+    assert not profile_from_dict({**BASE, "allowed_hosts": ["www.example.gov.cn"]}, "test").allows_host("example.gov.cn")

@@ -135,7 +135,9 @@ class Crawler:
     def _fetch_robots(self, robots_url: str) -> tuple[int, bytes]:
         profile = next(iter(self.profiles.values()))
         timeout, _delay, _max = self._limits(profile)
-        response = self.fetcher.fetch(robots_url, kind="robots", timeout=timeout, max_bytes=512 * 1024)
+        verify = all(p.verify_tls for p in self.profiles.values() if p.allows_host(urlsplit(robots_url).hostname))
+        response = self.fetcher.fetch(robots_url, kind="robots", timeout=timeout, max_bytes=512 * 1024,
+                                      verify_tls=verify)
         self.summary.fetched += 1
         return response.status, response.content
 
@@ -241,7 +243,7 @@ class Crawler:
             response = self.fetcher.fetch(
                 url, kind=kind, timeout=timeout, max_bytes=max_bytes,
                 etag=history["etag"] if usable_history else None,
-                last_modified=history["last_modified"] if usable_history else None)
+                last_modified=history["last_modified"] if usable_history else None, verify_tls=profile.verify_tls)
         except FetchProblem as problem:
             self.summary.fetched += problem.status is not None
             # Only distress (timeouts, 5xx, 429, challenges) slows the host down; a 404 or our own refusal does not.

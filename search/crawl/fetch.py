@@ -11,11 +11,13 @@ import email.utils
 import logging
 import re
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 
 from ..errors import FetchError
 
@@ -143,8 +145,8 @@ class Fetcher:
         # may_request(url) → None when allowed, else the reason (foreign host, robots.txt …).
         self.may_request = may_request
 
-    def fetch(self, url: str, *, kind: str, timeout: float, max_bytes: int,
-              etag: str | None = None, last_modified: str | None = None) -> Response:
+    def fetch(self, url: str, *, kind: str, timeout: float, max_bytes: int, etag: str | None = None,
+              last_modified: str | None = None, verify_tls: bool = True) -> Response:
         """GET ``url`` (kind: list | report | attachment | robots), following checked redirects."""
         started = time.monotonic()
         current = url
@@ -158,8 +160,14 @@ class Fetcher:
             if refusal:
                 raise FetchProblem(url, "refused", refusal if current == url else f"redirect to {current}: {refusal}")
             try:
-                response = self.session.get(current, headers=headers, stream=True, allow_redirects=False,
-                                            timeout=timeout)
+                with warnings.catch_warnings():
+                    # The operator chose verify_tls = false for this portal; one warning per request is noise.
+                    warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+                    response = self.session.get(current, headers=headers, stream=True, allow_redirects=False,
+                                                timeout=timeout, verify=verify_tls)
+            except requests.exceptions.SSLError:
+                raise FetchProblem(url, "failed", "TLS certificate not accepted (verify_tls = false in the "
+                                                  "profile accepts it)") from None
             except requests.Timeout:
                 raise FetchProblem(url, "transient", f"timed out after {timeout:g} s",
                                    elapsed=time.monotonic() - started) from None

@@ -76,7 +76,14 @@ def page_links(html: str, base_url: str) -> list[Link]:
     base_tag = soup.find("base", href=True)
     base = urljoin(base_url, base_tag["href"]) if base_tag else base_url
     found = _anchors(soup, base)
-    for fragment in _RECORD.findall(html):
+    fragments = _RECORD.findall(html)
+    # List entries written by JavaScript ('<li><a href=\"…\">…</a></li>' in a dataStore array,
+    # document.write) are script text to a parser: parse the markup inside scripts on its own.
+    for script in soup.find_all("script"):
+        code = script.string or ""
+        if "<a" in code and "href" in code and "<record>" not in code:
+            fragments.append(code.replace('\\"', '"').replace("\\'", "'").replace("\\/", "/"))
+    for fragment in fragments:
         found.extend(_anchors(BeautifulSoup(fragment, "lxml"), base))
     best: dict[str, Link] = {}
     for link in found:

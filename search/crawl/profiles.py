@@ -7,7 +7,7 @@ so a typo never silently falls back to a default::
     name = "example-hanweb"              # defaults to the file name
     cms = "hanweb"                       # hanweb | trs | generic: how list pages paginate
     start_urls = ["https://www.example.gov.cn/col/col1229/index.html"]
-    allowed_hosts = ["www.example.gov.cn"]   # default: the hosts of start_urls
+    allowed_hosts = ["www.example.gov.cn"]   # default: the hosts of start_urls (+ www./bare twin)
     report_url_patterns = ['/art/\\d{4}/\\d+/\\d+/art_\\d+_\\d+\\.html']
     report_title_patterns = ['法治政府建设.*报告', '政府信息公开工作年度报告']
     report_patterns = []                 # each matched against the URL *or* the link text
@@ -20,6 +20,7 @@ so a typo never silently falls back to a default::
     retries = 3                          # further tries after a timeout, 429 or 5xx
     max_bytes = 15728640                 # responses larger than this are refused
     attachments = true                   # fetch .docx/.pdf/.doc/.wps linked from reports
+    verify_tls = true                    # false: accept expired or self-signed certificates
 
 A link is a report when it matches one of ``report_url_patterns`` (when any are given)
 **and** its text or title attribute matches one of ``report_title_patterns`` (when any
@@ -57,6 +58,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "retries": int,
     "max_bytes": int,
     "attachments": bool,
+    "verify_tls": bool,
 }
 
 
@@ -81,6 +83,7 @@ class Profile:
     retries: int = 3
     max_bytes: int | None = None  # None: settings.crawl_max_bytes
     attachments: bool = True
+    verify_tls: bool = True  # False accepts expired / self-signed certificates (common on county portals)
     _compiled: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -116,6 +119,16 @@ class Profile:
         return any(p.search(url) for p in self._compiled["list_url_patterns"])
 
 
+def _default_hosts(start_urls: tuple[str, ...]) -> tuple[str, ...]:
+    """The start URLs' hosts, each with its www./bare twin (portals redirect between the two)."""
+    hosts: dict[str, None] = {}
+    for url in start_urls:
+        host = urlsplit(url).hostname.lower()
+        hosts[host] = None
+        hosts[host[4:] if host.startswith("www.") else f"www.{host}"] = None
+    return tuple(hosts)
+
+
 def _check_url(url: str, origin: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -141,7 +154,7 @@ def profile_from_dict(raw: dict[str, Any], origin: str, default_name: str = "pro
         raise ConfigError(f"{origin}: start_urls is empty")
     if not any(raw.get(key) for key in ("report_url_patterns", "report_title_patterns", "report_patterns")):
         raise ConfigError(f"{origin}: give report_url_patterns and/or report_title_patterns (or report_patterns)")
-    hosts = tuple(raw.get("allowed_hosts") or dict.fromkeys(urlsplit(u).hostname for u in start_urls))
+    hosts = tuple(raw.get("allowed_hosts") or _default_hosts(start_urls))
     for url in start_urls:
         if urlsplit(url).hostname.lower() not in {h.lower() for h in hosts}:
             raise ConfigError(f"{origin}: start URL {url} is not on an allowed host")

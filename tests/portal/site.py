@@ -20,12 +20,37 @@ CHALLENGE_WZWS = ("<html><script>var wzwschallenge='abc';document.cookie='wzws_c
                   "location.href='/WZWSREabc';</script></html>")
 
 
+def report_paragraphs(phrase: str) -> list[str]:
+    """The body of a 法治政府建设年度报告 in the mandated order, with ``phrase`` in its first section."""
+    return [
+        "一、主要举措和成效",
+        f"（一）坚持依法全面履行政府职能。{phrase}。全年制定出台优化营商环境政策措施12项，"
+        "推行涉企轻微违法行为免罚清单，办理行政许可事项3215件，按时办结率100%。",
+        "（二）严格规范公正文明执法。深化行政执法三项制度，开展行政执法案卷评查两次，"
+        "评查案卷186卷，发现并整改问题23个，行政复议纠错率保持在合理区间。",
+        "二、存在的不足和原因",
+        "一是部分执法人员法治意识有待提升；二是基层法治力量仍较薄弱，法律顾问作用发挥不够充分。",
+        "三、党政主要负责人履行推进法治建设第一责任人职责情况",
+        "区政府主要负责人专题研究法治政府建设工作4次，带头开展学法活动，带头出庭应诉行政案件2件。",
+        "四、下一年度主要安排",
+        "持续推进法治政府建设示范创建，完善重大行政决策程序，加强行政执法监督，提升依法行政水平。",
+    ]
+
+
 def article(title: str, body: str, extra: str = "", charset: str | None = "utf-8") -> str:
-    """An article page in the Hanweb/TRS manner: meta tags, a #zoom container."""
+    """An article page in the Hanweb/TRS manner: meta tags, a #zoom container, a report body."""
     meta = f'<meta charset="{charset}">' if charset else ""
+    paragraphs = "".join(f"<p>{escape(text)}</p>" for text in report_paragraphs(body))
     return (f"<html><head>{meta}<title>{escape(title)}</title><meta name=\"ArticleTitle\" content=\"{escape(title)}\">"
             f"</head><body><div class=\"nav\">首页 &gt; 法治政府</div><h1>{escape(title)}</h1>"
-            f"<div id=\"zoom\"><p>{escape(body)}</p>{extra}</div></body></html>")
+            f"<div id=\"zoom\">{paragraphs}{extra}</div><div class=\"footer\">主办单位：某某区人民政府办公室</div>"
+            f"</body></html>")
+
+
+def link_only_article(title: str, links: str) -> str:
+    """A report page that is only a link to the report as an attachment."""
+    return (f"<html><head><meta charset=\"utf-8\"><title>{escape(title)}</title></head><body><h1>{escape(title)}</h1>"
+            f"<div id=\"zoom\">{links}</div></body></html>")
 
 
 def _li(href: str, title: str) -> str:
@@ -154,7 +179,7 @@ def build_portal(portal: FakePortal) -> FakePortal:
                    '2022年法治政府建设年度报告.pdf</a></p>'
                    '<p><a href="/picture/0/old_report.doc">旧版报告.doc</a></p>'
                    '<p><a href="/picture/0/broken.pdf">损坏的附件.pdf</a></p>')
-    portal.page(hanweb_path("art_1229_1"), article(HANWEB_RECORDS[0][1], "报告正文见附件。", attachments))
+    portal.page(hanweb_path("art_1229_1"), link_only_article(HANWEB_RECORDS[0][1], attachments))
     portal.page(hanweb_path("art_1229_2"), article(HANWEB_RECORDS[1][1], "会议通知。"))
     portal.page(hanweb_path("art_1229_3"), article(HANWEB_RECORDS[2][1], "一、总体情况。本年度主动公开政府信息。"))
     duplicated = article(HANWEB_RECORDS[3][1], "一、主要举措和成效。同一份报告发在两个地址。")
@@ -166,11 +191,11 @@ def build_portal(portal: FakePortal) -> FakePortal:
     portal.page("/evil.html", article("外站", "不应被请求。"))
     portal.add(hanweb_path("cookie"), _cookie_gate(article(HANWEB_RECORDS[8][1], "带 cookie 才能看到。")))
     portal.page("/picture/0/report_2022.docx", make_docx(
-        ["某某区人民政府2022年法治政府建设年度报告", "一、主要举措和成效", DOCX_PHRASE],
+        ["某某区人民政府2022年法治政府建设年度报告", *report_paragraphs(DOCX_PHRASE)],
         [["项目", "数量"], ["行政复议", "12"]]), DOCX_TYPE)
     # Download servlets often label everything application/octet-stream; the bytes decide.
     portal.add("/module/download/downfile.jsp", lambda request: Reply(
-        200, make_pdf(["2022年法治政府建设年度报告", PDF_PHRASE]),
+        200, make_pdf(["某某区2022年法治政府建设年度报告", *report_paragraphs(PDF_PHRASE)]),
         {"Content-Type": "application/octet-stream", "Content-Disposition": "attachment; filename=report_2022.pdf"}))
     portal.page("/picture/0/old_report.doc", LEGACY_DOC, "application/msword")
     portal.page("/picture/0/broken.pdf", "<html><body>文件不存在</body></html>", "text/html; charset=utf-8")

@@ -1,0 +1,193 @@
+"""The benchmark run: corpus, both engines' builds, query sets, serving, incremental update, report.
+
+Fairness, stated once: both full builds read the same store and *include* jieba
+tokenisation (the jieba dictionary load is excluded for both); both answer the same
+query texts, tokenising them with the same jieba; both return the top 10 by BM25 with
+highlights and facet counts (region, year, topic, kind; paragraphs and reports) over
+every match. The FTS5 side indexes the word tokens only; Whoosh also indexes bigrams
+for substring matches, which is part of what it costs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SCRIPTS = Path(__file__).resolve().parent
+LOGGER = logging.getLogger("bench")
+DEFAULT_ROOT = Path("/tmp/govsearch-bench")
+QUERIES_FILE = "queries.json"
+RESULT_FILE = "result.json"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="10k", help="corpus paragraphs: 10k, 100k, 1m or a number (default 10k)")
+    parser.add_argument("--data-dir", help="bench data folder (default /tmp/govsearch-bench/<size>)")
+    parser.add_argument("--queries", type=int, default=200, help="timed queries per class (default 200)")
+    parser.add_argument("--seed", type=int, default=7, help="corpus and query seed (default 7)")
+    parser.add_argument("--skip-build", action="store_true",
+                        help="reuse the built indexes; skip the full and incremental build measurements")
+    parser.add_argument("--engines", default="whoosh,fts5", help="comma-separated: whoosh, fts5 (default both)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON instead of a table")
+    return parser.parse_args(argv)
+
+
+def run_worker(task: str, data_dir: Path, *extra: str) -> dict:
+    """Run one measured task in a fresh process and return its JSON."""
+    LOGGER.info("%s …", task)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, str(SCRIPTS / "bench_worker.py"), task, str(data_dir), *extra],
+                          stdout=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{task} failed (exit {done.returncode}); see the messages above")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    LOGGER.info("%s done in %.1f s", task, time.perf_counter() - started)
+    return result
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    import bench_corpus
+    import bench_fts5
+    from bench_queries import choose_queries
+
+    args = parse_args(argv)
+    try:
+        size = bench_corpus.parse_size(args.size)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    engines = {e.strip() for e in args.engines.split(",") if e.strip()}
+    if not engines <= {"whoosh", "fts5"} or not engines:
+        print(f"unknown engines: {args.engines}", file=sys.stderr)
+        return 2
+    label = args.size.lower() if args.size.lower() in bench_corpus.SIZES else str(size)
+    data_dir = Path(args.data_dir) if args.data_dir else DEFAULT_ROOT / label
+    if args.seed != bench_corpus.DEFAULT_SEED and not args.data_dir:
+        data_dir = data_dir.with_name(f"{label}-seed{args.seed}")
+
+    def progress(done: int, total: int) -> None:
+        LOGGER.info("corpus: %d / %d paragraphs", done, total)
+
+    corpus = bench_corpus.build_store(data_dir, size, args.seed, progress)
+    LOGGER.info("corpus: %d paragraphs in %d reports in %s (%s)", corpus["paragraphs"], corpus["reports"], data_dir,
+                "reused" if corpus["reused"] else f"built in {corpus['seconds']} s")
+    result: dict = {"size": size, "data_dir": str(data_dir), "corpus": corpus, "engines": sorted(engines),
+                    "cpus": _cpus(), "load_average": [round(x, 2) for x in __import__("os").getloadavg()],
+                    "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    "whoosh": {}, "fts5": {}}
+    fts5_path = data_dir / "fts5.sqlite"
+    whoosh_built = (data_dir / "indexes" / "CURRENT").exists()
+    # FTS5's vocabulary picks the query sets, so it is built whichever engines are measured.
+    if not args.skip_build or not fts5_path.exists():
+        result["fts5"]["build"] = run_worker("fts5-build", data_dir)
+    if "whoosh" in engines and (not args.skip_build or not whoosh_built):
+        result["whoosh"]["build"] = run_worker("whoosh-build", data_dir)
+
+    queries = choose_queries(bench_fts5.document_frequencies(fts5_path),
+                             bench_fts5.body_tokens_sample(fts5_path, 4000), corpus["paragraphs"],
+                             per_class=args.queries, seed=args.seed)
+    queries_path = data_dir / QUERIES_FILE
+    queries_path.write_text(json.dumps({k: [q.to_dict() for q in v] for k, v in queries.items()},
+                                       ensure_ascii=False, indent=1), encoding="utf-8")
+    result["queries"] = {k: {"timed": len(v), "distinct": len({q.text for q in v}),
+                             "examples": list(dict.fromkeys(q.text for q in v))[:5]} for k, v in queries.items()}
+
+    for engine in ("whoosh", "fts5"):
+        if engine in engines:
+            result[engine]["serve"] = run_worker(f"{engine}-serve", data_dir, str(queries_path))
+    if not args.skip_build:
+        for engine in ("whoosh", "fts5"):
+            if engine in engines:
+                result[engine]["incremental"] = run_worker(f"{engine}-incremental", data_dir)
+    if engines == {"whoosh", "fts5"}:
+        result["agreement"] = run_worker("agreement", data_dir, str(queries_path))
+    result["summary"] = summary_rows(result)
+    (data_dir / RESULT_FILE).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        print(render_table(result))
+    return 0
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0))
+
+
+def _get(data: dict, *path):
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def summary_rows(result: dict) -> list[dict]:
+    """Each figure beside its FTS5 figure and the ratio whoosh / fts5."""
+    rows = [
+        ("full index, paragraphs/s (incl. jieba)", ("build", "paragraphs_per_s")),
+        ("full index, seconds", ("build", "seconds")),
+        ("full index, peak RSS MB", ("build", "peak_rss_mb")),
+        ("index size MB", ("build", "index_mb")),
+        ("incremental add of 1 report (30 par.), s", ("incremental", "add_seconds")),
+        ("  same, second add in the process, s", ("incremental", "add_seconds_warm")),
+        ("incremental removal of it, s", ("incremental", "remove_seconds")),
+    ]
+    for kind in ("rare", "common", "and", "phrase"):
+        rows += [(f"{kind}: median ms", ("serve", "classes", kind, "median_ms")),
+                 (f"{kind}: p95 ms", ("serve", "classes", kind, "p95_ms")),
+                 (f"{kind}: mean matches", ("serve", "classes", kind, "mean_matches"))]
+    rows += [("serving RSS MB (after all queries)", ("serve", "rss_mb")),
+             ("serving peak RSS MB", ("serve", "peak_rss_mb"))]
+    summary = []
+    for name, path in rows:
+        whoosh, fts5 = _get(result["whoosh"], *path), _get(result["fts5"], *path)
+        ratio = round(whoosh / fts5, 2) if isinstance(whoosh, (int, float)) and isinstance(fts5, (int, float)) \
+            and fts5 else None
+        summary.append({"figure": name, "whoosh": whoosh, "fts5": fts5, "ratio": ratio})
+    return summary
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def render_table(result: dict) -> str:
+    """The table for people."""
+    corpus = result["corpus"]
+    lines = [f"govsearch benchmark: {corpus['paragraphs']:,} paragraphs in {corpus['reports']:,} reports "
+             f"(seed {corpus['seed']}), {result['cpus']} CPUs (load {result['load_average'][0]} at start), "
+             f"{result['data_dir']}",
+             ""]
+    width = max(len(r["figure"]) for r in result["summary"])
+    lines.append(f"{'':{width}}  {'whoosh':>10}  {'fts5':>10}  {'whoosh/fts5':>11}")
+    for row in result["summary"]:
+        lines.append(f"{row['figure']:{width}}  {_cell(row['whoosh']):>10}  {_cell(row['fts5']):>10}  "
+                     f"{_cell(row['ratio']):>11}")
+    lines.append("")
+    build = _get(result, "fts5", "build")
+    if build:
+        lines.append(f"FTS5 build: jieba is {build['tokenise_share']:.0%} of it; without tokenising "
+                     f"{build['paragraphs_per_s_without_tokenising']:,.0f} paragraphs/s; token check "
+                     f"{build['token_check']['mismatched']} of {build['token_check']['rows']} rows split differently")
+    agreement = result.get("agreement")
+    if agreement:
+        lines.append(f"Same paragraphs for the same body word/phrase: {agreement['same']} of {agreement['checked']} "
+                     f"queries" + (f" (differences: {agreement['differences']})" if agreement["differences"] else ""))
+    for kind, info in result.get("queries", {}).items():
+        lines.append(f"{kind} queries: {info['timed']} timed, {info['distinct']} distinct, e.g. "
+                     + ", ".join(info["examples"][:3]))
+    lines.append("Timed after one untimed pass over the same queries; each returns top 10 + highlights + facets.")
+    return "\n".join(lines)

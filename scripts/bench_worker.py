@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""One measured task of the benchmark, run in its own process so its memory is its own.
+
+    bench_worker.py TASK DATA_DIR [QUERIES_JSON]
+
+Tasks: whoosh-build, whoosh-incremental, whoosh-serve, fts5-build, fts5-incremental,
+fts5-serve, agreement. Each prints one JSON object on stdout; peak and current RSS
+come from /proc/self/status (VmHWM, VmRSS), so interpreter start-up and imports count
+the same for both engines.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+SCRIPTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(SCRIPTS.parent))
+sys.path.insert(0, str(SCRIPTS))
+
+import bench_fts5  # noqa: E402
+from bench_queries import CLASSES, latency_summary  # noqa: E402
+
+LOGGER = logging.getLogger(__name__)
+FTS5_FILE = "fts5.sqlite"
+
+
+def memory_mb() -> dict:
+    """Peak (VmHWM) and current (VmRSS) resident memory of this process, in MB."""
+    values = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("VmHWM:", "VmRSS:")):
+            name, amount = line.split(":", 1)
+            values[name] = round(int(amount.split()[0]) / 1024, 1)
+    return {"peak_rss_mb": values.get("VmHWM"), "rss_mb": values.get("VmRSS")}
+
+
+def folder_mb(path: Path) -> float:
+    return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20, 1)
+
+
+def _settings(data_dir: str):
+    from search.settings import load_settings
+
+    return load_settings({"data_dir": data_dir}, environ={})
+
+
+def whoosh_build(data_dir: str) -> dict:
+    from search import index as idx
+    from search.pipeline import reindex
+    from search.schema import segmenter
+
+    segmenter()  # jieba's dictionary load is start-up, not indexing (as for FTS5)
+    started = time.perf_counter()
+    summary = reindex(_settings(data_dir), full=True, run_alerts=False)
+    seconds = time.perf_counter() - started
+    return {"paragraphs": summary.paragraphs_written, "seconds": round(seconds, 2),
+            "paragraphs_per_s": round(summary.paragraphs_written / seconds, 1),
+            "index_mb": folder_mb(idx.current_generation(data_dir)), **memory_mb()}
+
+
+def _extra():
+    from bench_corpus import extra_report
+
+    return extra_report()
+
+
+def whoosh_incremental(data_dir: str) -> dict:
+    """Add one 30-paragraph report through search.pipeline.reindex, twice (fresh process, then warm), removing it after each."""
+    from search.pipeline import reindex
+    from search.store import Store
+
+    settings = _settings(data_dir)
+    report_id, report = _extra()
+    timings = []
+    for _ in range(2):
+        with Store.open(data_dir) as store:
+            store.save(report_id, report, report_id, report.source_url, report_id, "2025-01-01T00:00:00+00:00")
+        started = time.perf_counter()
+        summary = reindex(settings, full=False, run_alerts=False)
+        timings.append(time.perf_counter() - started)
+        if summary.added != [report_id] or summary.paragraphs_written != 30:
+            raise RuntimeError(f"incremental reindex did not add the report: {summary.to_dict()}")
+        with Store.open(data_dir) as store:
+            store.delete(report_id)
+        started = time.perf_counter()
+        removed = reindex(settings, full=False, run_alerts=False)
+        timings.append(time.perf_counter() - started)
+        if removed.removed != [report_id]:
+            raise RuntimeError(f"incremental reindex did not remove the report: {removed.to_dict()}")
+    return {"add_seconds": round(timings[0], 3), "add_seconds_warm": round(timings[2], 3),
+            "remove_seconds": round(timings[3], 3), **memory_mb()}
+
+
+def fts5_build(data_dir: str) -> dict:
+    path = Path(data_dir) / FTS5_FILE
+    built = bench_fts5.build(data_dir, path)
+    seconds = built["seconds"]
+    tokenising = built["tokenise_seconds"]
+    return {"paragraphs": built["paragraphs"], "seconds": round(seconds, 2),
+            "paragraphs_per_s": round(built["paragraphs"] / seconds, 1),
+            "tokenise_share": round(tokenising / seconds, 3),
+            "paragraphs_per_s_without_tokenising": round(built["paragraphs"] / max(1e-9, seconds - tokenising), 1),
+            "index_mb": round(path.stat().st_size / 2**20, 1), "token_check": bench_fts5.check_tokens(path),
+            **memory_mb()}
+
+
+def fts5_incremental(data_dir: str) -> dict:
+    from search.models import StoredReport
+
+    path = Path(data_dir) / FTS5_FILE
+    report_id, report = _extra()
+    stored = StoredReport(report_id, report, "", (), "", "", "")
+    timings = []
+    for _ in range(2):
+        timings.append(bench_fts5.add_report(path, stored))
+        started = time.perf_counter()
+        bench_fts5.remove_report(path, report_id)
+        timings.append(time.perf_counter() - started)
+    return {"add_seconds": round(timings[0], 3), "add_seconds_warm": round(timings[2], 3),
+            "remove_seconds": round(timings[3], 3), **memory_mb()}
+
+
+def _load_queries(path: str) -> dict[str, list[dict]]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _serve(run, queries: dict[str, list[dict]]) -> dict:
+    """A warm-up pass over each class's queries, then the timed pass."""
+    classes = {}
+    for kind in CLASSES:
+        batch = queries.get(kind, [])
+        for query in batch:
+            run(query)
+        seconds, totals = [], []
+        for query in batch:
+            started = time.perf_counter()
+            total = run(query)
+            seconds.append(time.perf_counter() - started)
+            totals.append(total)
+        classes[kind] = dict(latency_summary(seconds),
+                             mean_matches=round(sum(totals) / len(totals), 1) if totals else None)
+    return {"classes": classes, **memory_mb()}
+
+
+def whoosh_serve(data_dir: str, queries_path: str) -> dict:
+    from search.engine import SearchRequest, WhooshEngine
+
+    engine = WhooshEngine(data_dir)
+
+    def run(query: dict) -> int:
+        result = engine.search(SearchRequest(query=query["text"], per_page=10))
+        if result.total and not result.hits:
+            raise RuntimeError(f"matches but no hits for {query}")
+        return result.total
+
+    return _serve(run, _load_queries(queries_path))
+
+
+def fts5_serve(data_dir: str, queries_path: str) -> dict:
+    searcher = bench_fts5.Fts5Searcher(Path(data_dir) / FTS5_FILE)
+
+    def run(query: dict) -> int:
+        return searcher.search(query["text"], phrase=query["phrase"])["total"]
+
+    try:
+        return _serve(run, _load_queries(queries_path))
+    finally:
+        searcher.close()
+
+
+def agreement(data_dir: str, queries_path: str, limit: int = 40) -> dict:
+    """Do both engines find the same paragraphs for the same body tokens (one word, and a phrase)?"""
+    from whoosh import query as wq
+
+    from search import index as idx
+
+    queries = _load_queries(queries_path)
+    searcher = bench_fts5.Fts5Searcher(Path(data_dir) / FTS5_FILE)
+    checked = same = 0
+    differences = []
+    with idx.open_current(data_dir).searcher() as whoosh:
+        for kind, count in (("rare", limit), ("phrase", limit), ("and", 0), ("common", 2)):
+            for query in list({q["text"]: q for q in queries.get(kind, [])}.values())[:count]:
+                tokens = bench_fts5.tokens(query["text"])
+                node = wq.Term("body", tokens[0]) if len(tokens) == 1 else wq.Phrase("body", tokens)
+                found = {whoosh.stored_fields(d)["paragraph_id"] for d in node.docs(whoosh)}
+                baseline = searcher.body_matches(tokens)
+                checked += 1
+                if found == baseline:
+                    same += 1
+                elif len(differences) < 5:
+                    differences.append({"query": query["text"], "whoosh": len(found), "fts5": len(baseline)})
+    searcher.close()
+    return {"checked": checked, "same": same, "differences": differences}
+
+
+TASKS = {"whoosh-build": whoosh_build, "whoosh-incremental": whoosh_incremental, "whoosh-serve": whoosh_serve,
+         "fts5-build": fts5_build, "fts5-incremental": fts5_incremental, "fts5-serve": fts5_serve,
+         "agreement": agreement}
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    if len(argv) < 2 or argv[0] not in TASKS:
+        print(f"usage: bench_worker.py {{{','.join(TASKS)}}} DATA_DIR [QUERIES_JSON]", file=sys.stderr)
+        return 2
+    result = TASKS[argv[0]](*argv[1:])
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -206,3 +206,83 @@ def test_recrawl_uses_conditional_get_and_tracks_changes(tmp_path):
         assert changed["last_changed"] >= changed["first_seen"]
     finally:
         portal.stop()
+
+
+def small_portal(reports: dict[str, object], robots: object = None) -> FakePortal:
+    """A one-list portal: /list.html links to each report path; routes are pages or callables."""
+    from portal.server import Reply
+
+    portal = FakePortal()
+    links = "".join(f'<a href="{path}">2022年法治政府建设年度报告{n}</a>' for n, path in enumerate(reports))
+    portal.page("/list.html", f"<html><body>{links}</body></html>")
+    for path, route in reports.items():
+        if callable(route):
+            portal.add(path, route)
+        else:
+            portal.page(path, route)
+    if robots is not None:
+        portal.add("/robots.txt", robots if callable(robots) else (lambda request: Reply(200, robots.encode(), {})))
+    return portal.start()
+
+
+def one_profile(portal: FakePortal, **overrides):
+    values = {"name": "small", "start_urls": [portal.url("/list.html")], "report_title_patterns": TITLES,
+              "delay": 0.001, "max_delay": 0.05, "timeout": 0.5, "retries": 2, **overrides}
+    return profile_from_dict(values, "test")
+
+
+def test_long_retry_after_ends_the_tries_for_this_run(tmp_path):
+    from portal.server import Reply
+
+    portal = small_portal({"/a.html": lambda request: Reply(503, b"busy", {"Retry-After": "3600"})})
+    try:
+        settings = load_settings({"data_dir": str(tmp_path)}, environ={})
+        started = time.monotonic()
+        summary = run_crawl(settings, [one_profile(portal)])
+        assert time.monotonic() - started < 3
+        assert len(portal.hits_for("/a.html")) == 1 and summary.failed == 1
+        assert "3600" in summary.problems[0][2]
+    finally:
+        portal.stop()
+
+
+def test_forbidden_robots_txt_allows_everything_and_crawl_delay_is_honoured(tmp_path):
+    from portal.server import Reply
+
+    body = "<html><body><div id='zoom'>正文</div></body></html>"
+    portal = small_portal({"/a.html": body, "/b.html": body}, robots=lambda request: Reply(403, b"no", {}))
+    try:
+        settings = load_settings({"data_dir": str(tmp_path)}, environ={})
+        assert run_crawl(settings, [one_profile(portal)]).new == 2
+    finally:
+        portal.stop()
+    portal = small_portal({"/a.html": body, "/b.html": body}, robots="User-agent: *\nCrawl-delay: 0.3\n")
+    try:
+        settings = load_settings({"data_dir": str(tmp_path / "delay")}, environ={})
+        assert run_crawl(settings, [one_profile(portal, max_delay=1.0)]).new == 2
+        times = [hit.at for hit in portal.hits if hit.path != "/robots.txt"]
+        assert all(later - earlier >= 0.28 for earlier, later in zip(times, times[1:]))
+    finally:
+        portal.stop()
+
+
+def test_max_pages_and_a_host_that_keeps_challenging(tmp_path):
+    from portal.server import Reply
+
+    challenge = lambda request: Reply(412, b"<script>$_ts=window['$_ts']</script>", {})  # noqa: E731
+    portal = small_portal({f"/c{n}.html": challenge for n in range(6)})
+    try:
+        settings = load_settings({"data_dir": str(tmp_path)}, environ={})
+        summary = run_crawl(settings, [one_profile(portal)])
+        assert summary.blocked == 3 and summary.skipped == 3  # after three challenges the host is left alone
+        assert sum(1 for hit in portal.hits if hit.path.startswith("/c")) == 3
+    finally:
+        portal.stop()
+    body = "<html><body><div id='zoom'>正文</div></body></html>"
+    portal = small_portal({f"/p{n}.html": body for n in range(5)})
+    try:
+        settings = load_settings({"data_dir": str(tmp_path / "budget")}, environ={})
+        summary = run_crawl(settings, [one_profile(portal, max_pages=2)])
+        assert summary.new == 2 and summary.skipped == 3
+    finally:
+        portal.stop()

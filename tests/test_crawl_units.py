@@ -178,3 +178,13 @@ def test_default_hosts_include_the_www_twin():
     assert profile.allows_host("www.example.gov.cn") and profile.allows_host("example.gov.cn")
     assert not profile.allows_host("other.gov.cn")
     assert not profile_from_dict({**BASE, "allowed_hosts": ["www.example.gov.cn"]}, "test").allows_host("example.gov.cn")
+
+
+def test_crawl_delay_parsing_prefers_our_group_and_accepts_fractions():
+    from search.crawl.politeness import _crawl_delay
+
+    robots = ["User-agent: *", "Crawl-delay: 2.5", "", "User-agent: Baiduspider", "User-agent: govsearch-crawler",
+              "Disallow: /x", "Crawl-delay: 7"]
+    assert _crawl_delay(robots, "govsearch-crawler/0.1 (+https://example.invalid)") == 7.0
+    assert _crawl_delay(robots, "othercrawler/1.0") == 2.5
+    assert _crawl_delay(["User-agent: *", "Disallow:"], "x") is None

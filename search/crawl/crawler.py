@@ -30,6 +30,7 @@ from .state import CrawlState, now_iso
 LOGGER = logging.getLogger(__name__)
 
 MAX_ERRORS_KEPT = 200
+MAX_RETRY_AFTER = 600.0  # a longer Retry-After ends this run's tries for the URL instead of stalling the crawl
 BLOCKED_LIMIT = 3  # after this many challenge pages a host is left alone for the rest of the run
 
 
@@ -167,7 +168,7 @@ class Crawler:
                 self._process(entry)
                 if time.monotonic() - last_progress >= self.progress_interval:
                     last_progress = time.monotonic()
-                    self.progress(self._progress_line(started, len(queue) - 1))
+                    self.progress(self._progress_line(started, self.state.count_frontier(run_id, state="queued")))
             self.state.finish_run(run_id)
         finally:
             self.summary.elapsed = time.monotonic() - started
@@ -228,15 +229,15 @@ class Crawler:
             # robots.txt is a request like any other: it takes the host's turn, the page waits for the next.
             asked = time.monotonic()
             self.politeness.rules(url)
+            crawl_delay = self.politeness.crawl_delay(url)
+            if crawl_delay and slot.min_delay < crawl_delay:
+                slot.min_delay = crawl_delay
             slot.after_response(time.monotonic() - asked, ok=True)
             return
         if not self.politeness.allowed(url):
             self._settle(entry, "disallowed", "robots.txt disallows it")
             self.summary.disallowed += 1
             return
-        crawl_delay = self.politeness.crawl_delay(url)
-        if crawl_delay and slot.min_delay < crawl_delay:
-            slot.min_delay = crawl_delay
         history = self.state.history(url) if kind != "list" else None
         usable_history = history is not None and history["sha256"] and self.state.raw.path(history["sha256"]).exists()
         try:
@@ -270,6 +271,10 @@ class Crawler:
 
     def _handle_problem(self, entry, profile: Profile, slot: HostSlot, problem: FetchProblem) -> None:
         url = entry["url"]
+        if problem.retry_after and problem.retry_after > MAX_RETRY_AFTER:
+            problem = FetchProblem(url, "failed", f"{problem.reason}; server asks to wait {problem.retry_after:.0f} s "
+                                                  f"(more than {MAX_RETRY_AFTER:.0f} s): left for the next run",
+                                   status=problem.status)
         if problem.outcome == "transient" and entry["attempts"] < profile.retries:
             wait = slot.backoff(entry["attempts"] + 1, problem.retry_after)
             LOGGER.info("retrying %s in %.2f s (%s)", url, wait, problem.reason)

@@ -30,6 +30,37 @@ def host_key(url: str) -> str:
     return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
 
 
+def _crawl_delay(lines: list[str], user_agent: str) -> float | None:
+    """Crawl-delay for our agent's group, else the ``*`` group (urllib's parser accepts integers only)."""
+    token = user_agent.split("/", 1)[0].lower()
+    delays: dict[str, float] = {}
+    agents: list[str] = []
+    in_rules = False
+    for raw in lines:
+        line = raw.split("#", 1)[0].strip()
+        if ":" not in line:
+            continue
+        field_name, value = (part.strip() for part in line.split(":", 1))
+        field_name = field_name.lower()
+        if field_name == "user-agent":
+            if in_rules:
+                agents, in_rules = [], False
+            agents.append(value.lower())
+            continue
+        in_rules = True
+        if field_name == "crawl-delay":
+            try:
+                seconds = float(value)
+            except ValueError:
+                continue
+            for agent in agents:
+                delays.setdefault(agent, seconds)
+    for agent, seconds in delays.items():
+        if agent != "*" and agent in token:
+            return seconds
+    return delays.get("*")
+
+
 @dataclass
 class HostSlot:
     """Timing state of one host."""
@@ -66,6 +97,7 @@ class Politeness:
     fetch_robots: Callable[[str], tuple[int, bytes]]  # robots URL → (status, body); raises FetchProblem
     slots: dict[str, HostSlot] = field(default_factory=dict)
     robots: dict[str, urllib.robotparser.RobotFileParser | None] = field(default_factory=dict)
+    delays: dict[str, float | None] = field(default_factory=dict)
 
     def slot(self, url: str, min_delay: float, max_delay: float) -> HostSlot:
         key = host_key(url)
@@ -88,8 +120,10 @@ class Politeness:
             LOGGER.info("robots.txt of %s not usable (%s): treating everything as allowed", key, problem.reason)
         else:
             if status == 200:
+                lines = body.decode("utf-8", errors="replace").splitlines()
                 parser = urllib.robotparser.RobotFileParser(robots_url)
-                parser.parse(body.decode("utf-8", errors="replace").splitlines())
+                parser.parse(lines)
+                self.delays[key] = _crawl_delay(lines, self.user_agent)
         self.robots[key] = parser
         return parser
 
@@ -100,8 +134,6 @@ class Politeness:
 
     def crawl_delay(self, url: str) -> float | None:
         """robots.txt Crawl-delay for our agent (capped), if any."""
-        parser = self.rules(url)
-        if parser is None:
-            return None
-        delay = parser.crawl_delay(self.user_agent)
-        return min(float(delay), MAX_CRAWL_DELAY) if delay else None
+        self.rules(url)
+        delay = self.delays.get(host_key(url))
+        return min(delay, MAX_CRAWL_DELAY) if delay else None

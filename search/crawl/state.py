@@ -160,9 +160,10 @@ class CrawlState:
                 next_seq += 1
         return added
 
-    def queued(self, run_id: int) -> list[sqlite3.Row]:
+    def queued(self, run_id: int, limit: int = 500) -> list[sqlite3.Row]:
+        """The head of the queue in discovery order (bounded: the scheduler looks at it every fetch)."""
         return self.db.execute(
-            "SELECT * FROM frontier WHERE run_id=? AND state='queued' ORDER BY seq", (run_id,)
+            "SELECT * FROM frontier WHERE run_id=? AND state='queued' ORDER BY seq LIMIT ?", (run_id, limit)
         ).fetchall()
 
     def count_frontier(self, run_id: int, *, kind: str | None = None, state: str | None = None,

@@ -1,0 +1,99 @@
+"""One alerts run: match what the index gained against every active saved query, then deliver.
+
+Safe to run from cron and at the end of every reindex: runs take a lock so two never
+overlap, matching is idempotent (stable item ids, one transaction per run), and delivery
+resumes whatever an earlier run left pending.
+"""
+from __future__ import annotations
+
+import fcntl
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from .. import index as idx
+from ..engine import WhooshEngine
+from ..settings import Settings
+from ..store import Store
+from .db import AlertsDB
+from .delivery import DeliverySummary, deliver_pending
+from .matching import find_candidates, match
+
+LOGGER = logging.getLogger(__name__)
+
+
+@dataclass
+class RunSummary:
+    candidates: int = 0  # reports new or changed since the last run
+    items: int = 0  # alert items created
+    saved_queries: int = 0  # active saved queries evaluated
+    delivery: DeliverySummary = field(default_factory=DeliverySummary)
+
+    @property
+    def ok(self) -> bool:
+        return not self.delivery.failures
+
+    def to_dict(self) -> dict:
+        return {"candidates": self.candidates, "items": self.items, "saved_queries": self.saved_queries,
+                **self.delivery.to_dict()}
+
+
+@contextmanager
+def run_lock(data_dir: str | Path) -> Iterator[None]:
+    """One alerts run at a time per data folder (the kernel drops the lock if we die)."""
+    path = Path(data_dir) / "alerts.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def match_new_reports(settings: Settings, db: AlertsDB, now: datetime, summary: RunSummary) -> None:
+    """Create the alert items for reports indexed since the last run, and move the ledger on."""
+    if idx.current_generation(settings.data_dir) is None:
+        LOGGER.info("no index yet: nothing to match")
+        return
+    engine = WhooshEngine(settings.data_dir)
+    stamp = now.isoformat(timespec="seconds")
+    with Store.open(settings.data_dir) as store:
+        candidates, removed = find_candidates(store, engine, db)
+        summary.candidates = len(candidates)
+        queries = db.saved_queries(active_only=True)
+        summary.saved_queries = len(queries)
+        items = []
+        for saved_query in queries if candidates else ():
+            channels = (("email",) if saved_query.email else ()) + (("webhook",) if saved_query.webhook_url else ())
+            items.extend((item, channels) for item in match(engine, store, saved_query, candidates, stamp))
+    summary.items = db.record_run(items, {c.report_id: c.ledger_entry() for c in candidates}, removed, stamp)
+    if candidates:
+        LOGGER.info("alerts: %d new or changed report(s), %d saved queries, %d item(s)",
+                    len(candidates), len(queries), summary.items)
+
+
+def run_alerts(settings: Settings, now: datetime | None = None) -> RunSummary:
+    """Match newly indexed reports against every active saved query and deliver what is due.
+
+    ``now`` (timezone-aware) decides which digests are due; it defaults to the clock.
+    """
+    now = now or datetime.now(timezone.utc)
+    summary = RunSummary()
+    with run_lock(settings.data_dir), AlertsDB.open(settings.data_dir) as db:
+        match_new_reports(settings, db, now, summary)
+        summary.delivery = deliver_pending(settings, db, now)
+    return summary
+
+
+def after_reindex(settings: Settings, summary) -> RunSummary | None:
+    """Called by the pipeline at the end of a reindex; an alerts failure never fails the reindex."""
+    LOGGER.debug("alerts after reindex: %d added, %d updated", len(summary.added), len(summary.updated))
+    try:
+        return run_alerts(settings)
+    except Exception:  # the index is already committed; the next run picks up where this one stopped
+        LOGGER.exception("alerts run after reindex failed")
+        return None

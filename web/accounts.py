@@ -1,0 +1,170 @@
+"""Accounts: register, log in, log out, the account page; and the hook that wires the alerts UI.
+
+``init_app`` (called by ``create_app``) sets up Flask-Login, CSRF protection on every
+POST form (Flask-WTF), HttpOnly + SameSite=Lax cookies, and registers the accounts and
+alerts blueprints. Passwords are hashed with werkzeug (scrypt).
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+
+from flask import Blueprint, Flask, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+
+from search.alerts.db import AccountExists, AlertsDB, User
+from search.alerts.links import feed_url
+from search.store import utc_now
+
+LOGGER = logging.getLogger(__name__)
+
+blueprint = Blueprint("accounts", __name__, url_prefix="/account")
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Checked when the email is unknown, so a wrong address takes as long as a wrong password."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+class AccountUser(UserMixin):
+    """The logged-in user as Flask-Login sees it."""
+
+    def __init__(self, record: User):
+        self.record = record
+        self.id = record.id
+        self.email = record.email
+
+
+def get_db() -> AlertsDB:
+    """The alerts database for this request (opened once, closed at teardown)."""
+    if "alerts_db" not in g:
+        g.alerts_db = AlertsDB.open(current_app.config["GOVSEARCH_SETTINGS"].data_dir)
+    return g.alerts_db
+
+
+def _close_db(_exc=None) -> None:
+    db = g.pop("alerts_db", None)
+    if db is not None:
+        db.close()
+
+
+def safe_next(target: str | None) -> str | None:
+    """A redirect target only if it stays on this site (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or target.startswith("/\\"):
+        return None
+    return target
+
+
+class RegisterForm(FlaskForm):
+    email = StringField("邮箱", validators=[DataRequired("请输入邮箱"), Length(max=254),
+                                           Regexp(EMAIL_PATTERN, message="请输入有效的邮箱地址")])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码"),
+                                               Length(min=8, max=200, message="密码至少 8 个字符")])
+    confirm = PasswordField("确认密码", validators=[EqualTo("password", message="两次输入的密码不一致")])
+
+
+class LoginForm(FlaskForm):
+    email = StringField("邮箱", validators=[DataRequired("请输入邮箱"), Length(max=254)])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
+    remember = BooleanField("记住我")
+
+
+@blueprint.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("alerts.queries"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            record = get_db().create_user(form.email.data, generate_password_hash(form.password.data), utc_now())
+        except AccountExists:
+            form.email.errors.append("该邮箱已注册,请直接登录")
+        else:
+            login_user(AccountUser(record))
+            return redirect(safe_next(request.args.get("next")) or url_for("search.search_page"))
+    return render_template("account_register.html", form=form), 400 if form.errors else 200
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")) or url_for("search.search_page"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        record = get_db().user_by_email(form.email.data)
+        valid = check_password_hash(record.password_hash if record and record.password_hash else _dummy_hash(),
+                                    form.password.data)
+        if record and record.password_hash and valid:
+            login_user(AccountUser(record), remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next")) or url_for("search.search_page"))
+        form.password.errors.append("邮箱或密码不正确")
+    return render_template("account_login.html", form=form), 400 if form.errors else 200
+
+
+@blueprint.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    return redirect(url_for("search.search_page"))
+
+
+@blueprint.route("/", methods=["GET"])
+@login_required
+def account():
+    settings = current_app.config["GOVSEARCH_SETTINGS"]
+    record = get_db().user(current_user.id)
+    return render_template("account_settings.html", user=record, feed=feed_url(settings, record.feed_token))
+
+
+@blueprint.route("/feed-token", methods=["POST"])
+@login_required
+def renew_feed_token():
+    get_db().renew_feed_token(current_user.id)
+    flash("已生成新的订阅源地址,旧地址已失效。", "ok")
+    return redirect(url_for("accounts.account"))
+
+
+def _load_user(user_id: str) -> AccountUser | None:
+    if not user_id.isdigit():
+        return None
+    record = get_db().user(int(user_id))
+    return AccountUser(record) if record and record.password_hash else None
+
+
+def init_app(app: Flask) -> None:
+    """Wire accounts, CSRF, cookies and the alerts pages into the app (called by create_app)."""
+    settings = app.config["GOVSEARCH_SETTINGS"]
+    secure = settings.base_url.startswith("https://")
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax")
+    if secure:
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    csrf = CSRFProtect(app)
+    login_manager = LoginManager(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.user_loader(_load_user)
+    app.teardown_appcontext(_close_db)
+    app.register_blueprint(blueprint)
+
+    from . import alerts_views
+
+    alerts_views.init_app(app, csrf)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("error.html", status=400, message="表单已过期或来源不明,请刷新页面后重试。"), 400
+
+    @app.context_processor
+    def unread_alerts():
+        if current_user.is_authenticated:
+            return {"unread_alerts": get_db().unread_count(current_user.id)}
+        return {"unread_alerts": 0}

@@ -326,6 +326,11 @@ def _hit_url(hit) -> str:
     return url_for("search.report_page", report_id=hit.report_id, _external=True) + f"#p{paragraph_seq(hit)}"
 
 
+def _score(hit) -> float | str:
+    # When sorted by date or year Whoosh reports the sort key, not a relevance score
+    return round(hit.score, 4) if isinstance(hit.score, (int, float)) else ""
+
+
 def _spreadsheet_safe(value) -> str:
     """A cell a spreadsheet will not run as a formula (CSV injection)."""
     text = "" if value is None else str(value)
@@ -356,7 +361,7 @@ def export_csv():
             rank, hit.report_id, hit.paragraph_id, hit.title, hit.issuer, region.province, region.city,
             region.county, hit.report_year, hit.report_kind, hit.publish_date, " > ".join(hit.section_path),
             hit.text, ";".join(topic_names().get(t, t) for t in hit.topics), ";".join(hit.quality),
-            hit.more_in_report, round(hit.score, 4), _hit_url(hit))])
+            hit.more_in_report, _score(hit), _hit_url(hit))])
     body = "\ufeff" + buffer.getvalue()
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": _export_name(search, "csv"), "X-Total-Hits": str(result.total)})

@@ -36,9 +36,11 @@ def _entry_html(settings: Settings, item: AlertItem, saved_query: SavedQuery) ->
     for paragraph in item.details["paragraphs"]:
         href = links.paragraph_url(settings, item.report_id, saved_query.query, paragraph["seq"])
         path = " › ".join(paragraph["section_path"])
-        # highlight: escaped text with <mark> added by our highlighter
+        # highlight: escaped text with <mark> added by our highlighter; feed readers (and
+        # feedparser's sanitiser) drop <mark>, so the matches are sent as <strong>.
+        highlight = paragraph["highlight"].replace("<mark>", "<strong>").replace("</mark>", "</strong>")
         parts.append(f"<blockquote>{f'<small>{_escape(path)}</small><br/>' if path else ''}"
-                     f"{paragraph['highlight']} <a href=\"{_escape(href)}\">查看段落</a></blockquote>")
+                     f"{highlight} <a href=\"{_escape(href)}\">查看段落</a></blockquote>")
     return "".join(parts)
 
 

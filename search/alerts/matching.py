@@ -86,7 +86,7 @@ def eligible(saved_query: SavedQuery, candidate: Candidate) -> str | None:
     """'new', 'updated' or None: whether a candidate may fire for this saved query at all."""
     if candidate.previous is None:
         return "new" if candidate.first_seen >= saved_query.created_at else None
-    if candidate.last_changed >= saved_query.created_at and candidate.last_changed > candidate.first_seen:
+    if candidate.last_changed >= saved_query.created_at:
         return "updated"
     return None
 

@@ -69,6 +69,7 @@ class FacetCounts:
     reports: dict[str, dict[str, int]] = field(default_factory=dict)
     total: int = 0  # paragraphs matching query and every filter
     per_report: Counter = field(default_factory=Counter)  # report_id → matching paragraphs
+    matched: set = field(default_factory=set)  # docnums matching query and every filter
 
 
 def count_facets(table: FacetTable, docnums, selected: dict[str, set[str]], year_range=None) -> FacetCounts:
@@ -104,6 +105,7 @@ def count_facets(table: FacetTable, docnums, selected: dict[str, set[str]], year
         if not failed:
             result.total += 1
             result.per_report[report_id] += 1
+            result.matched.add(docnum)
             facets = FACETS
         else:
             facets = failed

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -89,9 +90,40 @@ def publish_generation(data_dir: str | Path, path: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+# Worker processes forked while a writer holds the lock (Whoosh's MpWriter) must neither
+# keep the lock alive nor outlive a writer that was killed: after a fork the child closes
+# its copies of the lock descriptors and asks the kernel to kill it when its parent dies.
+_HELD_LOCK_FDS: set[int] = set()
+_FORK_HOOK_INSTALLED = False
+
+
+def _after_fork_in_child() -> None:
+    for fd in list(_HELD_LOCK_FDS):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD_LOCK_FDS.clear()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _install_fork_hook() -> None:
+    global _FORK_HOOK_INSTALLED
+    if not _FORK_HOOK_INSTALLED:
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+        _FORK_HOOK_INSTALLED = True
+
+
 @contextmanager
 def writer_lock(data_dir: str | Path) -> Iterator[None]:
     """One writer at a time, across processes; a killed writer's lock dies with it."""
+    _install_fork_hook()
     root = index_root(data_dir)
     root.mkdir(parents=True, exist_ok=True)
     handle = open(root / "writer.lock", "a+")
@@ -102,6 +134,7 @@ def writer_lock(data_dir: str | Path) -> Iterator[None]:
         holder = handle.read().strip() or "another process"
         handle.close()
         raise IndexLocked(f"the index is being written by {holder}; wait for it to finish") from None
+    _HELD_LOCK_FDS.add(handle.fileno())
     try:
         handle.seek(0)
         handle.truncate()
@@ -109,6 +142,7 @@ def writer_lock(data_dir: str | Path) -> Iterator[None]:
         handle.flush()
         yield
     finally:
+        _HELD_LOCK_FDS.discard(handle.fileno())
         handle.seek(0)
         handle.truncate()
         fcntl.flock(handle, fcntl.LOCK_UN)
@@ -136,8 +170,11 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
     title = report.title or ""
     year = str(report.report_year) if report.report_year else UNKNOWN_YEAR
     keys = region_keys(region) or [UNKNOWN_REGION]
+    tokens = stored.tokens if stored.tokens and len(stored.tokens) == len(report.paragraphs) else None
     for seq, paragraph in enumerate(report.paragraphs):
         section_text = " ".join(paragraph.section_path)
+        # Cached tokens go in as a list (Whoosh positions them itself); the text is stored.
+        body = list(tokens[seq]) if tokens is not None else paragraph.text
         yield {
             "paragraph_id": f"{stored.report_id}-{seq}",
             "report_id": stored.report_id,
@@ -145,10 +182,9 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
             "seq": seq,
             "title": title,
             "section": section_text,
-            "body": paragraph.text,
+            "body": body,
+            "_stored_body": paragraph.text,
             "bigram": paragraph.text,
-            "title_bigram": title,
-            "section_bigram": section_text,
             "section_path": json.dumps(list(paragraph.section_path), ensure_ascii=False),
             "region": ",".join(search_form(k) for k in keys),
             "province": region.province or UNKNOWN_REGION,

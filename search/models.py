@@ -123,6 +123,9 @@ class StoredReport:
     first_seen: str
     last_seen: str
     last_changed: str
+    # Index tokens of each paragraph, cached at import so a reindex need not run jieba;
+    # None when absent or made by another analyzer version.
+    tokens: tuple[tuple[str, ...], ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from . import index as idx
 from .engine import WhooshEngine
 from .errors import ExtractError, GovsearchError
 from .models import NOT_A_REPORT, RawPage
+from .schema import analyzer_fingerprint, paragraph_words
 from .settings import Settings
 from .store import Store, utc_now
 
@@ -139,8 +140,10 @@ def _ingest_one(store: Store, page: RawPage, settings: Settings, summary: Import
     if not report.paragraphs:
         raise ExtractError(page.source, "no report text found")
     report_print = fingerprint(report)
+    # Tokenise once here, so that reindexing (often, and in full) need not run jieba again.
+    tokens = {"tokens": [paragraph_words(p.text) for p in report.paragraphs], "tokens_version": analyzer_fingerprint()}
     if known:
-        changed = store.save(known.report_id, report, report_print, page.source, page_hash, now)
+        changed = store.save(known.report_id, report, report_print, page.source, page_hash, now, **tokens)
         (summary.changed if changed else summary.unchanged).append(page.source)
         return
     same = store.find_by_fingerprint(report_print)
@@ -148,14 +151,14 @@ def _ingest_one(store: Store, page: RawPage, settings: Settings, summary: Import
         existing = store.get(same)
         # A clean copy wins over a mirror copy with injected spam.
         if existing and "mirror_spam" in existing.report.quality and "mirror_spam" not in report.quality:
-            store.save(same, report, report_print, page.source, page_hash, now)
+            store.save(same, report, report_print, page.source, page_hash, now, **tokens)
             summary.changed.append(page.source)
         else:
             store.link_source(same, page.source, page_hash, report.source_url, now)
             summary.merged.append(page.source)
         return
     report_id = report_print[:16]
-    store.save(report_id, report, report_print, page.source, page_hash, now)
+    store.save(report_id, report, report_print, page.source, page_hash, now, **tokens)
     summary.added.append(page.source)
 
 
@@ -187,9 +190,9 @@ def reindex(settings: Settings, full: bool = False, run_alerts: bool = True) -> 
         summary.unchanged = len(wanted) - len(summary.added) - len(summary.updated)
         if full or idx.current_generation(settings.data_dir) is None:
             summary.full = True
-            summary.paragraphs_written = engine.rebuild(store.iter_reports())
+            summary.paragraphs_written = engine.rebuild(store.iter_reports(tokens_version=analyzer_fingerprint()))
         elif summary.added or summary.updated or summary.removed:
-            upserts = store.iter_reports(summary.added + summary.updated)
+            upserts = store.iter_reports(summary.added + summary.updated, tokens_version=analyzer_fingerprint())
             summary.paragraphs_written = engine.apply(upserts, summary.removed)
     if run_alerts and (summary.added or summary.updated):
         _run_alerts(settings, summary)

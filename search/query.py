@@ -262,17 +262,22 @@ def _bigram_query(field_name: str, text: str, boost: float = 1.0):
     return node
 
 
+def _all_words_query(field_name: str, text: str):
+    """Every word of the text in a short field indexed without positions (titles, headings)."""
+    tokens = list(dict.fromkeys(schema.words(search_form(text))))
+    if not tokens:
+        return None
+    return wq.Term(field_name, tokens[0]) if len(tokens) == 1 else wq.And([wq.Term(field_name, t) for t in tokens])
+
+
 def _compile_words(node: Words):
-    if node.field == "title":
-        options = [_word_query("title", node.text), _bigram_query("title_bigram", node.text, schema.BIGRAM_WEIGHT)]
-    elif node.field == "section":
-        options = [_word_query("section", node.text), _bigram_query("section_bigram", node.text, schema.BIGRAM_WEIGHT)]
+    if node.field in ("title", "section"):
+        options = [_all_words_query(node.field, node.text)]
     else:
         options = [
             _word_query("body", node.text),
-            _word_query("section", node.text),
+            _all_words_query("section", node.text),
             _bigram_query("bigram", node.text, schema.BIGRAM_WEIGHT),
-            _bigram_query("section_bigram", node.text, schema.BIGRAM_WEIGHT),
         ]
     options = [o for o in options if o is not None]
     if not options:
@@ -302,6 +307,5 @@ def compile_tree(node):
 
 def title_boost_query(parsed: ParsedQuery):
     """Optional query that lifts paragraphs whose report title has the words."""
-    terms = [t for t in parsed.highlight_terms]
-    parts = [q for q in (_word_query("title", t) for t in terms) if q is not None]
+    parts = [q for q in (_all_words_query("title", t) for t in parsed.highlight_terms) if q is not None]
     return wq.Or(parts) if parts else None

@@ -25,8 +25,10 @@ import logging
 import re
 from importlib import resources
 
-from whoosh import fields
+from array import array
+from whoosh import columns, fields, formats
 from whoosh.analysis import Token, Tokenizer
+from whoosh.system import _INT_SIZE, pack_uint, unpack_uint
 
 from .normalize import search_form
 
@@ -83,6 +85,34 @@ def words(text: str) -> list[str]:
     return [token.lower() for token in tokens if _MEANINGFUL.search(token)]
 
 
+@functools.lru_cache(maxsize=4096)
+def search_words(text: str) -> tuple[str, ...]:
+    """Words plus their sub-words (jieba's search mode) for short fields such as titles and
+    headings, so 法治 finds a heading that says 法治政府建设. Cached: every paragraph of a
+    report repeats its title and headings."""
+    tokens = segmenter().cut_for_search(search_form(text), HMM=False)
+    return tuple(t.lower() for t in tokens if _MEANINGFUL.search(t))
+
+
+# Bump when words() would cut the same text differently: tokens cached in the store
+# (so that a reindex need not run jieba again) are then recomputed.
+ANALYZER_VERSION = "1"
+
+
+@functools.lru_cache(maxsize=1)
+def analyzer_fingerprint() -> str:
+    """Changes whenever cached tokens would differ: analyzer version or user dictionary."""
+    import hashlib
+
+    text = resources.files("search").joinpath("data/userdict.txt").read_bytes()
+    return ANALYZER_VERSION + ":" + hashlib.sha256(text).hexdigest()[:16]
+
+
+def paragraph_words(text: str) -> list[str]:
+    """The body tokens of a paragraph (what the store caches and the index receives as a list)."""
+    return words(search_form(text))
+
+
 def bigrams(text: str) -> list[tuple[str, int]]:
     """(bigram, position) pairs for every Chinese run; runs are kept apart by a gap
     of two positions so that a phrase never straddles punctuation."""
@@ -103,6 +133,23 @@ class WordTokenizer(Tokenizer):
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for position, word in enumerate(words(search_form(value))):
+            token.text = word
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = word
+            if positions:
+                token.pos = start_pos + position
+            yield token
+
+
+class SearchWordTokenizer(Tokenizer):
+    """jieba search-mode words and sub-words, for titles and headings (no positions)."""
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for position, word in enumerate(search_words(value) if mode == "index" else words(search_form(value))):
             token.text = word
             token.boost = 1.0
             token.stopped = False
@@ -138,6 +185,34 @@ def bigram_analyzer() -> BigramTokenizer:
     return BigramTokenizer()
 
 
+def search_word_analyzer() -> SearchWordTokenizer:
+    return SearchWordTokenizer()
+
+
+class CompactPositions(formats.Positions):
+    """Positions stored as a flat uint32 array instead of Whoosh's pickled delta list:
+    cheaper to write at index time and to read in phrase queries."""
+
+    def encode(self, poslist):
+        return pack_uint(len(poslist)) + array("I", poslist).tobytes()
+
+    def decode_positions(self, valuestring):
+        positions = array("I")
+        positions.frombytes(valuestring[_INT_SIZE:])
+        return positions.tolist()
+
+    def decode_frequency(self, valuestring):
+        return unpack_uint(valuestring[:_INT_SIZE])[0]
+
+
+class PositionalText(fields.TEXT):
+    """A TEXT field whose postings use CompactPositions."""
+
+    def __init__(self, **kwargs):
+        super().__init__(phrase=True, **kwargs)
+        self.format = CompactPositions(field_boost=self.format.field_boost)
+
+
 # Field weights for BM25F: a match in the report title or a section heading says
 # more about a paragraph than a match in its body.
 TITLE_BOOST = 3.0
@@ -153,13 +228,14 @@ def build_schema() -> fields.Schema:
         paragraph_id=fields.ID(stored=True, unique=True),
         report_id=fields.ID(stored=True, sortable=True),
         report_key=fields.ID(),  # "report_id:content_hash" — lets reindex diff against the store cheaply
-        seq=fields.NUMERIC(stored=True, sortable=True),
-        title=fields.TEXT(analyzer=word_analyzer(), stored=True, field_boost=TITLE_BOOST),
-        section=fields.TEXT(analyzer=word_analyzer(), field_boost=SECTION_BOOST),
-        body=fields.TEXT(analyzer=word_analyzer(), stored=True),
-        bigram=fields.TEXT(analyzer=bigram_analyzer()),
-        title_bigram=fields.TEXT(analyzer=bigram_analyzer()),
-        section_bigram=fields.TEXT(analyzer=bigram_analyzer()),
+        # Sort keys only: a column, not indexed (NUMERIC would add 8 trie terms per document).
+        seq=fields.COLUMN(columns.NumericColumn("I")),
+        # Titles and headings: words and sub-words, no positions (short fields; a title is
+        # repeated on every paragraph of its report, so it must stay cheap).
+        title=fields.TEXT(analyzer=search_word_analyzer(), phrase=False, stored=True, field_boost=TITLE_BOOST),
+        section=fields.TEXT(analyzer=search_word_analyzer(), phrase=False, field_boost=SECTION_BOOST),
+        body=PositionalText(analyzer=word_analyzer(), stored=True),
+        bigram=PositionalText(analyzer=bigram_analyzer()),
         section_path=fields.STORED(),
         region=fields.KEYWORD(commas=True),  # every level's name and path, for filtering
         province=fields.ID(stored=True),
@@ -167,7 +243,7 @@ def build_schema() -> fields.Schema:
         county=fields.ID(stored=True),
         region_code=fields.STORED(),
         report_year=fields.ID(stored=True),
-        year_sort=fields.NUMERIC(sortable=True),
+        year_sort=fields.COLUMN(columns.NumericColumn("H")),  # 0 when unknown
         publish_date=fields.ID(stored=True, sortable=True),
         report_kind=fields.ID(stored=True),
         issuer=fields.STORED(),

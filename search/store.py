@@ -34,7 +34,9 @@ CREATE TABLE IF NOT EXISTS reports (
     region_code   TEXT,
     first_seen    TEXT NOT NULL,
     last_seen     TEXT NOT NULL,
-    last_changed  TEXT NOT NULL
+    last_changed  TEXT NOT NULL,
+    tokens        TEXT,                   -- JSON: per paragraph, "\x1f"-joined index tokens
+    tokens_version TEXT                   -- analyzer fingerprint the tokens were made with
 );
 CREATE INDEX IF NOT EXISTS reports_fingerprint ON reports(fingerprint);
 CREATE INDEX IF NOT EXISTS reports_issuer ON reports(issuer);
@@ -102,6 +104,14 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a store written by an older version up to the current columns."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(reports)")}
+        for name in ("tokens", "tokens_version"):
+            if name not in columns:
+                self.db.execute(f"ALTER TABLE reports ADD COLUMN {name} TEXT")
 
     @classmethod
     def open(cls, data_dir: str | Path) -> "Store":
@@ -151,9 +161,15 @@ class Store:
         row = self.db.execute("SELECT report_id FROM reports WHERE fingerprint=?", (fingerprint,)).fetchone()
         return row["report_id"] if row else None
 
-    def save(self, report_id: str, report: Report, fingerprint: str, source: str, page_hash: str, now: str) -> bool:
-        """Insert or replace a report and link the source to it; True when the content changed."""
+    def save(self, report_id: str, report: Report, fingerprint: str, source: str, page_hash: str, now: str,
+             tokens: list[list[str]] | None = None, tokens_version: str | None = None) -> bool:
+        """Insert or replace a report and link the source to it; True when the content changed.
+
+        ``tokens`` (one token list per paragraph) is a cache for the index, kept with the
+        analyzer version that made it.
+        """
         new_hash = content_hash(report)
+        token_json = json.dumps(["\x1f".join(t) for t in tokens], ensure_ascii=False) if tokens is not None else None
         payload = dict(report.to_dict(), extra=report.extra)
         with self.transaction():
             row = self.db.execute("SELECT content_hash FROM reports WHERE report_id=?", (report_id,)).fetchone()
@@ -165,15 +181,16 @@ class Store:
             if row is None:
                 self.db.execute(
                     "INSERT INTO reports (content_hash, fingerprint, report, report_kind, report_year, publish_date,"
-                    " issuer, region_code, report_id, first_seen, last_seen, last_changed)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (*columns, report_id, now, now, now),
+                    " issuer, region_code, report_id, first_seen, last_seen, last_changed, tokens, tokens_version)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (*columns, report_id, now, now, now, token_json, tokens_version),
                 )
             elif changed:
                 self.db.execute(
                     "UPDATE reports SET content_hash=?, fingerprint=?, report=?, report_kind=?, report_year=?,"
-                    " publish_date=?, issuer=?, region_code=?, last_seen=?, last_changed=? WHERE report_id=?",
-                    (*columns, now, now, report_id),
+                    " publish_date=?, issuer=?, region_code=?, last_seen=?, last_changed=?, tokens=?, tokens_version=?"
+                    " WHERE report_id=?",
+                    (*columns, now, now, token_json, tokens_version, report_id),
                 )
             else:
                 self.db.execute("UPDATE reports SET last_seen=? WHERE report_id=?", (now, report_id))
@@ -207,12 +224,16 @@ class Store:
             self.db.execute("DELETE FROM sources WHERE report_id=?", (report_id,))
             self.db.execute("DELETE FROM reports WHERE report_id=?", (report_id,))
 
-    def get(self, report_id: str) -> StoredReport | None:
+    def get(self, report_id: str, tokens_version: str | None = None) -> StoredReport | None:
         row = self.db.execute("SELECT * FROM reports WHERE report_id=?", (report_id,)).fetchone()
-        return self._stored(row) if row else None
+        return self._stored(row, tokens_version) if row else None
 
-    def _stored(self, row: sqlite3.Row) -> StoredReport:
+    def _stored(self, row: sqlite3.Row, tokens_version: str | None = None) -> StoredReport:
+        tokens = None
+        if tokens_version and row["tokens"] and row["tokens_version"] == tokens_version:
+            tokens = tuple(tuple(t.split("\x1f")) if t else () for t in json.loads(row["tokens"]))
         return StoredReport(
+            tokens=tokens,
             report_id=row["report_id"],
             report=report_from_dict(json.loads(row["report"])),
             content_hash=row["content_hash"],
@@ -226,14 +247,15 @@ class Store:
         """report_id → content_hash of every report (what the index should contain)."""
         return {row[0]: row[1] for row in self.db.execute("SELECT report_id, content_hash FROM reports")}
 
-    def iter_reports(self, report_ids: list[str] | None = None) -> Iterator[StoredReport]:
+    def iter_reports(self, report_ids: list[str] | None = None,
+                     tokens_version: str | None = None) -> Iterator[StoredReport]:
+        """Reports in id order (or the given ones); cached tokens only if made by ``tokens_version``."""
         if report_ids is None:
-            rows = self.db.execute("SELECT * FROM reports ORDER BY report_id")
-            for row in rows.fetchall():
-                yield self._stored(row)
-            return
-        for report_id in report_ids:
-            stored = self.get(report_id)
+            ids = [row[0] for row in self.db.execute("SELECT report_id FROM reports ORDER BY report_id")]
+        else:
+            ids = report_ids
+        for report_id in ids:  # one row at a time: a province's store does not fit in memory twice
+            stored = self.get(report_id, tokens_version)
             if stored is not None:
                 yield stored
 

@@ -98,3 +98,12 @@ def test_sort_by_report_year(engine):
 def test_broken_query_still_searches(engine):
     result = engine.search(SearchRequest(query='行政复议 AND ('))
     assert result.notice and result.total > 0
+
+
+@pytest.mark.parametrize("query", ["法治", "执法 OR 复议", "法治 -信访", "法治政府建设", "行政复议 调解", '"行政执法"'])
+def test_top_n_equals_the_head_of_the_full_ranking(engine, query):
+    """Guards against Whoosh's matcher replacement, which returned a wrong top-N for nested ORs."""
+    full = [hit.paragraph_id for hit in engine.search(SearchRequest(query=query, per_page=500)).hits]
+    for size in (1, 3, 5, 10):
+        head = [hit.paragraph_id for hit in engine.search(SearchRequest(query=query, per_page=size)).hits]
+        assert head == full[:size], size

@@ -93,3 +93,61 @@ def test_sigkill_mid_crawl_then_rerun_fetches_and_hands_over_each_page_once(tmp_
     assert sorted(handed) == sorted(portal.url(path) for path in reports)  # each page exactly once
     assert mark_ingested(settings, handed) == len(reports)
     assert list(pending_pages(settings)) == []
+
+
+@pytest.mark.slow
+def test_sigkill_during_hand_over_then_rerun_stores_each_page_once(tmp_path):
+    """Killed while pages go to the store: the rerun offers the rest, and nothing is stored twice."""
+    pytest.importorskip("search.pipeline", reason="search.pipeline (ingest_pages) not written yet")
+    import sqlite3
+
+    from portal.site import article
+
+    from search.store import Store
+
+    portal = FakePortal()
+    paths = []
+    for n in range(40):
+        path = f"/gk/202303/t20230301_{n:03d}.html"
+        paths.append(path)
+        portal.page(path, article(f"某县第{n}号2022年法治政府建设年度报告", f"第{n}号单位推行独有措施{n}号"))
+    links = "".join(f'<li><a href=".{p[3:]}">某县第{n}号2022年法治政府建设年度报告</a></li>' for n, p in enumerate(paths))
+    portal.page("/gk/index.html", f"<html><body><ul>{links}</ul></body></html>")
+    portal.start()
+    env = {**os.environ, "GOVSEARCH_CRAWL_DELAY": "0.001"}
+    command = [sys.executable, "-m", "search.crawl", "--start", portal.url("/gk/index.html"),
+               "--match", r"t20230301_\d+\.html", "--data-dir", str(tmp_path)]
+    try:
+        first = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        database = tmp_path / "crawl.sqlite"
+        while True:  # wait for the fetching to end: the hand-over starts right after
+            assert first.poll() is None, first.stderr.read().decode()
+            assert time.monotonic() < deadline
+            try:
+                with sqlite3.connect(database) as db:
+                    if db.execute("SELECT COUNT(*) FROM runs WHERE finished_at IS NOT NULL").fetchone()[0]:
+                        break
+            except sqlite3.OperationalError:
+                pass  # not created yet
+            time.sleep(0.005)
+        while not (tmp_path / "store.sqlite").exists() and first.poll() is None:
+            time.sleep(0.005)
+        time.sleep(0.05)
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+        with sqlite3.connect(database) as db:
+            handed_at_kill = db.execute("SELECT COUNT(*) FROM urls WHERE handed_sha256 IS NOT NULL").fetchone()[0]
+        second = subprocess.run(command, cwd=REPO, env=env, capture_output=True, timeout=120)
+        assert second.returncode == 0, second.stderr.decode()
+    finally:
+        portal.stop()
+    assert handed_at_kill < len(paths), "the kill came after the hand-over; nothing was tested"
+    settings = load_settings({"data_dir": str(tmp_path)}, environ={})
+    assert list(pending_pages(settings)) == []
+    with Store.open(settings.data_dir) as store:
+        sources = [source for report in store.iter_reports() for source in report.sources]
+    assert sorted(sources) == sorted(portal.url(path) for path in paths)
+    served = Counter(hit.path for hit in portal.hits if hit.path in paths)
+    assert all(count <= 2 for count in served.values())  # the rerun's recrawl asks again, conditionally
+    assert all(hit.headers.get("If-None-Match") for hit in portal.hits[-len(paths):] if hit.path in paths)

@@ -15,7 +15,7 @@ from .profiles import CMS_FAMILIES, load_profile, one_off_profile
 
 LOGGER = logging.getLogger(__name__)
 
-HANDOVER_BATCH = 50
+HANDOVER_BATCH = 20  # pages per ingest call; a kill loses at most one batch of hand-over marks
 
 
 def _hand_over(settings: Any) -> dict[str, int]:

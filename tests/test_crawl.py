@@ -286,3 +286,13 @@ def test_max_pages_and_a_host_that_keeps_challenging(tmp_path):
         assert summary.new == 2 and summary.skipped == 3
     finally:
         portal.stop()
+
+
+def test_missing_start_page_is_a_failure_not_silence(tmp_path):
+    portal = FakePortal().start()
+    try:
+        settings = load_settings({"data_dir": str(tmp_path)}, environ={})
+        summary = run_crawl(settings, [one_profile(portal)])
+        assert summary.failed == 1 and "404" in summary.problems[0][2]
+    finally:
+        portal.stop()

@@ -109,7 +109,6 @@ class Crawler:
             raise ConfigError(f"profile names must be unique: {names}")
         self.settings = settings
         self.profiles = {p.name: p for p in profiles}
-        self.state = CrawlState(settings.data_dir)
         self.summary = CrawlSummary()
         self.progress = progress or (lambda line: LOGGER.info("%s", line))
         self.progress_interval = progress_interval
@@ -149,6 +148,7 @@ class Crawler:
 
     def _run(self) -> CrawlSummary:
         started = time.monotonic()
+        self.state = CrawlState(self.settings.data_dir)
         run_id, resumed = self.state.open_run(_scope(self.profiles.values()))
         self.run_id, self.summary.run_id, self.summary.resumed = run_id, run_id, resumed
         if resumed:
@@ -284,9 +284,11 @@ class Crawler:
             self.summary.retries += 1
             return
         LOGGER.warning("%s %s: %s", problem.outcome, url, problem.reason)
+        if problem.outcome == "gone" and entry["kind"] == "list":
+            problem = FetchProblem(url, "failed", f"list page {problem.reason}", status=problem.status)
         with self.state.transaction():
             if problem.outcome == "gone":
-                if entry["kind"] != "list" and self.state.record_gone(entry, problem.status or 404, now_iso()):
+                if self.state.record_gone(entry, problem.status or 404, now_iso()):
                     self.summary.gone += 1
                 self._settle(entry, "gone", problem.reason)
                 return

@@ -188,3 +188,13 @@ def test_crawl_delay_parsing_prefers_our_group_and_accepts_fractions():
     assert _crawl_delay(robots, "govsearch-crawler/0.1 (+https://example.invalid)") == 7.0
     assert _crawl_delay(robots, "othercrawler/1.0") == 2.5
     assert _crawl_delay(["User-agent: *", "Disallow:"], "x") is None
+
+
+def test_hanweb_prefers_the_pages_own_column_over_side_widgets():
+    column = ('<script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?'
+              'page=1&columnid=5&unitid=1"></a>]]></nextgroup><recordset></recordset></datastore></script>'
+              '<script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?'
+              'page=1&columnid=77&unitid=9"></a>]]></nextgroup><recordset><record><![CDATA[<li>x</li>]]></record>'
+              '</recordset></datastore></script><script>totalRecord:5,perPage:1</script>')
+    urls = hanweb_pages(column, "https://x.gov.cn/col/col77/index.html", max_pages=10)
+    assert urls and all("columnid=77" in u and "unitid=9" in u for u in urls)

@@ -143,10 +143,13 @@ def _hanweb_query(html: str, page_url: str) -> tuple[str, dict[str, str]] | None
     if "dataproxy.jsp" in parts.path.lower():
         params = dict(parse_qsl(parts.query, keep_blank_values=True))
         return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), params
-    match = _DATAPROXY.search(html.replace("&amp;", "&"))
-    if not match:
+    candidates = _DATAPROXY.findall(html.replace("&amp;", "&"))
+    if not candidates:
         return None
-    proxy = urljoin(page_url, match.group(1))
+    # A column page may hold other jpage widgets (latest news …): prefer the one for this column.
+    column = _COLUMN_IN_URL.search(page_url)
+    own = [c for c in candidates if column and re.search(rf"columnid={column.group(1)}\b", c)]
+    proxy = urljoin(page_url, (own or candidates)[0])
     proxy_parts = urlsplit(proxy)
     params = dict(parse_qsl(proxy_parts.query, keep_blank_values=True))
     for key, value in _HANWEB_PARAM.findall(html):

@@ -65,3 +65,17 @@ def test_gbk_page_text_is_searchable(portal, tmp_path):
     assert "handed over 6" in result.stdout, result.output
     hits = search_json(runner, tmp_path, "喆堃镕")["hits"]
     assert hits and GBK_PHRASE[:3] in hits[0]["text"]
+
+
+def test_fetch_only_then_ingest_only(portal, tmp_path):
+    runner = CliRunner()
+    fetched = runner.invoke(cli_module.cli, ["crawl", "--start", portal.url("/xxgk/fzzfjs/index.html"), "--cms", "trs",
+                                             "--match", r"t20230301_\d+\.html", "--data-dir", str(tmp_path),
+                                             "--fetch-only", "--json"], env=FAST)
+    assert fetched.exit_code == 0, fetched.output
+    assert json.loads(fetched.stdout)["ingest"] is None
+    ingested = runner.invoke(cli_module.cli, ["crawl", "--ingest-only", "--data-dir", str(tmp_path), "--json"], env=FAST)
+    assert ingested.exit_code == 0, ingested.output
+    assert json.loads(ingested.stdout)["ingest"]["handed_over"] == 6
+    again = runner.invoke(cli_module.cli, ["crawl", "--ingest-only", "--data-dir", str(tmp_path), "--json"], env=FAST)
+    assert json.loads(again.stdout)["ingest"]["handed_over"] == 0

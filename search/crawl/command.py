@@ -61,13 +61,15 @@ def _hand_over(settings: Any) -> dict[str, int]:
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Data folder (crawl state, raw pages, store, index). Default: settings.")
 @click.option("--fetch-only", is_flag=True, help="Only fetch; leave the hand-over to the pipeline for a later run.")
+@click.option("--ingest-only", is_flag=True,
+              help="Fetch nothing; hand the pages already fetched (e.g. by --fetch-only) to the pipeline.")
 @click.option("--reindex", is_flag=True, help="After importing, rebuild the index and run the alerts.")
 @click.option("--progress-every", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
               help="Seconds between progress lines on stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def crawl_command(profiles: tuple[str, ...], start_urls: tuple[str, ...], allow_hosts: tuple[str, ...],
                   match: tuple[str, ...], cms: str, max_pages: int | None, data_dir: str | None, fetch_only: bool,
-                  reindex: bool, progress_every: float, as_json: bool) -> None:
+                  ingest_only: bool, reindex: bool, progress_every: float, as_json: bool) -> None:
     """Crawl government portals for annual reports (PROFILE: site profile TOML files)."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -78,13 +80,17 @@ def crawl_command(profiles: tuple[str, ...], start_urls: tuple[str, ...], allow_
             chosen.append(one_off_profile(list(start_urls), list(allow_hosts), list(match), cms, max_pages))
         elif allow_hosts or match:
             raise ConfigError("--allow-host and --match go with --start")
-        if not chosen:
+        if fetch_only and ingest_only:
+            raise ConfigError("--fetch-only and --ingest-only exclude each other")
+        if ingest_only and chosen:
+            raise ConfigError("--ingest-only fetches nothing: give no PROFILE or --start")
+        if not chosen and not ingest_only:
             raise ConfigError("give at least one PROFILE or --start URL")
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     try:
-        summary: CrawlSummary = run_crawl(settings, chosen, progress=lambda line: click.echo(line, err=True),
-                                          progress_interval=progress_every)
+        summary = CrawlSummary() if ingest_only else run_crawl(
+            settings, chosen, progress=lambda line: click.echo(line, err=True), progress_interval=progress_every)
         ingest = None if fetch_only else _hand_over(settings)
         reindexed = None
         if reindex and not fetch_only:
@@ -98,7 +104,8 @@ def crawl_command(profiles: tuple[str, ...], start_urls: tuple[str, ...], allow_
         click.echo(json.dumps({"crawl": summary.to_dict(), "ingest": ingest, "reindex": reindexed},
                               ensure_ascii=False, indent=2))
     else:
-        click.echo(summary.line())
+        if not ingest_only:
+            click.echo(summary.line())
         for url, outcome, reason in summary.problems[:20]:
             click.echo(f"  {outcome}: {url} ({reason})")
         if ingest is not None:

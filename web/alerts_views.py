@@ -11,8 +11,8 @@ import logging
 from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, StringField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from search.alerts.db import FREQUENCIES, Filters, SavedQuery
 from search.alerts.feed import build_feed
@@ -35,7 +35,9 @@ def _settings():
 class SavedQueryForm(FlaskForm):
     name = StringField("名称", validators=[DataRequired("请填写名称"), Length(max=100)])
     q = StringField("检索式", validators=[Optional(), Length(max=500)])
-    frequency = RadioField("频率", choices=[(f, FREQUENCY_LABELS[f]) for f in FREQUENCIES], default="immediate")
+    # A plain field checked against FREQUENCIES (radio buttons in the template): RadioField's
+    # choices API changes between wtforms 3.2 and 3.3.
+    frequency = StringField("频率", validators=[AnyOf(FREQUENCIES, message="未知的频率")], default="immediate")
     email = BooleanField("邮件")
     atom = BooleanField("Atom 订阅源")
     webhook_url = StringField("Webhook URL", validators=[Optional(), Length(max=500)])
@@ -69,7 +71,8 @@ def owned(query_id: int) -> SavedQuery:
 def _render_form(form: SavedQueryForm, filters: Filters, saved_query: SavedQuery | None, status: int = 200):
     items = get_db().items(current_user.id, saved_query.id, limit=20) if saved_query else []
     return render_template("alerts_query_edit.html", form=form, filters=filters, saved_query=saved_query,
-                           items=items, describe=describe_filters, kind_labels=KIND_LABELS), status
+                           items=items, describe=describe_filters, kind_labels=KIND_LABELS,
+                           frequency_labels=FREQUENCY_LABELS), status
 
 
 @blueprint.route("/alerts/queries", methods=["GET"])

@@ -29,19 +29,16 @@ from search.pipeline import import_paths, reindex
 from search.settings import load_settings
 from search.store import utc_now
 
-SEEDS = Path(__file__).resolve().parent.parent / "samples" / "seeds"
 BASE_URL = "http://govsearch.test"
 
 
 # --- fixtures and helpers -----------------------------------------------------------
 @pytest.fixture(scope="module")
-def base_data(tmp_path_factory):
-    """Seeds imported and indexed, and one alerts run done (its ledger knows the seeds)."""
+def base_data(indexed_data, tmp_path_factory):
+    """The shared indexed seeds, copied, and one alerts run done (its ledger knows the seeds)."""
     data_dir = tmp_path_factory.mktemp("alerts-base") / "data"
-    settings = load_settings({"data_dir": str(data_dir)}, environ={})
-    assert not import_paths(settings, [SEEDS]).failed
-    reindex(settings, run_alerts=False)
-    run_alerts(settings)
+    shutil.copytree(indexed_data.data_dir, data_dir)
+    run_alerts(load_settings({"data_dir": str(data_dir)}, environ={}))
     return data_dir
 
 

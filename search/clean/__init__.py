@@ -28,7 +28,9 @@ __all__ = ["clean_page", "fingerprint", "similarity", "ExtractError"]
 LOGGER = logging.getLogger(__name__)
 
 MAX_BYTES = 10 * 1024 * 1024
-MIN_REPORT_CHARS = 20  # fewer Chinese characters than this is a navigation page, not a report
+# A report page may say no more than 报告正文见附件 (the report is the attachment), so the
+# bar is low: some Chinese text must be left once the furniture is gone.
+MIN_REPORT_CHARS = 2
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])\(([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}[1-5]?)\)")
 _TONE = re.compile(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]")

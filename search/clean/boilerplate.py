@@ -165,13 +165,20 @@ def clean_pipes(line: str) -> str:
     return _PIPE_RUN.sub(" ", line).strip()
 
 
+def _is_nav(line: str) -> bool:
+    """首页 政务公开 政务服务 …: a menu flattened into one line."""
+    words = line.split()
+    return len(line) < 100 and len(words) >= 2 and words[0] == "首页" and all(len(word) <= 8 for word in words) \
+        and not re.search(r"[。,;]", line)
+
+
 def drop_reason(line: str) -> str | None:
     """Why a (normalised) line is page furniture, or None when it may be report text."""
     if _DEBRIS.match(line):
         return "debris"
     if line.count("。") >= 2 or len(line) > 200:
         return None  # prose: furniture is short and has at most one sentence
-    if _BREADCRUMB.search(line):
+    if _BREADCRUMB.search(line) or _is_nav(line):
         return "breadcrumb"
     if _CLOCK.search(line) and len(line) < 80:
         return "clock"

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from .normalize import search_form
 
 SNIPPET_CHARS = 220
+_QUOTES_BETWEEN = "[“”‘’\"'「」『』《》〈〉]*"
 
 
 def match_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int, int]]:
@@ -33,8 +34,9 @@ def match_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int
         pieces = [p for p in re.split(r"[\s\W_]+", search_form(term).lower()) if p]
         if not pieces:
             continue
-        # A phrase typed with spaces or other punctuation matches across any punctuation.
-        pattern = r"[\s\W_]*".join(re.escape(p) for p in pieces)
+        # A phrase typed with spaces or other punctuation matches across any punctuation,
+        # and quotation marks may sit between any two characters (八五普法 → “八五”普法).
+        pattern = r"[\s\W_]*".join(_QUOTES_BETWEEN.join(re.escape(c) for c in p) for p in pieces)
         spans.extend((m.start(), m.end()) for m in re.finditer(pattern, folded) if m.end() > m.start())
     spans.sort()
     merged: list[tuple[int, int]] = []

@@ -246,9 +246,12 @@ def _word_query(field_name: str, text: str):
 
 
 def _bigram_query(field_name: str, text: str, boost: float = 1.0):
-    """Substring match: every Chinese run of the text as a phrase of bigrams."""
-    runs = schema._HAN.findall(search_form(text))
-    parts = []
+    """Substring match: every Chinese run of the text as a phrase of bigrams; words
+    outside the runs (numbers, Latin) must still be there as words (5.89万家 is not 1.4万家)."""
+    form = search_form(text)
+    runs = schema.chinese_runs(form)
+    others = [w for w in schema.words(schema._HAN.sub(" ", schema._TRANSPARENT.sub("", form)))]
+    parts = [wq.Term("body", w) for w in others]
     for run in runs:
         if len(run) == 1:
             parts.append(wq.Prefix(field_name, run))

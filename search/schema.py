@@ -113,12 +113,26 @@ def paragraph_words(text: str) -> list[str]:
     return words(search_form(text))
 
 
+# Quotation and title marks sit inside terms all the time (“八五”普法, 《行政复议法》实施):
+# they do not end a Chinese run, so 八五普法 finds “八五”普法.
+_TRANSPARENT = re.compile(r"[“”‘’\"'「」『』《》〈〉]")
+
+
+def chinese_runs(text: str) -> list[str]:
+    """Runs of Chinese characters, read through quotation marks."""
+    return _HAN.findall(_TRANSPARENT.sub("", text))
+
+
 def bigrams(text: str) -> list[tuple[str, int]]:
     """(bigram, position) pairs for every Chinese run; runs are kept apart by a gap
-    of two positions so that a phrase never straddles punctuation."""
+    of two positions so that a phrase never straddles punctuation.
+
+    >>> [pair for pair, _ in bigrams("“八五”普法,市委")]
+    ['八五', '五普', '普法', '市委']
+    """
     pairs = []
     position = 0
-    for run in _HAN.findall(text):
+    for run in chinese_runs(text):
         for i in range(len(run) - 1):
             pairs.append((run[i : i + 2], position))
             position += 1

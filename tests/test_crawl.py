@@ -158,6 +158,13 @@ def test_cookie_on_redirect_challenge_is_solved_by_the_cookie_jar(crawled):
     assert "带 cookie 才能看到" in decode_bytes(pages_by_url(settings)[portal.url(hanweb_path("cookie"))].content)[0]
 
 
+def test_meta_refresh_stub_is_followed(crawled):
+    portal, settings, _summary, _lines, _elapsed = crawled
+    page = pages_by_url(settings)[portal.url("/art/stub.html")]
+    assert page.headers["X-Govsearch-Final-Url"] == portal.url("/art/real.html")
+    assert "跳转后的正文" in decode_bytes(page.content)[0]
+
+
 def test_retry_after_is_honoured(crawled):
     portal, _settings, _summary, _lines, _elapsed = crawled
     first, second = portal.hits_for("/art/busy.html")
@@ -173,8 +180,8 @@ def test_only_http_and_named_user_agent(crawled):
 
 def test_summary_and_progress(crawled):
     _portal, _settings, summary, lines, elapsed = crawled
-    # 6 Hanweb reports + 3 attachments (docx, pdf, doc) + 6 TRS reports + the Retry-After page.
-    assert summary.new == 16 and summary.attachments == 3
+    # 6 Hanweb reports + 3 attachments (docx, pdf, doc) + 6 TRS reports + the Retry-After and meta-refresh pages.
+    assert summary.new == 17 and summary.attachments == 3
     assert summary.failed == 1 and summary.refused == 5 and summary.blocked == 2
     assert lines and lines[0].startswith("fetched ") and "/min), queued " in lines[0] and "errors" in lines[-1]
     assert elapsed < 12
@@ -187,7 +194,7 @@ def test_recrawl_uses_conditional_get_and_tracks_changes(tmp_path):
         profiles = portal_profiles(portal)[1:]  # the TRS column is enough here
         first = run_crawl(settings, profiles)
         handed = [page.url for page in pending_pages(settings)]
-        assert mark_ingested(settings, handed) == len(handed) == first.new == 7
+        assert mark_ingested(settings, handed) == len(handed) == first.new == 8
         assert list(pending_pages(settings)) == []
         changed_url = "/xxgk/fzzfjs/202303/t20230301_01.html"
         gone_url = "/xxgk/fzzfjs/202303/t20230301_02.html"
@@ -198,7 +205,7 @@ def test_recrawl_uses_conditional_get_and_tracks_changes(tmp_path):
         recrawl_hits = portal.hits[before:]
         conditional = [h for h in recrawl_hits if "If-None-Match" in h.headers]
         assert conditional and all(h.status in (304, 200, 404) for h in conditional)
-        assert second.changed == 1 and second.gone == 1 and second.unchanged == 5
+        assert second.changed == 1 and second.gone == 1 and second.unchanged == 6
         assert [page.url for page in pending_pages(settings)] == [portal.url(changed_url)]
         history = url_history(settings, portal.url(gone_url))
         assert history["gone_at"] and history["first_seen"] <= history["gone_at"]

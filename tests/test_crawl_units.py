@@ -198,3 +198,18 @@ def test_hanweb_prefers_the_pages_own_column_over_side_widgets():
               '</recordset></datastore></script><script>totalRecord:5,perPage:1</script>')
     urls = hanweb_pages(column, "https://x.gov.cn/col/col77/index.html", max_pages=10)
     assert urls and all("columnid=77" in u and "unitid=9" in u for u in urls)
+
+
+def test_protection_markers_on_a_real_page_are_not_a_challenge():
+    page = ("<html><script>var _$ts=1;</script><body><div id='zoom'>" + "一、主要举措和成效。深入推进依法行政，" * 10 +
+            "</div></body></html>").encode("gb18030")
+    assert challenge_reason(200, {"Set-Cookie": "__jsluid_h=abc; wzws_cid=1"}, page) is None
+    assert challenge_reason(521, {"Set-Cookie": "__jsluid_s=abc"}, b"<script>document.cookie=...</script>")
+
+
+def test_meta_refresh_target():
+    from search.crawl.fetch import meta_refresh_target
+
+    stub = b'<html><head><meta http-equiv="refresh" content="0; url=/art/2023/3/1/art_1_2.html"></head></html>'
+    assert meta_refresh_target(stub) == "/art/2023/3/1/art_1_2.html"
+    assert meta_refresh_target(b"<html><head><meta charset='utf-8'></head></html>") is None

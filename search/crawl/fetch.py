@@ -99,10 +99,35 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+_TAGS = re.compile(rb"<script.*?</script>|<style.*?</style>|<[^>]+>", re.S | re.I)
+_META_REFRESH = re.compile(
+    rb"""<meta[^>]+http-equiv=["']?refresh["']?[^>]*content=["']?\s*\d*\s*;?\s*url\s*=\s*['"]?([^"'>\s]+)""", re.I)
+
+
+def _visible_chinese(content: bytes) -> int:
+    """Han characters outside scripts and tags (UTF-8 or GB bytes alike): how much a page says."""
+    text = _TAGS.sub(b" ", content[:262144])
+    utf8 = len(re.findall(r"[\u4e00-\u9fff]", text.decode("utf-8", "ignore")))
+    gb = len(re.findall(r"[\u4e00-\u9fff]", text.decode("gb18030", "ignore")))
+    return max(utf8, gb) if utf8 else gb
+
+
+def meta_refresh_target(content: bytes) -> str | None:
+    """Where a stub page's ``<meta http-equiv="refresh" content="0;url=…">`` sends the reader."""
+    match = _META_REFRESH.search(content[:8192])
+    return match.group(1).decode("latin-1") if match else None
+
+
 def challenge_reason(status: int, headers: dict[str, str], content: bytes) -> str | None:
-    """Why this response looks like an anti-crawler challenge rather than content, else None."""
+    """Why this response looks like an anti-crawler challenge rather than content, else None.
+
+    Protected sites also put their markers (``__jsluid`` cookies, ``wzws`` names) on real
+    pages, so apart from HTTP 412 a marker counts only on a page with almost no text.
+    """
     if status == 412:
         return "HTTP 412 (JavaScript cookie challenge)"
+    if _visible_chinese(content) >= 60:
+        return None
     header_text = " ".join(f"{k}: {v}" for k, v in headers.items()).encode("latin-1", "replace")
     head = content[:65536]
     for pattern, reason in _CHALLENGE_MARKERS:
@@ -178,7 +203,13 @@ class Fetcher:
                 if response.is_redirect and response.headers.get("Location"):
                     current = urljoin(current, response.headers["Location"])
                     continue
-                return self._finish(url, current, response, kind, timeout, max_bytes, started)
+                result = self._finish(url, current, response, kind, timeout, max_bytes, started)
+            refresh = meta_refresh_target(result.content) if kind != "attachment" and len(result.content) < 4096 else None
+            if refresh and urljoin(current, refresh) != current:
+                # A stub page that only forwards the reader (meta refresh): one more checked hop.
+                current = urljoin(current, refresh)
+                continue
+            return result
         raise FetchProblem(url, "failed", f"more than {MAX_REDIRECTS} redirects")
 
     def _finish(self, url: str, final_url: str, response: requests.Response, kind: str, timeout: float,

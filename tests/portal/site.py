@@ -78,6 +78,7 @@ SPECIAL_LINKS = [  # extra report links on the first TRS page
     ("/art/busy.html", "某某区人社局2022年法治政府建设年度报告"),             # 503 + Retry-After
     ("/art/image.html", "某某区文旅局2022年法治政府建设年度报告"),            # image/png: wrong type
     ("ftp://127.0.0.1/ftp_report.html", "某某区林业局2022年法治政府建设年度报告"),  # not http(s)
+    ("/art/stub.html", "某某区农业局2022年法治政府建设年度报告"),             # meta refresh to the report
 ]
 
 
@@ -213,5 +214,7 @@ def build_portal(portal: FakePortal) -> FakePortal:
     portal.add("/art/huge.html", _huge(with_length=False))
     portal.add("/art/huge_len.html", _huge(with_length=True))
     portal.add("/art/busy.html", _busy(article(SPECIAL_LINKS[5][1], "稍后再来。")))
+    portal.page("/art/stub.html", '<html><head><meta http-equiv="refresh" content="0;url=/art/real.html"></head></html>')
+    portal.page("/art/real.html", article(SPECIAL_LINKS[8][1], "跳转后的正文。"))
     portal.page("/art/image.html", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "image/png")
     return portal

@@ -66,6 +66,8 @@ def main() -> int:
             page.locator(".hit h3 a").first.click()
             page.wait_for_load_state()
             page.screenshot(path=str(args.out / f"report-{name}.png"))
+            page.evaluate("window.scrollTo(0, 0)")
+            page.screenshot(path=str(args.out / f"report-top-{name}.png"))
             page.close()
     for path in sorted(args.out.glob("*.png")):
         print(path)

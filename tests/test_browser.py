@@ -119,6 +119,11 @@ def test_open_hit_lands_on_highlighted_paragraph_and_back_returns(page, server):
     assert target.locator("mark").count() > 0
     box = target.bounding_box()
     assert box and 0 <= box["y"] < 900, "the hit paragraph is not scrolled into view"
+    matched = page.locator(".report-body .paragraph.matched").evaluate_all("ps => ps.map(p => p.id)")
+    if len(matched) > 1:  # n jumps to the next matching paragraph
+        page.keyboard.press("n")
+        following = matched[(matched.index(anchor) + 1) % len(matched)] if anchor in matched else None
+        assert page.url.split("#")[1] in matched and (following is None or page.url.endswith("#" + following))
     page.go_back()
     page.wait_for_url(re.compile(r"/\?q="))
     assert page.locator("a.hit-link").count() > 0

@@ -6,6 +6,7 @@ import html as htmllib
 import io
 import json
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -84,7 +85,7 @@ def test_facets_have_paragraph_and_report_counts_and_say_which(client):
     data = client.get("/api/search?q=行政复议").get_json()
     year, count = next(iter(data["facets"]["report_year"].items()))
     reports = data["facet_reports"]["report_year"][year]
-    assert re.search(rf'data-value="{year}"><span class="name">{year}</span> <span class="count">{count} · '
+    assert re.search(rf'data-value="{year}"><span class="name">{year}</span> <span class="count"[^>]*>{count} · '
                      rf'<span class="reports">{reports}</span>', page)
 
 
@@ -223,24 +224,30 @@ def test_report_back_link_only_goes_to_this_app(client, indexed_data):
         assert htmllib.unescape(back) == "/?q=%E6%B3%95%E6%B2%BB"
 
 
-def test_report_links_to_the_same_issuers_other_years(tmp_path):
+def test_report_links_to_the_same_issuers_and_regions_other_years(tmp_path):
     from search.pipeline import import_paths, reindex
     from web import create_app
 
     pages = tmp_path / "pages"
     pages.mkdir()
-    (pages / "a.html").write_text(XSS_PAGE, encoding="utf-8")
-    (pages / "b.html").write_text(XSS_PAGE.replace("2023", "2022").replace("2024年3月20日", "2023年3月1日")
-                                  .replace("三项制度", "三项制度和公示制度"), encoding="utf-8")
+    base = XSS_PAGE.replace("测试县人民政府", "杭州市临平区人民政府")
+    (pages / "a.html").write_text(base, encoding="utf-8")
+    (pages / "b.html").write_text(base.replace("2023", "2022").replace("三项制度", "三项制度和公示制度"), encoding="utf-8")
+    (pages / "c.html").write_text(base.replace("2023", "2021").replace("杭州市临平区人民政府", "中共杭州市临平区委 杭州市临平区人民政府")
+                                  .replace("三项制度", "三项制度和说理制度"), encoding="utf-8")
     settings = load_settings({"data_dir": str(tmp_path / "data")}, environ={})
     import_paths(settings, [pages])
     reindex(settings, run_alerts=False)
     client = create_app(settings, {"TESTING": True}).test_client()
     with Store.open(settings.data_dir) as store:
         reports = {s.report.report_year: s.report_id for s in store.iter_reports()}
-    assert set(reports) == {2022, 2023}
+    assert set(reports) == {2021, 2022, 2023}
     page = get(client, f"/report/{reports[2023]}")
-    assert f'href="/report/{reports[2022]}"' in page and "2022年度" in page
+    issuer_list = page[page.index('id="siblings-title"'):page.index('id="region-title"')]
+    region_list = page[page.index('id="region-title"'):]
+    assert f'href="/report/{reports[2022]}"' in issuer_list and "2022年度" in issuer_list
+    assert f'href="/report/{reports[2021]}"' in region_list and f'href="/report/{reports[2022]}"' not in region_list
+    assert f'href="/report/{reports[2023]}"' not in issuer_list + region_list
 
 
 def test_unknown_pages_are_404(client):
@@ -351,6 +358,8 @@ def test_running_app_sees_a_reindex_without_restart(tmp_path):
     with Store.open(settings.data_dir) as store:
         later_id = next(s.report_id for s in store.iter_reports() if "后来县" in (s.report.issuer or ""))
         store.delete(later_id)
+    # index.new_generation names generations by the second: two full builds in one second collide
+    time.sleep(1.1)
     reindex(settings, full=True, run_alerts=False)  # full: a new generation swapped in
     assert total(get(client, "/?q=蓝莓味调解")) == 0
     assert total(get(client, "/?q=防注入检测")) == 1

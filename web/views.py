@@ -182,13 +182,13 @@ def _count(search: SearchRequest) -> int:
 def loosen_suggestions(search: SearchRequest) -> list[dict]:
     """When nothing matched: what to drop, each with how many paragraphs it would find."""
     suggestions = []
-    has_filters = any(search.selected().values()) or search.year_from or search.year_to
-    if has_filters:
+    chips = active_chips(search)
+    if chips:
         loose = replace(search, regions=(), years=(), topics=(), kinds=(), year_from=None, year_to=None)
         suggestions.append({"label": "去掉所有筛选条件", "count": _count(loose),
                             "href": url_for("search.search_page", q=search.query) if search.query else url_for("search.search_page")})
-        for chip in active_chips(search):
-            suggestions.append({"label": f"去掉「{chip['label']}」", "count": None, "href": chip["href"]})
+        if len(chips) > 1:
+            suggestions += [{"label": f"只去掉「{chip['label']}」", "count": None, "href": chip["href"]} for chip in chips]
     words = search.query.split()
     if len(words) > 1:
         for index in range(min(len(words), 4)):
@@ -271,6 +271,21 @@ def _body(paragraphs, terms) -> list[dict]:
     return items
 
 
+def same_region_reports(report, exclude: set[str]) -> list[dict]:
+    """Other reports of exactly this region and kind (issuer names vary between years)."""
+    paths = [p for p in (report.region.province, report.region.city, report.region.county) if p]
+    if not paths:
+        return []
+    request_ = SearchRequest(regions=("/".join(paths),), kinds=(report.report_kind,), group_by_report=True,
+                             per_page=50, sort="report_year")
+    try:
+        hits = engine().search(request_).hits
+    except GovsearchError:
+        return []
+    return [{"report_id": hit.report_id, "year": hit.report_year, "title": hit.title} for hit in hits
+            if hit.report_id not in exclude and hit.region.names() == report.region.names()]
+
+
 @blueprint.route("/report/<report_id>")
 def report_page(report_id: str):
     with Store.open(settings().data_dir) as store:
@@ -287,6 +302,7 @@ def report_page(report_id: str):
     return render_template(
         "report.html", stored=stored, report=stored.report, paragraphs=paragraphs,
         toc=_toc(stored.report.paragraphs), siblings=siblings, query=query, back=back,
+        same_region=same_region_reports(stored.report, {report_id} | {other for other, _, _ in siblings}),
         matched=[item for item in paragraphs if item.get("matched")], target=request.args.get("p", ""),
         topic_names=topic_names(), quality_labels=QUALITY_LABELS,
     )

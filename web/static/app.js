@@ -69,6 +69,30 @@
     target.focus({ preventScroll: true });
   }
 
+  // Report page: n / N (shift) jump to the next / previous paragraph that matched the query.
+  var matched = Array.prototype.slice.call(document.querySelectorAll(".report-body .paragraph.matched"));
+  if (matched.length) {
+    document.addEventListener("keydown", function (event) {
+      if ((event.key !== "n" && event.key !== "N") || event.ctrlKey || event.metaKey || event.altKey) return;
+      var active = document.activeElement;
+      if (active && (active.tagName === "INPUT" || active.tagName === "TEXTAREA")) return;
+      var current = document.querySelector(".report-body .paragraph.target");
+      var index = current ? matched.indexOf(current) : -1;
+      if (index < 0 && current) {  // the target is not a match: continue from its position
+        index = matched.filter(function (p) {
+          return p.compareDocumentPosition(current) & Node.DOCUMENT_POSITION_FOLLOWING;
+        }).length - (event.key === "n" ? 1 : 0);
+      }
+      var next = event.key === "n" ? (index + 1) % matched.length : (index - 1 + matched.length) % matched.length;
+      var paragraph = matched[next];
+      history.replaceState(null, "", window.location.pathname + window.location.search + "#" + paragraph.id);
+      mark(paragraph);
+      paragraph.setAttribute("tabindex", "-1");
+      paragraph.scrollIntoView({ block: "center" });
+      paragraph.focus({ preventScroll: true });
+    });
+  }
+
   // "Back to results": use the browser's history when we came from the results page,
   // so its scroll position is kept; otherwise the link's own URL holds the search state.
   var back = document.getElementById("back-link");

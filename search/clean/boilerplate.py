@@ -116,6 +116,7 @@ _ATTACHMENT = re.compile(
     re.IGNORECASE,
 )
 _DOC_NUMBER = re.compile(r"^[\u4e00-\u9fff]{1,12}\s*[〔\[【(]\s*(?:19|20)\d{2}\s*[〕\]】)]\s*第?\s*\d+\s*号$")
+_WATERMARK_CUE = re.compile(r"范文|文库|文秘|公文网|写作网|秘书网|作文网|资料网|文档网")
 _WATERMARK = re.compile(
     r"\s*[-_—|/]*\s*[(【\[]?\s*(?:本文来[自源]于?|来源[::]|出自[::]?|转载自?)?\s*[\w\u4e00-\u9fff]{0,10}"
     r"(?:范文网?|文库|文秘网?|公文网|写作网|秘书网|作文网|资料网|文档网)"
@@ -155,7 +156,9 @@ def is_widget_line(line: str) -> bool:
 
 def strip_watermark(line: str) -> str:
     """Remove a template site's name (… - XX范文网 www.xxx.com) appended to a line."""
-    return _WATERMARK.sub("", line) if len(line) > 4 else line
+    if len(line) <= 4 or not _WATERMARK_CUE.search(line):
+        return line
+    return _WATERMARK.sub("", line)
 
 
 def clean_pipes(line: str) -> str:

@@ -28,7 +28,7 @@ def remove_duplicate_lines(lines: list[str]) -> tuple[list[str], int]:
     kept_text = list(lines)
     first_index: dict[str, int] = {}
     repeat = [False] * len(lines)
-    long_keys: list[tuple[str, int]] = []
+    by_prefix: dict[str, list[tuple[str, int]]] = {}  # a long line's first characters → its key
     for index, key in enumerate(keys):
         if not key:
             repeat[index] = True
@@ -37,8 +37,9 @@ def remove_duplicate_lines(lines: list[str]) -> tuple[list[str], int]:
             repeat[index] = len(key) >= _LONG
             continue
         if len(key) >= _PREFIX:
-            for earlier_key, earlier in long_keys:
-                if earlier_key.startswith(key) or (len(key) >= _LONG and key in earlier_key):
+            candidates = by_prefix.setdefault(key[:_PREFIX], [])
+            for earlier_key, earlier in candidates:
+                if earlier_key.startswith(key):
                     repeat[index] = True  # a cut copy of an earlier line
                     break
                 if key.startswith(earlier_key):
@@ -47,7 +48,7 @@ def remove_duplicate_lines(lines: list[str]) -> tuple[list[str], int]:
                     break
             if repeat[index]:
                 continue
-            long_keys.append((key, index))
+            candidates.append((key, index))
         first_index[key] = index
     # Short lines seen before (headings, signature, date) go with the repeat they sit in.
     changed = True

@@ -207,6 +207,9 @@ def test_recrawl_uses_conditional_get_and_tracks_changes(tmp_path):
         assert conditional and all(h.status in (304, 200, 404) for h in conditional)
         assert second.changed == 1 and second.gone == 1 and second.unchanged == 6
         assert [page.url for page in pending_pages(settings)] == [portal.url(changed_url)]
+        from search.crawl import url_histories
+
+        assert [row["url"] for row in url_histories(settings, gone_only=True)] == [portal.url(gone_url)]
         history = url_history(settings, portal.url(gone_url))
         assert history["gone_at"] and history["first_seen"] <= history["gone_at"]
         changed = url_history(settings, portal.url(changed_url))

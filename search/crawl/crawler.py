@@ -283,7 +283,9 @@ class Crawler:
                 slot.ready_at = max(slot.ready_at, time.monotonic() + problem.retry_after)
             self.summary.retries += 1
             return
-        LOGGER.warning("%s %s: %s", problem.outcome, url, problem.reason)
+        final = "failed" if problem.outcome == "transient" else problem.outcome
+        tries = f" after {entry['attempts'] + 1} tries" if problem.outcome == "transient" else ""
+        LOGGER.warning("%s%s %s: %s", final, tries, url, problem.reason)
         if problem.outcome == "gone" and entry["kind"] == "list":
             problem = FetchProblem(url, "failed", f"list page {problem.reason}", status=problem.status)
         with self.state.transaction():

@@ -257,7 +257,8 @@ class Fetcher:
             return
         elif kind == "report" and (mime in DOCUMENT_TYPES or mime in GENERIC_BINARY_TYPES):
             return  # a "report page" link that is really the document itself
-        raise FetchProblem(url, "refused", f"content type {mime} not wanted for a {kind} ({final_url})")
+        where = f" (at {final_url})" if final_url != url else ""
+        raise FetchProblem(url, "refused", f"content type {mime} not wanted for a {kind}{where}")
 
     @staticmethod
     def _read(url: str, response: requests.Response, max_bytes: int, timeout: float, started: float,

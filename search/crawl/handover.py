@@ -81,6 +81,10 @@ def mark_ingested(settings: Any, urls: Iterable[str]) -> int:
         state.close()
 
 
+HISTORY_KEYS = ("url", "kind", "profile", "first_seen", "last_seen", "last_changed", "gone_at", "status", "error",
+                "content_type", "referer", "link_text")
+
+
 def url_history(settings: Any, url: str) -> dict[str, Any] | None:
     """first_seen / last_seen / last_changed / gone_at / status / error of one report URL or attachment."""
     state = _open(settings)
@@ -88,10 +92,19 @@ def url_history(settings: Any, url: str) -> dict[str, Any] | None:
         return None
     try:
         row = state.history(url)
-        if row is None:
-            return None
-        keys = ("url", "kind", "first_seen", "last_seen", "last_changed", "gone_at", "status", "error",
-                "content_type", "referer", "link_text")
-        return {key: row[key] for key in keys}
+        return None if row is None else {key: row[key] for key in HISTORY_KEYS}
+    finally:
+        state.close()
+
+
+def url_histories(settings: Any, *, gone_only: bool = False) -> list[dict[str, Any]]:
+    """The history of every report URL and attachment (for alerts and analyses), oldest first."""
+    state = _open(settings)
+    if state is None:
+        return []
+    try:
+        where = " WHERE gone_at IS NOT NULL" if gone_only else ""
+        rows = state.db.execute(f"SELECT * FROM urls{where} ORDER BY first_seen, url").fetchall()
+        return [{key: row[key] for key in HISTORY_KEYS} for row in rows]
     finally:
         state.close()

@@ -109,6 +109,7 @@ _DOCSHARE = re.compile(
     r"阅读已结束|下载这份文档|展开阅读全文|点击查看更多|亲,该文档总共|本文档(?:由|为|共|内容)|免费下载|下载积分|VIP会员|侵权请联系"
 )
 _PREAMBLE = re.compile(r"小编|仅供参考|供大家参考|欢迎阅读|希望对(?:大家|您|你)有所帮助|欢迎借鉴|为大家(?:整理|收集|精心)|本站|本文由|推荐阅读")
+_RELATED = re.compile(r"^(?:相关文章|相关阅读|相关链接|相关推荐|推荐阅读|猜你喜欢|热门文章|延伸阅读|更多相关|相关文档|相关信息|相关新闻|热门推荐)\s*[::]?$")
 _PIPE_RUN = re.compile(r"(?:\s*[|│┃¦]\s*)+")
 _DEBRIS = re.compile(r"^[\s|│┃¦\-=+_*·.。,,~#]*$")
 _ATTACHMENT = re.compile(
@@ -116,11 +117,16 @@ _ATTACHMENT = re.compile(
     re.IGNORECASE,
 )
 _DOC_NUMBER = re.compile(r"^[\u4e00-\u9fff]{1,12}\s*[〔\[【(]\s*(?:19|20)\d{2}\s*[〕\]】)]\s*第?\s*\d+\s*号$")
-_WATERMARK_CUE = re.compile(r"范文|文库|文秘|公文网|写作网|秘书网|作文网|资料网|文档网")
+_WATERMARK_CUE = re.compile(r"范文|文库|文秘|文档|公文|作文|写作|秘书|资料|www\.", re.IGNORECASE)
+_HOST = r"(?!gov\.cn)[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org)"
+_DOMAIN = r"(?:www\.)?" + _HOST
+# A template site's name after a separator or in brackets (… - 第一范文网 www.xxx.com), or
+# its bare domain; never a plain word at the end of a sentence (…年度报告范文 stays).
 _WATERMARK = re.compile(
-    r"\s*[-_—|/]*\s*[(【\[]?\s*(?:本文来[自源]于?|来源[::]|出自[::]?|转载自?)?\s*[\w\u4e00-\u9fff]{0,10}"
-    r"(?:范文网?|文库|文秘网?|公文网|写作网|秘书网|作文网|资料网|文档网)"
-    r"(?:\s*[(\[]?\s*(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org)\s*[)\]]?)?\s*[)】\]]?\s*$",
+    r"(?:(?:\s*[-_—|/]+\s*|\s*[(【\[]\s*)(?:本文来[自源]于?|来源[::]|出自[::]?|转载自?)?[\w\u4e00-\u9fff]{0,10}?"
+    r"(?:范文|文库|文秘|文档|公文|作文|写作|秘书|资料)[\w\u4e00-\u9fff]{0,3}"
+    rf"(?:\s*[(\[]?\s*{_DOMAIN}\s*[)\]]?)?\s*[)】\]]?"
+    rf"|\s*[(\[]\s*www\.{_HOST}\s*[)\]])\s*$",
     re.IGNORECASE,
 )
 
@@ -205,10 +211,20 @@ def remove_boilerplate(lines: list[str]) -> Boilerplate:
     def drop(reason: str) -> None:
         result.dropped[reason] = result.dropped.get(reason, 0) + 1
 
+    in_related = False
     for raw in lines:
         line = strip_watermark(clean_pipes(raw)).strip()
         if not line:
             continue
+        if _RELATED.match(line):
+            in_related = True  # a list of links to other documents follows
+            drop("related")
+            continue
+        if in_related:
+            if len(line) <= 60 and "。" not in line:
+                drop("related")
+                continue
+            in_related = False
         fields = _parse_meta_rows(line)
         if fields is not None:
             result.field_rows.append(fields)

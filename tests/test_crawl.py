@@ -306,3 +306,38 @@ def test_missing_start_page_is_a_failure_not_silence(tmp_path):
         assert summary.failed == 1 and "404" in summary.problems[0][2]
     finally:
         portal.stop()
+
+
+def test_json_list_api_with_page_param(tmp_path):
+    import json as jsonlib
+
+    from portal.server import Reply
+    from portal.site import article
+
+    portal = FakePortal()
+
+    def api(request):
+        page = int(dict(pair.split("=") for pair in request.query.split("&"))["pageNo"])
+        if page == 1:
+            data = {"data": {"html": '<li><a href="/art/j1.html" title="某市2022年法治政府建设年度报告">某市…</a></li>'}}
+        elif page == 2:
+            data = {"data": {"list": [{"url": "/art/j2.html", "title": "某县2022年政府信息公开工作年度报告"}]}}
+        else:
+            data = {"data": {"html": ""}}
+        return Reply(200, jsonlib.dumps(data, ensure_ascii=False).encode(), {"Content-Type": "application/json"})
+
+    portal.add("/api/list", api)
+    portal.page("/art/j1.html", article("某市2022年法治政府建设年度报告", "接口列表一"))
+    portal.page("/art/j2.html", article("某县2022年政府信息公开工作年度报告", "接口列表二"))
+    portal.start()
+    try:
+        settings = load_settings({"data_dir": str(tmp_path)}, environ={})
+        profile = profile_from_dict({"name": "api", "start_urls": [portal.url("/api/list?unitId=1&pageNo=1")],
+                                     "page_param": "pageNo", "report_title_patterns": TITLES, "delay": 0.001},
+                                    "test")
+        summary = run_crawl(settings, [profile])
+        assert summary.new == 2
+        pages = [hit.path for hit in portal.hits if hit.path.startswith("/api/list")]
+        assert pages == ["/api/list?unitId=1&pageNo=1", "/api/list?unitId=1&pageNo=2", "/api/list?unitId=1&pageNo=3"]
+    finally:
+        portal.stop()

@@ -20,9 +20,9 @@ import requests
 
 from ..decode import decode_bytes
 from ..errors import ConfigError, GovsearchError
-from .fetch import (DOCUMENT_TYPES, HTML_TYPES, Fetcher, FetchProblem, Response, scheme_and_host_check,
+from .fetch import (DOCUMENT_TYPES, HTML_TYPES, JSON_TYPES, Fetcher, FetchProblem, Response, scheme_and_host_check,
                     sniff_document_type)
-from .links import attachment_links, list_page_links, page_links
+from .links import attachment_links, json_markup, list_page_links, next_param_page, page_links
 from .politeness import HostSlot, Politeness, host_key
 from .profiles import Profile
 from .state import CrawlState, now_iso
@@ -309,6 +309,11 @@ class Crawler:
     def _handle_list(self, entry, profile: Profile, response: Response) -> None:
         self.summary.list_pages += 1
         html, _encoding = decode_bytes(response.content, response.headers.get("Content-Type"))
+        if response.content_type in JSON_TYPES or html.lstrip().startswith(("{", "[")):
+            try:
+                html = json_markup(html)
+            except ValueError:
+                pass  # not JSON after all: read it as markup
         links = page_links(html, response.url)
         root = entry["list_root"] or entry["url"]
         budget = profile.max_list_pages - self.state.count_frontier(self.run_id, kind="list", list_root=root)
@@ -318,6 +323,9 @@ class Crawler:
         more = list(dict.fromkeys(more))[: max(budget, 0)]
         reports = [link for link in links if profile.is_report_link(link.url, link.text)
                    and self.fetcher.may_request(link.url) is None]
+        if profile.page_param and links and budget > len(more):
+            # Query-parameter paging (?pageNo=N): go on while pages still list something.
+            more.append(next_param_page(entry["url"], profile.page_param))
         with self.state.transaction():
             self.state.enqueue(self.run_id, (
                 {"url": u, "kind": "list", "profile": profile.name, "referer": entry["url"], "list_root": root}

@@ -25,6 +25,7 @@ LOGGER = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 5
 HTML_TYPES = {"text/html", "application/xhtml+xml", "text/xml", "application/xml", "text/plain"}
+JSON_TYPES = {"application/json", "text/json", "text/javascript", "application/javascript"}  # list APIs only
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DOCUMENT_TYPES = {
     "application/pdf", DOCX_TYPE, "application/msword", "application/kswps", "application/wps-office.wps",
@@ -253,7 +254,7 @@ class Fetcher:
         if kind == "attachment":
             if mime in DOCUMENT_TYPES or mime in GENERIC_BINARY_TYPES or mime in HTML_TYPES:
                 return  # an HTML answer is checked by sniffing (an error page is not a document)
-        elif mime in HTML_TYPES:
+        elif mime in HTML_TYPES or (kind == "list" and mime in JSON_TYPES):
             return
         elif kind == "report" and (mime in DOCUMENT_TYPES or mime in GENERIC_BINARY_TYPES):
             return  # a "report page" link that is really the document itself

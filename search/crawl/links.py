@@ -9,9 +9,11 @@ XML. TRS WCM lists are ``index.html``, ``index_1.html`` … with the page count 
 """
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from dataclasses import dataclass
+from html import escape
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
@@ -192,6 +194,46 @@ def hanweb_pages(html: str, page_url: str, max_pages: int) -> list[str]:
         if total is None:
             break  # unknown length: the next answer tells whether to go on
     return urls
+
+
+# --- JSON list APIs and query-parameter paging ----------------------------------------
+_URL_KEYS = ("url", "link", "href", "linkUrl", "docUrl", "artUrl", "pageUrl")
+_TITLE_KEYS = ("title", "name", "docTitle", "artTitle", "text", "vc_title")
+
+
+def json_markup(text: str) -> str:
+    """Markup that page_links can read from a JSON list answer: HTML fragments and url/title pairs.
+
+    Portal APIs (e.g. Zhejiang's jpaas-publish-server) answer either with rendered
+    ``<li><a …>`` fragments inside JSON strings or with records carrying url and title.
+    """
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            url = next((node[k] for k in _URL_KEYS if isinstance(node.get(k), str) and node[k].strip()), None)
+            if url:
+                title = next((node[k] for k in _TITLE_KEYS if isinstance(node.get(k), str)), "")
+                parts.append(f'<a href="{escape(url.strip())}">{escape(title)}</a>')
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        elif isinstance(node, str) and "<a" in node:
+            parts.append(node)
+
+    walk(json.loads(text))
+    return "\n".join(parts)
+
+
+def next_param_page(url: str, param: str) -> str:
+    """The same list URL with its page parameter one higher (absent counts as page 1)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    current = next((int(v) for k, v in query if k == param and v.isdigit()), 1)
+    query = [(k, v) for k, v in query if k != param] + [(param, str(current + 1))]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
 def list_page_links(cms: str, html: str, page_url: str, links: list[Link], max_pages: int) -> list[str]:

@@ -12,6 +12,7 @@ so a typo never silently falls back to a default::
     report_title_patterns = ['法治政府建设.*报告', '政府信息公开工作年度报告']
     report_patterns = []                 # each matched against the URL *or* the link text
     list_url_patterns = []               # extra links to follow as list pages (any cms)
+    page_param = ""                      # e.g. "pageNo": list pages are ?pageNo=1, 2, … until one is empty
     max_list_pages = 50                  # list pages fetched per start URL and run
     max_pages = 500                      # report pages + attachments fetched per run
     delay = 1.0                          # least seconds between two requests to one host
@@ -50,6 +51,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "report_title_patterns": list,
     "report_patterns": list,
     "list_url_patterns": list,
+    "page_param": str,
     "max_list_pages": int,
     "max_pages": int,
     "delay": (int, float),
@@ -75,6 +77,7 @@ class Profile:
     report_title_patterns: tuple[str, ...] = ()
     report_patterns: tuple[str, ...] = ()
     list_url_patterns: tuple[str, ...] = ()
+    page_param: str = ""  # query parameter counting list pages (pageNo, page …); "" when unused
     max_list_pages: int = 50
     max_pages: int = 500
     delay: float | None = None  # None: settings.crawl_delay

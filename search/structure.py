@@ -144,6 +144,22 @@ def _list_segments(text: str) -> list[str]:
     return [part.strip() for part in merged if part.strip()]
 
 
+def _join_bare_numbers(lines: list[str]) -> list[str]:
+    """A heading number alone on its line (<span>一、</span> in its own block) joins the next line."""
+    joined: list[str] = []
+    pending = ""
+    for line in lines:
+        found = enumerator(line.strip() + "x")
+        if found and found[1] >= len(line.strip()) and len(line.strip()) <= 6:
+            pending += line.strip()
+            continue
+        joined.append(pending + line if pending else line)
+        pending = ""
+    if pending:
+        joined.append(pending)
+    return joined
+
+
 def build_blocks(lines: list[str]) -> list[Block]:
     """Lines of report text → paragraphs with section paths; heading lines become paths.
 
@@ -152,7 +168,7 @@ def build_blocks(lines: list[str]) -> list[Block]:
     """
     # First pass: a stream of headings (rank, text, raw) and paragraphs (text, list heading).
     events: list[tuple] = []
-    for line in lines:
+    for line in _join_bare_numbers(lines):
         if line.startswith(TABLE_MARK):
             events.append(("text", line[len(TABLE_MARK):].strip(), None))  # a table is one paragraph
             continue

@@ -303,3 +303,30 @@ def test_report_serialises_to_the_clean_json_contract():
         assert key in data
     assert set(data["region"]) == {"province", "city", "county", "code"}
     assert set(data["paragraphs"][0]) == {"text", "section_path", "topics"}
+
+
+def test_header_clock_is_never_a_publish_date():
+    assert parse_meta_line("2023年3月21日 星期二 来源:县政府办") is None
+    html = ("<html><body><div class='top'>今天是 2019年10月31日 星期四</div><div id='zoom'>"
+            "<p>2018年,我县扎实推进法治政府建设,取得明显成效。</p></div></body></html>")
+    assert clean(html.encode()).publish_date is None
+
+
+@pytest.mark.parametrize("line, cleaned", [
+    ("一、主要举措和成效 - 第一范文网", "一、主要举措和成效"),
+    ("一、基本情况_公文写作网 www.gwxz.com", "一、基本情况"),
+    ("一、总体情况(www.fwsir.com)", "一、总体情况"),
+    ("2022年政府信息公开工作年度报告范文", "2022年政府信息公开工作年度报告范文"),
+    ("在中国政府网(www.gov.cn)", "在中国政府网(www.gov.cn)"),
+    ("(二)规范公文管理", "(二)规范公文管理"),
+])
+def test_template_site_watermarks(line, cleaned):
+    from search.clean.boilerplate import strip_watermark
+
+    assert strip_watermark(line) == cleaned
+
+
+def test_related_link_lists_are_dropped():
+    result = remove_boilerplate(["全年主动公开政府信息1865条。", "相关文章:", "2022年政府信息公开工作年度报告范文",
+                                 "乡镇法治政府建设情况报告"])
+    assert result.lines == ["全年主动公开政府信息1865条。"]

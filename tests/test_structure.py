@@ -83,3 +83,7 @@ def test_repeated_sentences_are_dropped_once_seen():
               Block("全县综合执法事项扩大至1350项。新的内容在这里出现了。", ("二",)),
               Block("全县综合执法事项扩大至1350项。", ("三",))]
     assert [b.text for b in drop_repeated_sentences(blocks)] == ["全县综合执法事项扩大至1350项。行政复议纠错率12.1%。", "新的内容在这里出现了。"]
+
+
+def test_heading_number_alone_on_its_line_joins_its_text():
+    assert paths(["一、", "主要举措", "(一)", "依法履职。全面推进。"]) == [(("一、主要举措", "(一)依法履职"), "全面推进。")]

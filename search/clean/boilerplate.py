@@ -68,6 +68,8 @@ def parse_meta_line(line: str) -> dict[str, str] | None:
     fields: dict[str, str] = {}
     position = 0
     leading = _LEADING_DATETIME.match(text)
+    if leading and re.match(r"\s*(?:星期|周)[一二三四五六日天]", text[leading.end():]):
+        return None  # 2023年3月21日 星期二 …: a header clock, not a publication date
     if leading:
         fields["日期"] = leading.group(0).strip()
         position = leading.end()

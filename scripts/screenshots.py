@@ -58,6 +58,9 @@ def main() -> int:
             page.goto(f"{server.url}/?q={quote(args.query)}")
             page.screenshot(path=str(args.out / f"search-{name}.png"))
             page.screenshot(path=str(args.out / f"search-{name}-full.png"), full_page=True)
+            if name == "phone":  # the folded facet panel, opened
+                page.locator("details.facet-panel > summary").click()
+                page.screenshot(path=str(args.out / "search-facets-phone.png"))
             page.goto(f"{server.url}/?q={quote(args.query)}&group=1&region=" + quote("浙江省"))
             page.screenshot(path=str(args.out / f"search-grouped-{name}.png"))
             page.goto(f"{server.url}/?q={quote('不存在的词语组合xyz')}&year=2020")

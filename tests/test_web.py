@@ -363,3 +363,20 @@ def test_running_app_sees_a_reindex_without_restart(tmp_path):
     reindex(settings, full=True, run_alerts=False)  # full: a new generation swapped in
     assert total(get(client, "/?q=蓝莓味调解")) == 0
     assert total(get(client, "/?q=防注入检测")) == 1
+
+
+def test_huge_region_facet_sends_only_open_branches(app):
+    from types import SimpleNamespace
+
+    from web import views
+
+    counts = {f"省{p}": 100 for p in range(40)}
+    counts.update({f"省{p}/市{c}": 10 for p in range(40) for c in range(10)})
+    result = SimpleNamespace(facets={"region": counts}, facet_reports={"region": {k: 1 for k in counts}})
+    with app.test_request_context("/?q=x&region=省3/市1"):
+        tree = views.region_tree(result, ("省3/市1",))
+    assert len(tree) == 40
+    opened = next(node for node in tree if node["value"] == "省3")
+    assert len(opened["children"]) == 10 and opened["open"]
+    closed = next(node for node in tree if node["value"] == "省4")
+    assert closed["children"] == [] and closed["hidden_children"] == 10

@@ -30,6 +30,7 @@ blueprint = Blueprint("search", __name__)
 MAX_PAGE = 500
 EXPORT_LIMIT = 1000  # hits in one export: enough for a researcher's table, small enough to build in a request
 FACET_VISIBLE = 8  # values shown before a facet folds the rest under 更多
+REGION_TREE_MAX = 300  # past this many region values, closed branches are sent without their children
 SORT_LABELS = {"relevance": "相关度", "publish_date": "发布日期", "report_year": "报告年度"}
 QUALITY_LABELS = {
     "mirror_spam": "镜像站副本(正文可能被插入无关内容)",
@@ -138,6 +139,13 @@ def region_tree(result, picked) -> list[dict]:
         nodes[path] = node
         parent = nodes.get(path.rsplit("/", 1)[0]) if "/" in path else None
         (parent["children"] if parent else roots).append(node)
+    if len(nodes) > REGION_TREE_MAX:
+        # A broad query over thousands of reports: keep the page small. Picking a province or
+        # city opens its branch, which then lists its children.
+        for node in nodes.values():
+            if node["children"] and not node["open"]:
+                node["hidden_children"] = len(node["children"])
+                node["children"] = []
     return roots
 
 
@@ -271,19 +279,18 @@ def _body(paragraphs, terms) -> list[dict]:
     return items
 
 
-def same_region_reports(report, exclude: set[str]) -> list[dict]:
-    """Other reports of exactly this region and kind (issuer names vary between years)."""
-    paths = [p for p in (report.region.province, report.region.city, report.region.county) if p]
-    if not paths:
+def same_region_reports(store: Store, report, exclude: set[str]) -> list[dict]:
+    """Other reports of the same kind for exactly this region (issuer names vary between years).
+
+    Reads the store's ``reports`` table by ``region_code`` (the most specific unit's code);
+    a ``Store.same_region`` method would be the better home for this query.
+    """
+    if not report.region.code:
         return []
-    request_ = SearchRequest(regions=("/".join(paths),), kinds=(report.report_kind,), group_by_report=True,
-                             per_page=50, sort="report_year")
-    try:
-        hits = engine().search(request_).hits
-    except GovsearchError:
-        return []
-    return [{"report_id": hit.report_id, "year": hit.report_year, "title": hit.title} for hit in hits
-            if hit.report_id not in exclude and hit.region.names() == report.region.names()]
+    rows = store.db.execute(
+        "SELECT report_id, report_year, issuer FROM reports WHERE region_code=? AND report_kind=?"
+        " ORDER BY report_year DESC LIMIT 40", (report.region.code, report.report_kind))
+    return [{"report_id": row[0], "year": row[1], "issuer": row[2]} for row in rows if row[0] not in exclude]
 
 
 @blueprint.route("/report/<report_id>")
@@ -293,6 +300,7 @@ def report_page(report_id: str):
         if stored is None:
             abort(404)
         siblings = store.same_issuer(stored.report.issuer, exclude=report_id) if stored.report.issuer else []
+        same_region = same_region_reports(store, stored.report, {report_id} | {other for other, _, _ in siblings})
     query = request.args.get("q", "")[:500]
     parsed = parse_query(query)
     paragraphs = _body(stored.report.paragraphs, parsed.highlight_terms)
@@ -302,7 +310,7 @@ def report_page(report_id: str):
     return render_template(
         "report.html", stored=stored, report=stored.report, paragraphs=paragraphs,
         toc=_toc(stored.report.paragraphs), siblings=siblings, query=query, back=back,
-        same_region=same_region_reports(stored.report, {report_id} | {other for other, _, _ in siblings}),
+        same_region=same_region,
         matched=[item for item in paragraphs if item.get("matched")], target=request.args.get("p", ""),
         topic_names=topic_names(), quality_labels=QUALITY_LABELS,
     )

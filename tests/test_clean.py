@@ -330,3 +330,21 @@ def test_related_link_lists_are_dropped():
     result = remove_boilerplate(["全年主动公开政府信息1865条。", "相关文章:", "2022年政府信息公开工作年度报告范文",
                                  "乡镇法治政府建设情况报告"])
     assert result.lines == ["全年主动公开政府信息1865条。"]
+
+
+def test_html_cut_mid_text_is_truncated():
+    content = REPORT_HTML.format(charset="utf-8").split("法治力量")[0].encode("utf-8")
+    with pytest.raises(ExtractError, match="truncated"):
+        clean(content)
+
+
+def test_mojibake_from_a_double_decoding_is_repaired():
+    html = REPORT_HTML.format(charset="utf-8")
+    garbled = html.encode("gbk").decode("latin-1").encode("utf-8")  # GBK bytes read as Latin-1, saved as UTF-8
+    report = clean(garbled)
+    assert report.paragraphs[0].text.startswith("2023年,桐庐县扎实推进法治政府建设")
+
+
+def test_gov_cn_publication_meta_is_read():
+    html = REPORT_HTML.format(charset="utf-8").replace("<title>", '<meta name="firstpublishedtime" content="2024-03-29-17:30:12"><title>')
+    assert clean(html.encode()).publish_date == "2024-03-29"

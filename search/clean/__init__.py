@@ -35,6 +35,8 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])\(([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}[1-5]?)\)")
 _TONE = re.compile(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]")
 _ATTACHMENT_TYPES = {"pdf": ".pdf", "msword": ".doc", "wordprocessingml": ".docx", "wps": ".wps"}
+# <meta> names portals put the publication date in (政府网站发展指引: PubDate; gov.cn: firstpublishedtime)
+_DATE_META = ("PubDate", "pubdate", "PublishDate", "publishdate", "firstpublishedtime", "article:published_time")
 _SYNTHETIC_META = ("synthetic", "govsearch-synthetic", "govsearch:synthetic")
 
 
@@ -174,8 +176,8 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
 
     kind = metadata.classify_kind(title, "\n".join(body))
     meta = extracted.meta
-    dates = [meta.get("PubDate"), meta.get("pubdate"), meta.get("publishdate"), fields.get("发布日期"), fields.get("日期"),
-             fields.get("生成日期"), fields.get("成文日期"), header.signature_date]
+    dates = [meta.get(name) for name in _DATE_META] + [fields.get("发布日期"), fields.get("日期"),
+                                                       fields.get("生成日期"), fields.get("成文日期"), header.signature_date]
     year = metadata.report_year(title, body, None, kind)
     date = metadata.publish_date(dates, url=raw.url, year_covered=year)
     if year is None:

@@ -360,8 +360,10 @@ def extract(content: bytes, source: str, *, url: str | None = None, content_type
         raise ExtractError(source, "empty page (no text after decoding)")
     if looks_like_html(text, content_type):
         lowered = text[-2000:].lower()
-        if "</html>" not in lowered and "</body>" not in lowered and text.rfind("<") > text.rfind(">"):
-            raise ExtractError(source, "truncated HTML (ends inside a tag, no </body> or </html>)")
+        # A complete page ends with </html> (or at least </body>); one cut off in transfer
+        # ends inside a tag or in the middle of its text.
+        if "</html>" not in lowered and "</body>" not in lowered and not text.rstrip().endswith(">"):
+            raise ExtractError(source, "truncated HTML (ends inside a tag or mid-text, no </body> or </html>)")
         extracted = extract_html(text, base_url=url or source)
     else:
         lines = text_lines(text)

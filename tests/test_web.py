@@ -143,6 +143,9 @@ def test_sort_by_report_year_and_group_by_report(client):
     years = [int(y) for y in re.findall(r'<p class="meta">.*?<span>(\d{4})年度</span>', page)]
     assert len(years) > 3 and years == sorted(years, reverse=True)
     assert '<strong aria-current="true">报告年度</strong>' in page
+    page = get(client, "/?q=法治&sort=publish_date&per_page=50")
+    dates = re.findall(r"<span>(\d{4}-\d\d-\d\d) 发布</span>", page)
+    assert len(dates) > 3 and dates == sorted(dates, reverse=True)
     grouped = get(client, "/?q=法治&group=1&per_page=50")
     ids = hit_report_ids(grouped)
     assert len(ids) == len(set(ids)) == int(re.search(r"来自 <strong>(\d+)</strong>", grouped).group(1))
@@ -380,3 +383,11 @@ def test_huge_region_facet_sends_only_open_branches(app):
     assert len(opened["children"]) == 10 and opened["open"]
     closed = next(node for node in tree if node["value"] == "省4")
     assert closed["children"] == [] and closed["hidden_children"] == 10
+
+
+def test_csv_cells_are_never_formulas():
+    from web.export import spreadsheet_safe
+
+    assert spreadsheet_safe("=cmd|' /C calc'!A0") == "'=cmd|' /C calc'!A0"
+    assert spreadsheet_safe("+1") == "'+1" and spreadsheet_safe("@SUM(A1)") == "'@SUM(A1)"
+    assert spreadsheet_safe("行政复议") == "行政复议" and spreadsheet_safe(2023) == "2023"

@@ -6,10 +6,7 @@ Everything the templates need is prepared here as plain values; templates only l
 """
 from __future__ import annotations
 
-import csv
 import functools
-import io
-import json
 import logging
 import re
 from dataclasses import replace
@@ -23,12 +20,13 @@ from search.highlight import mark, match_spans
 from search.query import parse_query
 from search.store import Store
 
+from . import export
+
 LOGGER = logging.getLogger(__name__)
 
 blueprint = Blueprint("search", __name__)
 
 MAX_PAGE = 500
-EXPORT_LIMIT = 1000  # hits in one export: enough for a researcher's table, small enough to build in a request
 FACET_VISIBLE = 8  # values shown before a facet folds the rest under 更多
 REGION_TREE_MAX = 300  # past this many region values, closed branches are sent without their children
 SORT_LABELS = {"relevance": "相关度", "publish_date": "发布日期", "report_year": "报告年度"}
@@ -336,13 +334,8 @@ def api_report(report_id: str):
 
 
 # --- export ---------------------------------------------------------------------
-EXPORT_COLUMNS = ("rank", "report_id", "paragraph_id", "title", "issuer", "province", "city", "county",
-                  "report_year", "report_kind", "publish_date", "section_path", "text", "topics", "quality",
-                  "more_in_report", "score", "url")
-
-
 def _export_result():
-    search = search_request_from_args(per_page=EXPORT_LIMIT, page=1)
+    search = search_request_from_args(per_page=export.EXPORT_LIMIT, page=1)
     return search, engine().search(search)
 
 
@@ -350,45 +343,15 @@ def _hit_url(hit) -> str:
     return url_for("search.report_page", report_id=hit.report_id, _external=True) + f"#p{paragraph_seq(hit)}"
 
 
-def _score(hit) -> float | str:
-    # When sorted by date or year Whoosh reports the sort key, not a relevance score
-    return round(hit.score, 4) if isinstance(hit.score, (int, float)) else ""
-
-
-def _spreadsheet_safe(value) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _export_name(search: SearchRequest, suffix: str) -> str:
-    # ASCII fallback name plus the RFC 5987 UTF-8 one so browsers keep the Chinese query
-    from urllib.parse import quote
-
-    stem = "govsearch-" + (re.sub(r"[\\/:*?\"<>|\s]+", "_", search.query.strip())[:40] or "export")
-    return f"attachment; filename=\"govsearch-export.{suffix}\"; filename*=UTF-8''{quote(stem)}.{suffix}"
-
-
 @blueprint.route("/export.csv")
 def export_csv():
-    """The current result list (up to EXPORT_LIMIT hits) as CSV with a BOM, so Excel reads the Chinese."""
+    """The current result list (up to EXPORT_LIMIT hits, not just this page) as CSV."""
     try:
         search, result = _export_result()
     except IndexMissing as exc:
         return Response(str(exc), status=503, mimetype="text/plain")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    for rank, hit in enumerate(result.hits, 1):
-        region = hit.region
-        writer.writerow([_spreadsheet_safe(v) for v in (
-            rank, hit.report_id, hit.paragraph_id, hit.title, hit.issuer, region.province, region.city,
-            region.county, hit.report_year, hit.report_kind, hit.publish_date, " > ".join(hit.section_path),
-            hit.text, ";".join(topic_names().get(t, t) for t in hit.topics), ";".join(hit.quality),
-            hit.more_in_report, _score(hit), _hit_url(hit))])
-    body = "\ufeff" + buffer.getvalue()
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": _export_name(search, "csv"), "X-Total-Hits": str(result.total)})
+    return Response(export.csv_body(result.hits, _hit_url, topic_names()), mimetype="text/csv", headers={
+        "Content-Disposition": export.content_disposition(search.query, "csv"), "X-Total-Hits": str(result.total)})
 
 
 @blueprint.route("/export.json")
@@ -398,17 +361,9 @@ def export_json():
         search, result = _export_result()
     except IndexMissing as exc:
         return jsonify({"error": str(exc)}), 503
-    data = result.to_dict()
-    data.pop("page", None)
-    data.pop("per_page", None)
-    for hit_dict, hit in zip(data["hits"], result.hits):
-        hit_dict["url"] = _hit_url(hit)
-    count = len(result.hits)
-    data.update(query=search.query, exported=count, limit=EXPORT_LIMIT,
-                truncated=count < (result.total_reports if search.group_by_report else result.total))
-    body = json.dumps(data, ensure_ascii=False, indent=1)
-    return Response(body, mimetype="application/json",
-                    headers={"Content-Disposition": _export_name(search, "json")})
+    return Response(export.json_body(result, search.query, search.group_by_report, _hit_url),
+                    mimetype="application/json",
+                    headers={"Content-Disposition": export.content_disposition(search.query, "json")})
 
 
 def register_error_pages(app) -> None:

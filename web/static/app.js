@@ -18,9 +18,14 @@
   });
 
   // On a phone the facet panel starts folded so the results come first; open on wide screens.
-  if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
-    document.querySelectorAll("details.facet-panel, details.toc-panel, details.meta-panel")
-      .forEach(function (d) { d.open = false; });
+  if (window.matchMedia) {
+    var narrow = window.matchMedia("(max-width: 760px)");
+    var fold = function () {
+      document.querySelectorAll("details.facet-panel, details.toc-panel, details.meta-panel")
+        .forEach(function (d) { d.open = !narrow.matches; });
+    };
+    if (narrow.matches) fold();
+    if (narrow.addEventListener) narrow.addEventListener("change", fold);  // a rotated or resized window
   }
 
   // Report page: the ¶ link copies the paragraph's permalink instead of reloading the page.

@@ -348,3 +348,24 @@ def test_mojibake_from_a_double_decoding_is_repaired():
 def test_gov_cn_publication_meta_is_read():
     html = REPORT_HTML.format(charset="utf-8").replace("<title>", '<meta name="firstpublishedtime" content="2024-03-29-17:30:12"><title>')
     assert clean(html.encode()).publish_date == "2024-03-29"
+
+
+def test_javascript_drawn_page_is_not_a_report():
+    html = ("<html><head><title>2023年法治政府建设年度报告_某某区人民政府</title></head><body>"
+            "<div class='nav'><a>首页</a><a>政务公开</a><a>政务服务</a></div>"
+            "<div class='links'><p>友情链接 中国政府网 浙江省人民政府 杭州市人民政府网站</p></div>"
+            "<div id='app'></div><script>loadContent('/api/article/123')</script></body></html>")
+    with pytest.raises(ExtractError, match="no report text"):
+        clean(html.encode())
+
+
+def test_enforcement_report_on_gambling_is_not_spam():
+    html = REPORT_HTML.format(charset="utf-8").replace("<p>二、存在的不足和原因</p>",
+        "<p>(二)严打违法犯罪。全年破获网上赌博案件5起,捣毁赌场3个,查处六合彩窝点2个。</p><p>二、存在的不足和原因</p>")
+    assert "mirror_spam" not in clean(html.encode()).quality
+
+
+def test_year_first_titles_and_summaries():
+    assert issuer("2023年杭州市临平区政府信息公开工作年度报告", [], {}, DISCLOSURE_REPORT) == "杭州市临平区人民政府"
+    assert classify_kind("2023年法治政府建设工作总结", "") == LAW_REPORT
+    assert classify_kind("关于开展2023年法治政府建设督察的通知", "") == NOT_A_REPORT

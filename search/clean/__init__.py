@@ -170,8 +170,13 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
             body[0] = re.sub(r"^\s*" + r"\W*".join(map(re.escape, key)), "", body[0], count=1).lstrip()
 
     blocks = drop_repeated_sentences(build_blocks(body))
-    if sum(len(_CJK.findall(block.text)) for block in blocks) < MIN_REPORT_CHARS:
+    prose = sum(len(_CJK.findall(block.text)) for block in blocks)
+    if prose < MIN_REPORT_CHARS:
         raise ExtractError(source, "no report text found after removing page furniture")
+    if extracted.container == "density" and prose < 40 and not extracted.links and not cleaned.attachments \
+            and not any("。" in block.text for block in blocks):
+        # No known container and no prose: the body is probably drawn by JavaScript.
+        raise ExtractError(source, "no report text: no body container and no prose (page drawn by JavaScript?)")
     text = "\n".join(block.text for block in blocks)
 
     kind = metadata.classify_kind(title, "\n".join(body))

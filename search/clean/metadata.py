@@ -90,6 +90,17 @@ def split_header(lines: list[str], hints: list[str]) -> Header:
         header.title = " ".join(lines[i].strip() for i in header.title_lines)
         header.title = re.sub(r"\s+(?=关于)", "", header.title)
     body_start = max(header.title_lines) + 1 if header.title_lines else 0
+    # A date (or issuer and date) printed right under the title belongs to the header.
+    while body_start < len(lines) and header.title_lines and body_start <= max(header.title_lines) + 2 and (
+            _SIGNATURE_DATE.match(lines[body_start].strip().strip("()")) or
+            (is_org_line(lines[body_start]) and body_start + 1 < len(lines)
+             and _SIGNATURE_DATE.match(lines[body_start + 1].strip().strip("()")))):
+        line = lines[body_start].strip().strip("()")
+        if _SIGNATURE_DATE.match(line):
+            header.signature_date = header.signature_date or line
+        else:
+            header.signature.append(line)
+        body_start += 1
     # Anything before the title that is not prose is page furniture we did not recognise.
     leftovers = [lines[i] for i in range(body_start) if i not in header.title_lines and len(lines[i]) > 60]
     body = leftovers + list(lines[body_start:])
@@ -116,7 +127,9 @@ def classify_kind(title: str | None, text: str) -> str:
         outside = re.sub(r"《[^》]*》", "", title).strip(" ,,。")
         if outside != title.strip(" ,,。") and outside and not re.search(r"报告|年报", outside):
             return NOT_A_REPORT  # 召开会议审议《…年度报告》, 关于印发《…报告》的通知: about a report
-        is_report = bool(_REPORT_END.search(title)) or "年度报告" in title
+        is_report = bool(_REPORT_END.search(title)) or "年度报告" in title or (
+            bool(re.search(r"法治政府建设|政府信息公开", title)) and bool(re.search(r"(?:总结|情况)$", title))
+            and not _NEWS.search(title))
         if is_report:
             if "信息公开" in title and re.search(r"年度报告|工作报告|年报|情况报告", title):
                 return DISCLOSURE_REPORT
@@ -223,6 +236,7 @@ def publish_date(candidates: list[str | None], *, url: str | None, year_covered:
 
 _TITLE_ISSUER = re.compile(r"^(?P<org>.{2,60}?)\s*关于")
 _TITLE_PREFIX = re.compile(r"^(?P<pre>[\u4e00-\u9fff()\s、]{2,60}?)\s*(?:(?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年")
+_YEAR_FIRST = re.compile(r"^(?:19|20)\d{2}\s*年度?\s*(?P<place>[\u4e00-\u9fff]{2,30}?)(?:法治政府|依法行政|法治建设|政府信息公开)")
 _POSTING_OFFICE = re.compile(r"^(?:本网|本站|网站|区政府办|市政府办|县政府办|政府办|办公室)|政务公开|信息中心|大数据|融媒体")
 
 
@@ -243,6 +257,13 @@ def issuer(title: str | None, signature: list[str], fields: dict[str, str], kind
                 return _join_orgs(prefix)
             if _PLACE_END.search(prefix) and kind in (LAW_REPORT, DISCLOSURE_REPORT) and " " not in prefix:
                 return prefix + "人民政府"  # 诸暨市2023年…报告: the government of that place
+        match = _YEAR_FIRST.match(title)  # 2023年杭州市临平区政府信息公开工作年度报告
+        if match:
+            place = match["place"].strip()
+            if re.search(ORG_SUFFIX + r"$", place):
+                return _join_orgs(place)
+            if _PLACE_END.search(place) and kind in (LAW_REPORT, DISCLOSURE_REPORT):
+                return place + "人民政府"
     if signature and all(is_org_line(line) for line in signature):
         return _join_orgs(" ".join(signature))
     for label in ("发文机关", "发布机构"):

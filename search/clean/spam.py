@@ -12,15 +12,18 @@ import re
 
 LOGGER = logging.getLogger(__name__)
 
-# Terms that do not occur in government annual reports. Strong ones are enough on their own.
+# Gambling brands and ad phrases: never in a government report, one is enough.
 _STRONG = (
-    "澳门新葡京", "新葡京", "葡京娱乐", "威尼斯人娱乐", "太阳城娱乐", "金沙娱乐", "金沙国际", "百家乐", "博彩",
-    "真人娱乐", "娱乐城", "赌场", "六合彩", "时时彩", "老虎机", "体育投注", "开云体育", "亚博体育", "必威体育",
-    "乐鱼体育", "九游会", "bet365", "皇冠体育", "皇冠娱乐", "澳门银河", "澳门赌", "网上赌", "线上赌", "棋牌娱乐",
-    "彩票网", "彩票平台", "注册送", "首存", "彩金", "威尼斯人",
+    "澳门新葡京", "新葡京", "葡京娱乐", "威尼斯人", "太阳城娱乐", "金沙娱乐", "金沙国际", "百家乐", "真人娱乐",
+    "娱乐城", "开云体育", "亚博体育", "必威体育", "乐鱼体育", "九游会", "bet365", "皇冠体育", "皇冠娱乐", "澳门银河",
+    "棋牌娱乐", "彩票网", "彩票平台", "注册送", "首存", "彩金", "体育投注",
 )
+# Vice words an enforcement report may use (捣毁赌场, 打击网上赌博): spam only out of that context.
+_VICE = ("赌场", "博彩", "六合彩", "时时彩", "老虎机", "网上赌", "线上赌", "澳门赌")
+_ENFORCEMENT = re.compile(r"(?:打击|查处|捣毁|取缔|整治|治理|严打|破获|侦破|涉|非法|跨境|违法|犯罪)[\u4e00-\u9fff]{0,6}$")
 _WEAK = ("娱乐", "官网", "下注", "投注", "开户", "平台注册", "棋牌", "彩票", "真人", "电子游艺", "捕鱼", "app下载")
 _STRONG_RE = re.compile("|".join(map(re.escape, _STRONG)), re.IGNORECASE)
+_VICE_RE = re.compile("|".join(map(re.escape, _VICE)))
 _WEAK_RE = re.compile("|".join(map(re.escape, _WEAK)), re.IGNORECASE)
 _SPAM_DOMAIN = re.compile(r"\b(?:www\.)?[a-z0-9]{2,20}\.(?:vip|cc|bet|top|xyz|club|me)\b", re.IGNORECASE)
 
@@ -43,7 +46,8 @@ def remove_spam(lines: list[str]) -> tuple[list[str], bool]:
     """Drop spam-only lines; returns (lines kept, whether the page looks like a spammed mirror)."""
     kept = [line for line in lines if not is_spam_line(line)]
     text = "\n".join(lines)
-    strong = len(_STRONG_RE.findall(text)) + len(_SPAM_DOMAIN.findall(text))
+    vice = sum(1 for match in _VICE_RE.finditer(text) if not _ENFORCEMENT.search(text[max(0, match.start() - 12):match.start()]))
+    strong = len(_STRONG_RE.findall(text)) + len(_SPAM_DOMAIN.findall(text)) + (vice if vice >= 2 else 0)
     # Weak terms (娱乐, 彩票) occur in real reports (娱乐场所执法检查): only many of them count.
     flagged = strong >= 1 or len(_WEAK_RE.findall(text)) >= 6
     if flagged:

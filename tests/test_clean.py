@@ -369,3 +369,10 @@ def test_year_first_titles_and_summaries():
     assert issuer("2023年杭州市临平区政府信息公开工作年度报告", [], {}, DISCLOSURE_REPORT) == "杭州市临平区人民政府"
     assert classify_kind("2023年法治政府建设工作总结", "") == LAW_REPORT
     assert classify_kind("关于开展2023年法治政府建设督察的通知", "") == NOT_A_REPORT
+
+
+def test_url_line_in_a_text_dump_is_its_source():
+    dump = "原文链接:https://www.tonglu.gov.cn/art/2022/2/28/art_1229_1.html\n" + (SEEDS / "004_92474c16541a4249.txt").read_text()
+    report = clean(dump.encode(), source="dump.txt")
+    assert report.source_url == "https://www.tonglu.gov.cn/art/2022/2/28/art_1229_1.html"
+    assert report.title == "桐庐县2021年度法治政府建设情况报告"

@@ -112,6 +112,7 @@ _DOCSHARE = re.compile(
 )
 _PREAMBLE = re.compile(r"小编|仅供参考|供大家参考|欢迎阅读|希望对(?:大家|您|你)有所帮助|欢迎借鉴|为大家(?:整理|收集|精心)|本站|本文由|推荐阅读")
 _RELATED = re.compile(r"^(?:相关文章|相关阅读|相关链接|相关推荐|推荐阅读|猜你喜欢|热门文章|延伸阅读|更多相关|相关文档|相关信息|相关新闻|热门推荐)\s*[::]?$")
+_URL_LINE = re.compile(r"^(?:(?:原文)?(?:链接|网址|地址|URL|url|来源网址|原文地址)\s*[::]?\s*)?(?P<url>https?://[^\s<>\"]+)$")
 _PIPE_RUN = re.compile(r"(?:\s*[|│┃¦]\s*)+")
 _DEBRIS = re.compile(r"^[\s|│┃¦\-=+_*·.。,,~#]*$")
 _ATTACHMENT = re.compile(
@@ -152,6 +153,7 @@ class Boilerplate:
     field_rows: list[dict[str, str]] = field(default_factory=list)  # every metadata row, in order
     attachments: list[str] = field(default_factory=list)
     document_numbers: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)  # lines that were nothing but a URL
     dropped: dict[str, int] = field(default_factory=dict)  # reason → count, for debugging
 
 
@@ -234,6 +236,11 @@ def remove_boilerplate(lines: list[str]) -> Boilerplate:
                 if value and label not in result.fields:
                     result.fields[label] = value
             drop("metadata")
+            continue
+        url = _URL_LINE.match(line)
+        if url:
+            result.urls.append(url.group("url"))  # a dump often records where it was saved from
+            drop("url")
             continue
         attachment = _ATTACHMENT.match(line)
         if attachment:

@@ -8,10 +8,13 @@ over character shingles) catches those near-duplicates.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 
 from ..models import Report
 from ..normalize import search_form
+
+LOGGER = logging.getLogger(__name__)
 
 _NOT_TEXT = re.compile(r"[\W_]+")
 SHINGLE = 5

@@ -95,6 +95,10 @@ def test_region_tree_expands_and_filters(page, server):
     child.click()
     page.wait_for_url(lambda url: params(url).get("region") == [value])
     assert page.locator("#facet-region a.facet-value.active").get_attribute("data-value") == value
+    page.get_by_label("检索词").fill("行政")  # a new query keeps the filters
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: params(url).get("q") == ["行政"])
+    assert params(page.url).get("region") == [value]
 
 
 def test_pagination(page, server):

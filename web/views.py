@@ -30,12 +30,16 @@ MAX_PAGE = 500
 FACET_VISIBLE = 8  # values shown before a facet folds the rest under 更多
 REGION_TREE_MAX = 300  # past this many region values, closed branches are sent without their children
 SORT_LABELS = {"relevance": "相关度", "publish_date": "发布日期", "report_year": "报告年度"}
-QUALITY_LABELS = {
-    "mirror_spam": "镜像站副本(正文可能被插入无关内容)",
+QUALITY_LABELS = {  # the cleaner's quality flags, as a reader should understand them
+    "mirror_spam": "镜像站副本(已删去插入的无关内容)",
     "traditional_script": "原文为繁体字",
     "synthetic": "合成示例(非真实政府文件)",
+    "docshare": "文档分享站副本(已拼接分页)",
+    "partial_text": "正文可能不完整",
+    "pinyin_removed": "已删去夹杂的拼音",
 }
-HIT_FLAGS = {"mirror_spam": "镜像站副本", "synthetic": "合成示例", "traditional_script": "繁体原文"}
+HIT_FLAGS = {"mirror_spam": "镜像站副本", "synthetic": "合成示例", "traditional_script": "繁体原文",
+             "docshare": "文档分享站副本", "partial_text": "正文不完整"}
 # facet name in the engine → (URL parameter, Chinese label, SearchRequest field)
 FACETS = (
     ("region", "region", "地区", "regions"),

@@ -16,7 +16,7 @@ from portal.site import DOCX_PHRASE, GBK_PHRASE, HANWEB_COLUMN, PDF_PHRASE, buil
 pipeline = pytest.importorskip("search.pipeline", reason="search.pipeline (ingest_pages, reindex) not written yet")
 cli_module = pytest.importorskip("search.cli", reason="search.cli not written yet")
 
-FAST = {"GOVSEARCH_CRAWL_DELAY": "0.001", "GOVSEARCH_CRAWL_TIMEOUT": "0.4",
+FAST = {"GOVSEARCH_CRAWL_DELAY": "0.001", "GOVSEARCH_CRAWL_TIMEOUT": "0.25",
         "GOVSEARCH_CRAWL_MAX_BYTES": str(2 * 1024 * 1024)}
 
 

@@ -62,6 +62,8 @@ def test_home_page_has_labelled_search_box_help_and_no_outside_assets(client):
     assert '<label for="q"' in page and 'name="q"' in page and "检索语法" in page
     assert re.findall(r'(?:src|href)="(https?:)?//', page) == []  # everything served by the app
     assert client.get("/static/style.css").status_code == 200 and client.get("/static/app.js").status_code == 200
+    headers = client.get("/").headers
+    assert "default-src 'self'" in headers["Content-Security-Policy"] and headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_search_shows_hits_with_highlight_breadcrumb_link_and_query_kept(client):
@@ -332,6 +334,8 @@ def test_indexed_markup_comes_back_inert_everywhere(markup_client, markup_data):
     report_id = hit_report_ids(page)[0]
     report = get(markup_client, f"/report/{report_id}?q=防注入检测&p=1")
     assert "<script>alert" not in report and "&lt;script&gt;alert(1)&lt;/script&gt;" in report
+    report = get(markup_client, f"/report/{report_id}?q=<script>alert(2)</script>")
+    assert "<script>alert" not in report and "</script>" not in report.split("</head>")[1]
     api = markup_client.get("/api/search?q=防注入检测")
     assert api.mimetype == "application/json" and "<script>" in api.get_json()["hits"][0]["text"]  # data, as indexed
     assert "<script>" not in api.get_json()["hits"][0]["highlight"]  # the HTML field is escaped

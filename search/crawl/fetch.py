@@ -205,7 +205,8 @@ class Fetcher:
                     current = urljoin(current, response.headers["Location"])
                     continue
                 result = self._finish(url, current, response, kind, timeout, max_bytes, started)
-            refresh = meta_refresh_target(result.content) if kind != "attachment" and len(result.content) < 4096 else None
+            stub = kind in ("list", "report") and len(result.content) < 4096
+            refresh = meta_refresh_target(result.content) if stub else None
             if refresh and urljoin(current, refresh) != current:
                 # A stub page that only forwards the reader (meta refresh): one more checked hop.
                 current = urljoin(current, refresh)
@@ -216,7 +217,9 @@ class Fetcher:
     def _finish(self, url: str, final_url: str, response: requests.Response, kind: str, timeout: float,
                 max_bytes: int, started: float) -> Response:
         status = response.status_code
-        headers = dict(response.headers)
+        # One spelling per header (servers and HTTP/2 differ in case): Content-Type, Etag, Last-Modified …
+        headers = {"-".join(part.capitalize() for part in name.split("-")): value
+                   for name, value in response.headers.items()}
         mime = bare_type(headers.get("Content-Type"))
         if status == 304:
             return Response(final_url, 304, headers, b"", mime, time.monotonic() - started)

@@ -197,8 +197,8 @@ class CrawlState:
                      content_type: str | None, fetched_at: str) -> str:
         """Remember a 200 or 304 for a report/attachment; returns new | changed | unchanged."""
         previous = self.history(entry["url"])
-        etag = headers.get("ETag") or headers.get("Etag")
-        last_modified = headers.get("Last-Modified")
+        etag = next((value for name, value in headers.items() if name.lower() == "etag"), None)
+        last_modified = next((value for name, value in headers.items() if name.lower() == "last-modified"), None)
         if previous is None:
             self.db.execute(
                 "INSERT INTO urls(url, kind, profile, referer, link_text, first_seen, last_seen, last_changed,"

@@ -149,12 +149,14 @@ class Crawler:
     def _run(self) -> CrawlSummary:
         started = time.monotonic()
         self.state = CrawlState(self.settings.data_dir)
-        run_id, resumed = self.state.open_run(_scope(self.profiles.values()))
-        self.run_id, self.summary.run_id, self.summary.resumed = run_id, run_id, resumed
-        if resumed:
-            LOGGER.info("resuming unfinished crawl run %s", run_id)
-        else:
-            self._seed()
+        # The run and its seeds are created together: a kill in between must not leave an empty run to "resume".
+        with self.state.transaction():
+            run_id, resumed = self.state.open_run(_scope(self.profiles.values()))
+            self.run_id, self.summary.run_id, self.summary.resumed = run_id, run_id, resumed
+            if resumed:
+                LOGGER.info("resuming unfinished crawl run %s", run_id)
+            else:
+                self._seed()
         last_progress = time.monotonic()
         try:
             while True:
@@ -183,16 +185,15 @@ class Crawler:
 
     def _seed(self) -> None:
         """Queue the start URLs, and every report/attachment already known so it is rechecked."""
-        with self.state.transaction():
-            for profile in self.profiles.values():
-                self.state.enqueue(self.run_id, (
-                    {"url": url, "kind": "list", "profile": profile.name, "list_root": url}
-                    for url in profile.start_urls))
-                self.state.enqueue(self.run_id, (
-                    {"url": row["url"], "kind": row["kind"], "profile": profile.name, "referer": row["referer"],
-                     "link_text": row["link_text"]}
-                    for row in self.state.known_urls(profile.name)
-                    if profile.allows_host(urlsplit(row["url"]).hostname)))
+        for profile in self.profiles.values():
+            self.state.enqueue(self.run_id, (
+                {"url": url, "kind": "list", "profile": profile.name, "list_root": url}
+                for url in profile.start_urls))
+            self.state.enqueue(self.run_id, (
+                {"url": row["url"], "kind": row["kind"], "profile": profile.name, "referer": row["referer"],
+                 "link_text": row["link_text"]}
+                for row in self.state.known_urls(profile.name)
+                if profile.allows_host(urlsplit(row["url"]).hostname)))
 
     def _next_ready(self, queue: list) -> tuple[Any, float]:
         """The first queued entry whose host and backoff allow a request now, else the wait."""

@@ -83,3 +83,23 @@ def test_pdf_without_text_layer_is_reported():
     writer.write(out)
     with pytest.raises(ExtractError, match="no text"):
         document_text(out.getvalue(), "application/pdf", "scan.pdf")
+
+
+def test_pdf_wrapped_lines_are_rejoined_but_headings_kept():
+    lines = ["一、主要举措和成效",
+             "（一）坚持依法全面履行政府职能。全年制定出台优化营商环境政",
+             "策措施12项，推行涉企轻微违法行为免罚清单，办理行政许可事",
+             "项3215件。",
+             "二、存在的不足和原因",
+             "一是部分执法人员法治意识有待提升。"]
+    text = document_text(make_pdf(lines), "application/pdf", "a.pdf")
+    assert text.splitlines() == [
+        "一、主要举措和成效",
+        "（一）坚持依法全面履行政府职能。全年制定出台优化营商环境政策措施12项，推行涉企轻微违法行为免罚清单，办理行政许可事项3215件。",
+        "二、存在的不足和原因",
+        "一是部分执法人员法治意识有待提升。"]
+
+
+def test_pdf_text_layer_without_unicode_map_is_reported():
+    with pytest.raises(ExtractError, match="cannot be decoded"):
+        document_text(make_pdf(["\ue001\ue002\ue003\ue004\ue005\ue006"]), "application/pdf", "a.pdf")

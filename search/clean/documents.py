@@ -116,9 +116,50 @@ def _pdf_text(content: bytes, source: str) -> str:
             if number >= MAX_PDF_PAGES:
                 LOGGER.warning("%s: only the first %d pages read", source, MAX_PDF_PAGES)
                 break
-            pages.append(page.extract_text() or "")
+            pages.append(_rejoin_wrapped_lines(page.extract_text() or ""))
     except (PdfReadError, ValueError, KeyError, TypeError, NotImplementedError) as exc:
         raise ExtractError(source, f"damaged or unreadable PDF ({type(exc).__name__}: {exc})") from None
     except Exception as exc:  # pypdf raises assorted errors on broken files; one file must not stop a batch
         raise ExtractError(source, f"unreadable PDF ({type(exc).__name__})") from None
-    return "\n".join(pages)
+    text = "\n".join(pages)
+    _check_text_layer(text, source)
+    return text
+
+
+_CJK = "\u3400-\u9fff"
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}，。、；：！？（）“”])[ \t]+(?=[{_CJK}，。、；：！？（）“”])")
+_SENTENCE_END = tuple("。！？；：:;!?")
+_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．]|第[一二三四五六七八九十]+[章节条部分])")
+
+
+def _rejoin_wrapped_lines(text: str) -> str:
+    """Undo a PDF's visual line wrapping: a full-width line not ending a sentence continues on the next.
+
+    PDF text comes out one visual line per line ("…优化营商环境政" / "策措施12项…"), which
+    splits paragraphs and phrases mid-word; headings (一、 （一） 1.) always start a new line.
+    """
+    lines = [_CJK_GAP.sub("", line.rstrip()) for line in text.splitlines()]
+    lengths = sorted(len(line) for line in lines if line.strip())
+    if len(lengths) < 3:
+        return "\n".join(lines)
+    full_width = lengths[int(len(lengths) * 0.9) - 1] * 0.75
+    out: list[str] = []
+    for line in lines:
+        previous = out[-1] if out else ""
+        continues = (previous and len(previous.split("\n")[-1]) >= full_width and not previous.endswith(_SENTENCE_END)
+                     and line.strip() and not _HEADING.match(line))
+        if continues:
+            out[-1] = previous + line.strip()
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _check_text_layer(text: str, source: str) -> None:
+    """Fonts without a Unicode map give private-use or replacement characters: not text worth indexing."""
+    visible = [ch for ch in text if not ch.isspace()]
+    if not visible:
+        return
+    garbage = sum(1 for ch in visible if "\ue000" <= ch <= "\uf8ff" or ch == "\ufffd" or ord(ch) < 32)
+    if garbage > 0.3 * len(visible):
+        raise ExtractError(source, "the PDF's text layer cannot be decoded (fonts without a Unicode map)")

@@ -78,7 +78,8 @@ def looks_like_html(text: str, content_type: str | None = None) -> bool:
     if content_type and "html" in content_type.lower():
         return True
     if content_type and content_type.lower().startswith("text/plain"):
-        return False
+        # a mislabelled page still starts like one
+        return bool(re.match(r"\s*(<!doctype html|<html)", text[:500], re.IGNORECASE))
     return bool(_HTML_SNIFF.match(text[:2000])) or ("<body" in text[:20000].lower() and "</" in text)
 
 

@@ -15,7 +15,7 @@ from ..models import Attachment, Paragraph, RawPage, Region, Report
 from ..normalize import normalize_text
 from ..structure import build_blocks, drop_repeated_sentences
 from . import metadata
-from .boilerplate import remove_boilerplate, strip_watermark
+from .boilerplate import Boilerplate, remove_boilerplate, strip_watermark
 from .dedup import line_key, remove_duplicate_lines
 from .docshare import rejoin_pages
 from .extract import Extracted, extract
@@ -102,6 +102,45 @@ def _pick_title(header: metadata.Header, fields: dict[str, str], extracted: Extr
     return None
 
 
+def _read(raw: RawPage, max_bytes: int) -> Extracted:
+    """Refuse empty or over-size input; extract HTML, text dumps and attachments."""
+    if not raw.content or not raw.content.strip():
+        raise ExtractError(raw.source, "empty input")
+    if len(raw.content) > max_bytes:
+        raise ExtractError(raw.source, f"too large: {len(raw.content)} bytes (limit {max_bytes})")
+    attachment_kind = _attachment_kind(raw)
+    if attachment_kind:
+        text = _attachment_text(raw, attachment_kind)
+        return Extracted(body_lines=text.split("\n"), encoding="attachment")
+    return extract(raw.content, raw.source, url=raw.url, content_type=raw.content_type)
+
+
+def _merge_fields(body: Boilerplate, page: Boilerplate | None) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Metadata fields from the body, completed by rows found elsewhere on the page."""
+    fields, rows = dict(body.fields), list(body.field_rows)
+    if page is not None:
+        for label, value in page.fields.items():
+            fields.setdefault(label, value)
+        rows += [row for row in page.field_rows if row not in rows]
+    return fields, rows
+
+
+def _enrich(raw: RawPage, meta: dict[str, str], title: str | None, issuer: str | None, text: str):
+    """Region of the report and a topic function for its paragraphs (each optional)."""
+    resolve_region, assign_topics = _load_enrichers()
+    region = Region()
+    if resolve_region is not None:
+        region = resolve_region(
+            site_id_code=meta.get("SiteIDCode"),
+            host=urlsplit(raw.url).hostname if raw.url else None,
+            site_name=meta.get("SiteName"),
+            title=title,
+            issuer=issuer,
+            text=text[:3000],
+        )
+    return region, assign_topics
+
+
 def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
     """Turn one fetched or saved page into a Report.
 
@@ -114,18 +153,8 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
         ExtractError: empty, binary, truncated or over-size input, or no report text in it.
     """
     source = raw.source
-    if not raw.content or not raw.content.strip():
-        raise ExtractError(source, "empty input")
-    if len(raw.content) > max_bytes:
-        raise ExtractError(source, f"too large: {len(raw.content)} bytes (limit {max_bytes})")
+    extracted = _read(raw, max_bytes)
     quality: list[str] = []
-    attachment_kind = _attachment_kind(raw)
-    if attachment_kind:
-        text = _attachment_text(raw, attachment_kind)
-        extracted = Extracted(body_lines=text.split("\n"), encoding="attachment")
-    else:
-        extracted = extract(raw.content, source, url=raw.url, content_type=raw.content_type)
-
     lines, had_pinyin = _strip_pinyin(extracted.body_lines)
     lines = _normalise(lines)
     script = Script.detect(lines)
@@ -142,13 +171,7 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
     shared = rejoin_pages(lines, page_lines)
     quality.extend(shared.flags)
     cleaned = remove_boilerplate(shared.lines)
-    fields = dict(cleaned.fields)
-    rows = list(cleaned.field_rows)
-    if extracted.is_html:
-        page = remove_boilerplate(page_lines)
-        for label, value in page.fields.items():
-            fields.setdefault(label, value)
-        rows += [row for row in page.field_rows if row not in rows]
+    fields, rows = _merge_fields(cleaned, remove_boilerplate(page_lines) if extracted.is_html else None)
     body, spammed = remove_spam(cleaned.lines)
     if spammed:
         quality.append("mirror_spam")
@@ -193,17 +216,7 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
         title = metadata.derive_title(issuer, year, kind)
         title_derived = title is not None
 
-    resolve_region, assign_topics = _load_enrichers()
-    region = Region()
-    if resolve_region is not None:
-        region = resolve_region(
-            site_id_code=meta.get("SiteIDCode"),
-            host=urlsplit(raw.url).hostname if raw.url else None,
-            site_name=meta.get("SiteName"),
-            title=None if title_derived else title,
-            issuer=issuer,
-            text=text[:3000],
-        )
+    region, assign_topics = _enrich(raw, meta, None if title_derived else title, issuer, text)
     paragraphs = tuple(
         Paragraph(
             text=script.original(block.text),

@@ -34,6 +34,10 @@ _LABELS: dict[str, str] = {
     "作者": "作者", "责任编辑": "编辑", "编辑": "编辑", "字体": "字体", "字号": "字体",
     "标题": "标题", "名称": "标题", "主题词": "主题词", "关键词": "主题词", "服务对象": "服务对象",
     "发布人": "作者", "日期": "日期", "时间": "日期",
+    "信息名称": "标题", "文件名称": "标题", "发文日期": "成文日期", "成文时间": "成文日期", "发文时间": "成文日期",
+    "信息类别": "信息分类", "公开类别": "信息分类", "所属分类": "信息分类", "所属主题": "主题分类", "文件类型": "体裁分类",
+    "发布文号": "文件编号", "审核": "编辑", "校对": "编辑", "核稿": "编辑", "供稿": "作者", "撰稿": "作者",
+    "记者": "作者", "通讯员": "作者", "摄影": "作者", "阅读数": "浏览次数", "浏览数": "浏览次数",
 }
 _DATE_LABELS = {"生成日期", "成文日期", "发布日期", "更新日期", "日期"}
 _LONG_VALUE_LABELS = {"标题", "发布机构", "发文机关", "主题词"}
@@ -61,8 +65,8 @@ def parse_meta_line(line: str) -> dict[str, str] | None:
     True
     """
     text = line.strip()
-    if text.startswith("【") and text.endswith("】"):
-        text = text[1:-1].strip()
+    if (text[:1], text[-1:]) in (("【", "】"), ("(", ")"), ("[", "]")):
+        text = text[1:-1].strip()  # (责任编辑:张三)
     if not text or len(text) > 300:
         return None
     fields: dict[str, str] = {}
@@ -95,7 +99,7 @@ _WIDGET_TOKENS = re.compile(
     r"分享到|分享|打印本页|打印此页|打印文章|打印|关闭窗口|关闭本页|关闭|返回顶部|回到顶部|返回|保存本页|收藏本页|收藏|"
     r"字体|字号|大\s*中\s*小|默认|扫一扫在手机打开当前页|扫一扫在手机上查看当前页面|扫一扫|手机打开|在手机打开|当前页|二维码|"
     r"无障碍浏览|无障碍|长者模式|关怀版|适老化|简体版?|繁體版?|繁体版?|简|繁|视力保护色|背景色|"
-    r"微信|微博|新浪微博|腾讯微博|QQ空间|人人网|豆瓣|朋友圈|我要纠错|纠错|放大|缩小|还原|阅读模式|语音播报|播放|暂停|"
+    r"微信|微博|新浪微博|腾讯微博|QQ空间|QQ|空间|人人网|豆瓣|朋友圈|我要纠错|我要打印|纠错|放大|缩小|还原|阅读模式|语音播报|播放|暂停|"
     r"上一篇|下一篇|相关链接|相关文章|相关阅读|附件下载|附件|下载|\d+|[\[\]【】()|/:·.,>»›\-—\s]"
 )
 _BREADCRUMB = re.compile(r"^(?:您现在的位置|您当前的位置|您当前所在位置|当前位置|您的位置|所在位置|位置)\s*[::]|^首页\s*[>›»]|^[>›»]")
@@ -116,7 +120,7 @@ _URL_LINE = re.compile(r"^(?:(?:原文)?(?:链接|网址|地址|URL|url|来源�
 _PIPE_RUN = re.compile(r"(?:\s*[|│┃¦]\s*)+")
 _DEBRIS = re.compile(r"^[\s|│┃¦\-=+_*·.。,,~#]*$")
 _ATTACHMENT = re.compile(
-    r"^(?:(?:相关)?附件\s*\d*\s*[::.、]?\s*)?(?P<name>[^。;;]{2,120}?\.(?:" + "|".join(e.lstrip(".") for e in ATTACHMENT_EXTENSIONS) + r"))\s*(?:\(\s*[\d.]+\s*[KMG]?B\s*\))?\s*$",
+    r"^(?:(?:相关)?附件\s*\d*\s*(?:下载)?\s*[::.、]?\s*)?(?P<name>[^。;;]{2,120}?\.(?:" + "|".join(e.lstrip(".") for e in ATTACHMENT_EXTENSIONS) + r"))\s*(?:\(\s*[\d.]+\s*[KMG]?B\s*\))?\s*$",
     re.IGNORECASE,
 )
 _DOC_NUMBER = re.compile(r"^[\u4e00-\u9fff]{1,12}\s*[〔\[【(]\s*(?:19|20)\d{2}\s*[〕\]】)]\s*第?\s*\d+\s*号$")
@@ -195,7 +199,7 @@ def drop_reason(line: str) -> str | None:
         return "breadcrumb"
     if _CLOCK.search(line) and len(line) < 80:
         return "clock"
-    if is_widget_line(line):
+    if is_widget_line(line) or (len(line) < 60 and re.search(r"浏览器不支持|请(?:升级|更换)浏览器|开启JavaScript", line)):
         return "widget"
     if len(line) < 160 and _FOOTER.search(line) and not line.endswith("。"):
         return "footer"

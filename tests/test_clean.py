@@ -376,3 +376,13 @@ def test_url_line_in_a_text_dump_is_its_source():
     report = clean(dump.encode(), source="dump.txt")
     assert report.source_url == "https://www.tonglu.gov.cn/art/2022/2/28/art_1229_1.html"
     assert report.title == "桐庐县2021年度法治政府建设情况报告"
+
+
+def test_more_portal_furniture():
+    result = remove_boilerplate(["(责任编辑:张三)", "信息名称:某某区2023年法治政府建设年度报告", "发文日期:2024-01-02",
+                                 "附件下载:某某报告.docx", "【我要打印】【关闭】", "分享到:微信 微博 QQ",
+                                 "您的浏览器不支持video标签。", "编辑:李四 审核:王五", "正文内容一句话。"])
+    assert result.lines == ["正文内容一句话。"]
+    assert result.fields["标题"] == "某某区2023年法治政府建设年度报告"
+    assert result.fields["成文日期"] == "2024-01-02"
+    assert result.attachments == ["某某报告.docx"]

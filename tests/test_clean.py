@@ -386,3 +386,11 @@ def test_more_portal_furniture():
     assert result.fields["标题"] == "某某区2023年法治政府建设年度报告"
     assert result.fields["成文日期"] == "2024-01-02"
     assert result.attachments == ["某某报告.docx"]
+
+
+def test_year_covered_from_the_disclosure_statistics_period():
+    from search.clean.metadata import report_year
+
+    body = ["本报告根据《中华人民共和国政府信息公开条例》编制。本报告所列数据的统计期限自2023年1月1日起至2023年12月31日止。"]
+    assert report_year("某某区政府信息公开工作年度报告", body, "2024-03-01", DISCLOSURE_REPORT) == 2023
+    assert report_year("某某区政府信息公开工作年度报告", ["一、总体情况"], "2024-03-01", DISCLOSURE_REPORT) == 2023

@@ -175,6 +175,11 @@ def report_year(title: str | None, body: list[str], publish_date: str | None, ki
         match = re.match(r"^\s*((?:19|20)\d{2})\s*年(?:度)?(?:,|,|以来|是|我|全)", line)
         if match:
             return int(match.group(1))
+    for line in body[:5]:
+        # 本报告所列数据的统计期限自2023年1月1日起至2023年12月31日止 (the disclosure report format)
+        match = re.search(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日(?:起)?至\s*\1\s*年\s*12\s*月\s*31\s*日", line)
+        if match:
+            return int(match.group(1))
     if publish_date and kind in (LAW_REPORT, DISCLOSURE_REPORT):
         return int(publish_date[:4]) - 1
     return None

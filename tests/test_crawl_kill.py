@@ -107,7 +107,7 @@ def test_sigkill_during_hand_over_then_rerun_stores_each_page_once(tmp_path):
 
     portal = FakePortal()
     paths = []
-    for n in range(40):
+    for n in range(25):  # two hand-over batches
         path = f"/gk/202303/t20230301_{n:03d}.html"
         paths.append(path)
         portal.page(path, article(f"某县第{n}号2022年法治政府建设年度报告", f"第{n}号单位推行独有措施{n}号"))
@@ -131,9 +131,15 @@ def test_sigkill_during_hand_over_then_rerun_stores_each_page_once(tmp_path):
             except sqlite3.OperationalError:
                 pass  # not created yet
             time.sleep(0.005)
-        while not (tmp_path / "store.sqlite").exists() and first.poll() is None:
-            time.sleep(0.005)
-        time.sleep(0.05)
+        while first.poll() is None:  # kill once the store holds some pages, before the batch is marked
+            assert time.monotonic() < deadline
+            try:
+                with sqlite3.connect(tmp_path / "store.sqlite") as db:
+                    if db.execute("SELECT COUNT(*) FROM sources").fetchone()[0]:
+                        break
+            except sqlite3.OperationalError:
+                pass  # the store is not created yet
+            time.sleep(0.002)
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
         with sqlite3.connect(database) as db:

@@ -341,3 +341,27 @@ def test_json_list_api_with_page_param(tmp_path):
         assert pages == ["/api/list?unitId=1&pageNo=1", "/api/list?unitId=1&pageNo=2", "/api/list?unitId=1&pageNo=3"]
     finally:
         portal.stop()
+
+
+def test_last_modified_conditional_get(tmp_path):
+    from portal.server import Reply
+    from portal.site import article
+
+    stamp = "Wed, 01 Mar 2023 08:00:00 GMT"
+    body = article("某区2022年法治政府建设年度报告", "只有 Last-Modified 的页面").encode()
+
+    def route(request):
+        if request.headers.get("If-Modified-Since") == stamp:
+            return Reply(304, b"", {})
+        return Reply(200, body, {"Content-Type": "text/html; charset=utf-8", "Last-Modified": stamp})
+
+    portal = small_portal({"/lm.html": route})
+    try:
+        settings = load_settings({"data_dir": str(tmp_path)}, environ={})
+        assert run_crawl(settings, [one_profile(portal)]).new == 1
+        mark_ingested(settings, [page.url for page in pending_pages(settings)])
+        second = run_crawl(settings, [one_profile(portal)])
+        assert second.unchanged == 1 and [h.status for h in portal.hits_for("/lm.html")] == [200, 304]
+        assert list(pending_pages(settings)) == []
+    finally:
+        portal.stop()

@@ -77,7 +77,8 @@ def split_header(lines: list[str], hints: list[str]) -> Header:
         key = line_key(lines[index])
         if not key:
             continue
-        if any(key == h or (len(key) >= 6 and key in h) for h in hint_keys):
+        # the title line itself, or one line of a title printed over two lines
+        if any(key == h or (len(key) >= 6 and key in h and len(key) * 2 >= len(h)) for h in hint_keys):
             header.title_lines.append(index)
     if not header.title_lines:
         for index in range(top):

@@ -365,3 +365,19 @@ def test_last_modified_conditional_get(tmp_path):
         assert list(pending_pages(settings)) == []
     finally:
         portal.stop()
+
+
+def test_list_entry_that_is_the_document_itself(tmp_path):
+    from portal.documents import make_pdf
+    from portal.server import Reply
+
+    pdf = make_pdf(["某区2022年法治政府建设年度报告", "一、主要举措和成效"])
+    portal = small_portal({"/files/report.pdf": lambda request: Reply(200, pdf, {"Content-Type": "application/pdf"})})
+    try:
+        settings = load_settings({"data_dir": str(tmp_path)}, environ={})
+        assert run_crawl(settings, [one_profile(portal)]).new == 1
+        (page,) = list(pending_pages(settings))
+        assert page.content_type == "application/pdf" and page.content == pdf
+        assert page.headers["X-Govsearch-Link-Text"].startswith("2022年法治政府建设年度报告")
+    finally:
+        portal.stop()

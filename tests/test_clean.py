@@ -394,3 +394,9 @@ def test_year_covered_from_the_disclosure_statistics_period():
     body = ["本报告根据《中华人民共和国政府信息公开条例》编制。本报告所列数据的统计期限自2023年1月1日起至2023年12月31日止。"]
     assert report_year("某某区政府信息公开工作年度报告", body, "2024-03-01", DISCLOSURE_REPORT) == 2023
     assert report_year("某某区政府信息公开工作年度报告", ["一、总体情况"], "2024-03-01", DISCLOSURE_REPORT) == 2023
+
+
+def test_short_issuer_names_are_completed_from_the_portal():
+    assert issuer("区司法局2023年法治政府建设年度报告", [], {}, LAW_REPORT, site_name="杭州市西湖区人民政府") == "杭州市西湖区司法局"
+    assert issuer("市司法局2023年法治政府建设年度报告", [], {}, LAW_REPORT, site_name="杭州市西湖区人民政府") == "市司法局"
+    assert issuer("区司法局2023年法治政府建设年度报告", [], {}, LAW_REPORT) == "区司法局"

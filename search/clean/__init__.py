@@ -210,7 +210,7 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
     date = metadata.publish_date(dates, url=raw.url, year_covered=year)
     if year is None:
         year = metadata.report_year(title, body, date, kind)
-    issuer = metadata.issuer(title, header.signature, fields, kind)
+    issuer = metadata.issuer(title, header.signature, fields, kind, site_name=meta.get("SiteName"))
     title_derived = False
     if not title:
         title = metadata.derive_title(issuer, year, kind)

@@ -250,8 +250,32 @@ def _join_orgs(text: str) -> str:
     return "、".join(part for part in re.split(r"[\s、]+", text.strip()) if part)
 
 
-def issuer(title: str | None, signature: list[str], fields: dict[str, str], kind: str) -> str | None:
-    """The body whose report it is: named in the title, else the signature, else a full 发布机构."""
+def issuer(title: str | None, signature: list[str], fields: dict[str, str], kind: str,
+           site_name: str | None = None) -> str | None:
+    """The body whose report it is: named in the title, else the signature, else a full 发布机构.
+
+    A short name (区司法局) is completed from the portal's own name (杭州市西湖区人民政府).
+
+    >>> issuer("区司法局2023年法治政府建设年度报告", [], {}, LAW_REPORT, site_name="杭州市西湖区人民政府")
+    '杭州市西湖区司法局'
+    """
+    found = _issuer(title, signature, fields, kind)
+    return _complete(found, site_name) if found else None
+
+
+_SHORT_NAME = re.compile(r"^(?P<level>[省市区县州旗])(?P<rest>[\u4e00-\u9fff]{2,20})$")
+
+
+def _complete(name: str, site_name: str | None) -> str:
+    """区司法局 + 杭州市西湖区人民政府 → 杭州市西湖区司法局; other names unchanged."""
+    match = _SHORT_NAME.match(name)
+    place = re.sub(r"(?:人民政府|政府)?(?:门户网站|网站|门户)?$", "", (site_name or "").strip())
+    if match and place and place.endswith(match["level"]) and _PLACE_END.search(place):
+        return place + match["rest"]
+    return name
+
+
+def _issuer(title: str | None, signature: list[str], fields: dict[str, str], kind: str) -> str | None:
     if title:
         match = _TITLE_ISSUER.match(title)
         if match and re.search(ORG_SUFFIX + r"$", match["org"].strip()):

@@ -87,8 +87,8 @@ def test_facets_have_paragraph_and_report_counts_and_say_which(client):
     data = client.get("/api/search?q=行政复议").get_json()
     year, count = next(iter(data["facets"]["report_year"].items()))
     reports = data["facet_reports"]["report_year"][year]
-    assert re.search(rf'data-value="{year}"><span class="name">{year}</span> <span class="count"[^>]*>{count} · '
-                     rf'<span class="reports">{reports}</span>', page)
+    assert re.search(rf'data-value="{year}"><span class="name">{year}</span> <span class="count"[^>]*>{count}<span class="visually-hidden">个段落</span> · '
+                     rf'<span class="reports">{reports}<', page)
 
 
 def test_region_facet_is_a_tree_of_paths(client):

@@ -73,7 +73,9 @@ def test_link_text_is_normalised_for_title_patterns():
     html = ('<a href="/a.html">２０２２年法治政府建設年度報告</a>'
             '<a href="/%E6%8A%A5%E5%91%8A.html">x</a><a href="/报告.html">报告全文</a>')
     links = page_links(html, "https://X.gov.cn/")
-    assert links[0].text == "2022年法治政府建设年度报告"
+    assert links[0].text == "２０２２年法治政府建設年度報告"  # kept as published
+    profile = profile_from_dict({**BASE, "report_title_patterns": ["^2022年法治政府建设.*报告"]}, "test")
+    assert profile.is_report_link(links[0].url, links[0].text)
     assert [link.url for link in links[1:]] == ["https://x.gov.cn/%E6%8A%A5%E5%91%8A.html"]
     assert links[1].text == "报告全文"  # the longer text of the two spellings is kept
 

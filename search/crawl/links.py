@@ -19,8 +19,6 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 from requests.utils import requote_uri
 
-from ..normalize import search_form
-
 from .fetch import document_type_from_name
 
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
@@ -50,9 +48,9 @@ def _absolute(base: str, href: str | None) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
 
 
-def link_text(text: str) -> str:
-    """Link text as patterns see it: NFKC (full-width → ASCII, U+3000 → space), traditional → simplified."""
-    return " ".join(search_form(text).split()) if text else ""
+def _shown(text: str) -> str:
+    """Link text as published, whitespace collapsed (the original script is kept for display)."""
+    return " ".join(text.split())
 
 
 def _anchors(soup: BeautifulSoup, base: str) -> list[Link]:
@@ -65,7 +63,7 @@ def _anchors(soup: BeautifulSoup, base: str) -> list[Link]:
         title = (tag.get("title") or "").strip()
         # The title attribute carries the full title when the visible text is cut with "…".
         combined = text if not title or title in text else (f"{title} {text}" if text else title)
-        links.append(Link(url, link_text(combined)))
+        links.append(Link(url, _shown(combined)))
     return links
 
 

@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import ConfigError
+from ..normalize import search_form
 
 CMS_FAMILIES = ("hanweb", "trs", "generic")
 
@@ -104,8 +105,13 @@ class Profile:
         return bool(host) and host.lower() in {h.lower() for h in self.allowed_hosts}
 
     def is_report_link(self, url: str, text: str) -> bool:
-        """True when a link (URL plus its text / title attribute) leads to a report."""
-        if any(p.search(url) or p.search(text or "") for p in self._compiled["report_patterns"]):
+        """True when a link (URL plus its text / title attribute) leads to a report.
+
+        Text patterns see the text normalised (NFKC, traditional → simplified), so
+        ``法治政府建设.*报告`` also matches 法治政府建設年度報告 and full-width digits.
+        """
+        text = search_form(" ".join((text or "").split()))
+        if any(p.search(url) or p.search(text) for p in self._compiled["report_patterns"]):
             return True
         url_patterns = self._compiled["report_url_patterns"]
         title_patterns = self._compiled["report_title_patterns"]
@@ -113,7 +119,7 @@ class Profile:
             return False
         if url_patterns and not any(p.search(url) for p in url_patterns):
             return False
-        if title_patterns and not any(p.search(text or "") for p in title_patterns):
+        if title_patterns and not any(p.search(text) for p in title_patterns):
             return False
         return True
 

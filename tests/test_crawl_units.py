@@ -215,3 +215,12 @@ def test_meta_refresh_target():
     stub = b'<html><head><meta http-equiv="refresh" content="0; url=/art/2023/3/1/art_1_2.html"></head></html>'
     assert meta_refresh_target(stub) == "/art/2023/3/1/art_1_2.html"
     assert meta_refresh_target(b"<html><head><meta charset='utf-8'></head></html>") is None
+
+
+@pytest.mark.parametrize("body, name", [
+    (b"<script>document.cookie='yunsuo_session_verify=1';location.reload()</script>", "Yunsuo"),
+    (b"<script src='/cdn-cgi/challenge-platform/h/b/orchestrate/jsch/v1'></script>", "Cloudflare"),
+    ("<noscript>请开启JavaScript并刷新该页</noscript>".encode(), "JavaScript"),
+])
+def test_other_challenge_pages(body, name):
+    assert name in challenge_reason(200, {}, body)

@@ -44,6 +44,10 @@ _CHALLENGE_MARKERS = (
     (re.compile(rb"wzws_cid|wzwschallenge|WZWS_CONFIRM|/WZWS", re.I), "WZWS anti-crawler challenge"),
     (re.compile(rb"\$_ts\s*=\s*window\[|\$_ts\.(?:cd|nsd)|\$_ts\['"), "瑞数 (Ruishu) JavaScript challenge"),
     (re.compile(rb"__jsl_clearance|__jsluid"), "加速乐 (jiasule) JavaScript challenge"),
+    (re.compile(rb"yunsuo_session_verify|security_verify_data"), "云锁 (Yunsuo) JavaScript challenge"),
+    (re.compile(rb"/cdn-cgi/challenge-platform|cf-chl-|cf_chl_"), "Cloudflare JavaScript challenge"),
+    (re.compile("请开启JavaScript|请启用JavaScript|enable JavaScript and cookies".encode(), re.I),
+     "page asks for JavaScript (challenge)"),
 )
 
 

@@ -221,6 +221,7 @@ def test_meta_refresh_target():
     (b"<script>document.cookie='yunsuo_session_verify=1';location.reload()</script>", "Yunsuo"),
     (b"<script src='/cdn-cgi/challenge-platform/h/b/orchestrate/jsch/v1'></script>", "Cloudflare"),
     ("<noscript>请开启JavaScript并刷新该页</noscript>".encode(), "JavaScript"),
+    ("<noscript>请开启JavaScript并刷新该页</noscript>".encode("gbk"), "JavaScript"),
 ])
 def test_other_challenge_pages(body, name):
     assert name in challenge_reason(200, {}, body)

@@ -46,7 +46,8 @@ _CHALLENGE_MARKERS = (
     (re.compile(rb"__jsl_clearance|__jsluid"), "加速乐 (jiasule) JavaScript challenge"),
     (re.compile(rb"yunsuo_session_verify|security_verify_data"), "云锁 (Yunsuo) JavaScript challenge"),
     (re.compile(rb"/cdn-cgi/challenge-platform|cf-chl-|cf_chl_"), "Cloudflare JavaScript challenge"),
-    (re.compile("请开启JavaScript|请启用JavaScript|enable JavaScript and cookies".encode(), re.I),
+    (re.compile(b"|".join(re.escape(phrase.encode(encoding)) for phrase in ("请开启JavaScript", "请启用JavaScript")
+                          for encoding in ("utf-8", "gb18030")) + b"|enable JavaScript and cookies", re.I),
      "page asks for JavaScript (challenge)"),
 )
 

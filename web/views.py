@@ -51,10 +51,12 @@ SAFE_BACK = re.compile(r"^/(\?[^\s]*)?$")  # only this app's search page, never 
 
 
 def engine():
+    """The app's one engine (it reopens the index itself after a reindex)."""
     return current_app.extensions["govsearch_engine"]
 
 
 def settings():
+    """The app's resolved settings."""
     return current_app.config["GOVSEARCH_SETTINGS"]
 
 
@@ -254,6 +256,7 @@ def paragraph_seq(hit) -> str:
 
 @blueprint.route("/")
 def search_page():
+    """The search page: box, facets, chips, hits, pages; the intro when nothing is asked."""
     search = search_request_from_args()
     result, error, status = None, None, 200
     has_input = bool(search.query.strip()) or any(search.selected().values()) or search.year_from or search.year_to
@@ -316,6 +319,7 @@ def same_region_reports(store: Store, report, exclude: set[str]) -> list[dict]:
 
 @blueprint.route("/report/<report_id>")
 def report_page(report_id: str):
+    """One whole cleaned report with its TOC and metadata; ``q`` marks words, ``p`` the hit paragraph."""
     with Store.open(settings().data_dir) as store:
         stored = store.get(report_id)
         if stored is None:
@@ -339,6 +343,7 @@ def report_page(report_id: str):
 
 @blueprint.route("/api/search")
 def api_search():
+    """The JSON of ``govsearch search --json`` for the same parameters as the search page."""
     try:
         result = engine().search(search_request_from_args())
     except IndexMissing as exc:
@@ -348,6 +353,7 @@ def api_search():
 
 @blueprint.route("/api/reports/<report_id>")
 def api_report(report_id: str):
+    """A report as in ``clean --json`` plus its id, sources and history."""
     with Store.open(settings().data_dir) as store:
         stored = store.get(report_id)
     if stored is None:

@@ -83,6 +83,7 @@ def test_attachments_are_fetched_with_link_text_and_referer(crawled):
     pdf = pages[portal.url("/module/download/downfile.jsp?classid=0&filename=report_2022.pdf")]
     assert docx.headers["X-Govsearch-Referer"] == report_url == pdf.headers["X-Govsearch-Referer"]
     assert docx.headers["X-Govsearch-Link-Text"] == "2022年法治政府建设年度报告.docx"
+    assert [hit.status for hit in portal.hits_for("/picture/0/report_2022.docx")] == [200]  # sent with its Referer
     assert pdf.content_type == "application/pdf"  # served as octet-stream; the bytes decide
     assert DOCX_PHRASE in document_text(docx.content, docx.content_type, docx.url)
     assert PDF_PHRASE in document_text(pdf.content, pdf.content_type, pdf.url)

@@ -245,7 +245,8 @@ class Crawler:
             response = self.fetcher.fetch(
                 url, kind=kind, timeout=timeout, max_bytes=max_bytes,
                 etag=history["etag"] if usable_history else None,
-                last_modified=history["last_modified"] if usable_history else None, verify_tls=profile.verify_tls)
+                last_modified=history["last_modified"] if usable_history else None, verify_tls=profile.verify_tls,
+                referer=entry["referer"])
         except FetchProblem as problem:
             self.summary.fetched += problem.status is not None
             # Only distress (timeouts, 5xx, 429, challenges) slows the host down; a 404 or our own refusal does not.

@@ -177,11 +177,13 @@ class Fetcher:
         self.may_request = may_request
 
     def fetch(self, url: str, *, kind: str, timeout: float, max_bytes: int, etag: str | None = None,
-              last_modified: str | None = None, verify_tls: bool = True) -> Response:
+              last_modified: str | None = None, verify_tls: bool = True, referer: str | None = None) -> Response:
         """GET ``url`` (kind: list | report | attachment | robots), following checked redirects."""
         started = time.monotonic()
         current = url
         headers = {}
+        if referer:
+            headers["Referer"] = referer  # download servlets often refuse requests without the page they are on
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:

@@ -191,9 +191,18 @@ def build_portal(portal: FakePortal) -> FakePortal:
     portal.add(hanweb_path("moved"), lambda request: Reply(302, b"", {"Location": f"http://localhost:{portal.port}/evil.html"}))
     portal.page("/evil.html", article("外站", "不应被请求。"))
     portal.add(hanweb_path("cookie"), _cookie_gate(article(HANWEB_RECORDS[8][1], "带 cookie 才能看到。")))
-    portal.page("/picture/0/report_2022.docx", make_docx(
-        ["某某区人民政府2022年法治政府建设年度报告", *report_paragraphs(DOCX_PHRASE)],
-        [["项目", "数量"], ["行政复议", "12"]]), DOCX_TYPE)
+    docx_bytes = make_docx(["某某区人民政府2022年法治政府建设年度报告", *report_paragraphs(DOCX_PHRASE)],
+                           [["项目", "数量"], ["行政复议", "12"]])
+
+    def hotlink_guarded(request: Request) -> Reply:
+        # Download servers commonly refuse a file asked for without the page that links it.
+        if not request.headers.get("Referer", "").endswith(hanweb_path("art_1229_1")):
+            return Reply(403, b"forbidden", {"Content-Type": "text/plain"})
+        if request.headers.get("If-None-Match") == '"docx-1"':
+            return Reply(304, b"", {"ETag": '"docx-1"'})
+        return Reply(200, docx_bytes, {"Content-Type": DOCX_TYPE, "ETag": '"docx-1"'})
+
+    portal.add("/picture/0/report_2022.docx", hotlink_guarded)
     # Download servlets often label everything application/octet-stream; the bytes decide.
     portal.add("/module/download/downfile.jsp", lambda request: Reply(
         200, make_pdf(["某某区2022年法治政府建设年度报告", *report_paragraphs(PDF_PHRASE)]),

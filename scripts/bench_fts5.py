@@ -43,9 +43,14 @@ def tokenizer() -> str:
 
 _SCHEMA = """
 CREATE VIRTUAL TABLE para USING fts5(title, section, body, tokenize="{tokenizer}");
+-- Narrow rows for the facet GROUP BYs (the analogue of per-document facet arrays) …
 CREATE TABLE meta (
-    rowid INTEGER PRIMARY KEY, paragraph_id TEXT, report_id TEXT, seq INTEGER, title TEXT, text TEXT,
-    section_path TEXT, province TEXT, city TEXT, county TEXT, report_year TEXT, report_kind TEXT,
+    rowid INTEGER PRIMARY KEY, report_id TEXT, province TEXT, city TEXT, county TEXT, report_year TEXT,
+    report_kind TEXT
+);
+-- … and what a hit shows, read for the top 10 only.
+CREATE TABLE docs (
+    rowid INTEGER PRIMARY KEY, paragraph_id TEXT, seq INTEGER, title TEXT, text TEXT, section_path TEXT,
     publish_date TEXT
 );
 CREATE TABLE topic (rowid INTEGER, topic TEXT);
@@ -57,19 +62,19 @@ CREATE INDEX topic_rowid ON topic(rowid);
 FACET_SQL = {
     # Region keys are paths from the top down, as in search.facets (浙江省, 浙江省/杭州市, …).
     "region": [
-        "SELECT m.province, COUNT(*), COUNT(DISTINCT m.report_id) FROM hits h JOIN meta m ON m.rowid = h.rowid"
+        "SELECT m.province, COUNT(*), COUNT(DISTINCT m.report_id) FROM hits h CROSS JOIN meta m ON m.rowid = h.rowid"
         " GROUP BY m.province",
         "SELECT m.province || '/' || m.city, COUNT(*), COUNT(DISTINCT m.report_id) FROM hits h"
-        " JOIN meta m ON m.rowid = h.rowid WHERE m.city != '' GROUP BY 1",
+        " CROSS JOIN meta m ON m.rowid = h.rowid WHERE m.city != '' GROUP BY 1",
         "SELECT m.province || '/' || CASE WHEN m.city != '' THEN m.city || '/' ELSE '' END || m.county, COUNT(*),"
-        " COUNT(DISTINCT m.report_id) FROM hits h JOIN meta m ON m.rowid = h.rowid WHERE m.county != '' GROUP BY 1",
+        " COUNT(DISTINCT m.report_id) FROM hits h CROSS JOIN meta m ON m.rowid = h.rowid WHERE m.county != '' GROUP BY 1",
     ],
     "report_year": ["SELECT m.report_year, COUNT(*), COUNT(DISTINCT m.report_id) FROM hits h"
-                    " JOIN meta m ON m.rowid = h.rowid GROUP BY 1"],
-    "topic": ["SELECT t.topic, COUNT(*), COUNT(DISTINCT m.report_id) FROM hits h JOIN topic t ON t.rowid = h.rowid"
-              " JOIN meta m ON m.rowid = h.rowid GROUP BY 1"],
+                    " CROSS JOIN meta m ON m.rowid = h.rowid GROUP BY 1"],
+    "topic": ["SELECT t.topic, COUNT(*), COUNT(DISTINCT m.report_id) FROM hits h CROSS JOIN topic t ON t.rowid = h.rowid"
+              " CROSS JOIN meta m ON m.rowid = h.rowid GROUP BY 1"],
     "report_kind": ["SELECT m.report_kind, COUNT(*), COUNT(DISTINCT m.report_id) FROM hits h"
-                    " JOIN meta m ON m.rowid = h.rowid GROUP BY 1"],
+                    " CROSS JOIN meta m ON m.rowid = h.rowid GROUP BY 1"],
 }
 
 
@@ -93,7 +98,7 @@ class TimedTokens:
 
 
 def _rows(stored, next_rowid: int, tokens=tokens):
-    """(fts row, meta row, topic rows) of each paragraph of one stored report."""
+    """(fts row, meta row, docs row, topic rows) of each paragraph of one stored report."""
     report = stored.report
     region = report.region
     title = report.title or ""
@@ -103,10 +108,11 @@ def _rows(stored, next_rowid: int, tokens=tokens):
         rowid = next_rowid + seq
         section = " ".join(paragraph.section_path)
         fts = (rowid, title_tokens, " ".join(tokens(section)), " ".join(tokens(paragraph.text)))
-        meta = (rowid, f"{stored.report_id}-{seq}", stored.report_id, seq, title, paragraph.text,
-                json.dumps(list(paragraph.section_path), ensure_ascii=False), region.province or UNKNOWN_REGION,
-                region.city or "", region.county or "", year, report.report_kind, report.publish_date or "")
-        yield fts, meta, [(rowid, t) for t in paragraph.topics]
+        meta = (rowid, stored.report_id, region.province or UNKNOWN_REGION, region.city or "", region.county or "",
+                year, report.report_kind)
+        doc = (rowid, f"{stored.report_id}-{seq}", seq, title, paragraph.text,
+               json.dumps(list(paragraph.section_path), ensure_ascii=False), report.publish_date or "")
+        yield fts, meta, doc, [(rowid, t) for t in paragraph.topics]
 
 
 def _insert(db: sqlite3.Connection, reports: Iterable, next_rowid: int, tokenize=tokens) -> int:
@@ -114,8 +120,9 @@ def _insert(db: sqlite3.Connection, reports: Iterable, next_rowid: int, tokenize
     for stored in reports:
         rows = list(_rows(stored, next_rowid + written, tokenize))
         db.executemany("INSERT INTO para(rowid, title, section, body) VALUES (?,?,?,?)", [r[0] for r in rows])
-        db.executemany("INSERT INTO meta VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", [r[1] for r in rows])
-        db.executemany("INSERT INTO topic VALUES (?,?)", [t for r in rows for t in r[2]])
+        db.executemany("INSERT INTO meta VALUES (?,?,?,?,?,?,?)", [r[1] for r in rows])
+        db.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?)", [r[2] for r in rows])
+        db.executemany("INSERT INTO topic VALUES (?,?)", [t for r in rows for t in r[3]])
         written += len(rows)
     return written
 
@@ -150,9 +157,7 @@ def add_report(path: str | Path, stored) -> float:
     started = time.perf_counter()
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("BEGIN")
-    db.execute("DELETE FROM para WHERE rowid IN (SELECT rowid FROM meta WHERE report_id = ?)", (stored.report_id,))
-    db.execute("DELETE FROM topic WHERE rowid IN (SELECT rowid FROM meta WHERE report_id = ?)", (stored.report_id,))
-    db.execute("DELETE FROM meta WHERE report_id = ?", (stored.report_id,))
+    _delete(db, stored.report_id)
     next_rowid = db.execute("SELECT COALESCE(MAX(rowid), -1) + 1 FROM meta").fetchone()[0]
     _insert(db, [stored], next_rowid)
     db.execute("COMMIT")
@@ -160,13 +165,17 @@ def add_report(path: str | Path, stored) -> float:
     return time.perf_counter() - started
 
 
+def _delete(db: sqlite3.Connection, report_id: str) -> None:
+    for table in ("para", "topic", "docs"):
+        db.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM meta WHERE report_id = ?)", (report_id,))
+    db.execute("DELETE FROM meta WHERE report_id = ?", (report_id,))
+
+
 def remove_report(path: str | Path, report_id: str) -> None:
     """Undo ``add_report`` so the benchmark corpus stays as generated."""
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("BEGIN")
-    db.execute("DELETE FROM para WHERE rowid IN (SELECT rowid FROM meta WHERE report_id = ?)", (report_id,))
-    db.execute("DELETE FROM topic WHERE rowid IN (SELECT rowid FROM meta WHERE report_id = ?)", (report_id,))
-    db.execute("DELETE FROM meta WHERE report_id = ?", (report_id,))
+    _delete(db, report_id)
     db.execute("COMMIT")
     db.close()
 
@@ -230,6 +239,7 @@ class Fts5Searcher:
 
     def __init__(self, path: str | Path):
         self.db = sqlite3.connect(path, check_same_thread=False)
+        self.db.execute("PRAGMA temp_store=MEMORY")  # the per-query match list never touches disk
         self.db.execute("CREATE TEMP TABLE hits (rowid INTEGER PRIMARY KEY)")
 
     def close(self) -> None:
@@ -246,8 +256,9 @@ class Fts5Searcher:
             (expression, limit)).fetchall()
         hits = []
         for rowid, rank, highlight in top:
-            row = db.execute("SELECT paragraph_id, report_id, title, section_path, text, province, city, county,"
-                             " report_year, report_kind, publish_date FROM meta WHERE rowid = ?", (rowid,)).fetchone()
+            row = db.execute("SELECT d.paragraph_id, m.report_id, d.title, d.section_path, d.text, m.province, m.city,"
+                             " m.county, m.report_year, m.report_kind, d.publish_date FROM docs d"
+                             " JOIN meta m ON m.rowid = d.rowid WHERE d.rowid = ?", (rowid,)).fetchone()
             hits.append({"paragraph_id": row[0], "report_id": row[1], "title": row[2],
                          "section_path": json.loads(row[3]), "text": row[4], "region": row[5:8],
                          "report_year": row[8], "report_kind": row[9], "publish_date": row[10],
@@ -269,4 +280,4 @@ class Fts5Searcher:
         """Paragraph ids whose body has the tokens as a phrase (for the tokenizer agreement check)."""
         expression = "body : " + '"' + " ".join(t.replace('"', '""') for t in body_tokens) + '"'
         return {pid for pid, in self.db.execute(
-            "SELECT m.paragraph_id FROM para JOIN meta m ON m.rowid = para.rowid WHERE para MATCH ?", (expression,))}
+            "SELECT d.paragraph_id FROM para JOIN docs d ON d.rowid = para.rowid WHERE para MATCH ?", (expression,))}

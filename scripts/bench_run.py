@@ -12,10 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 SCRIPTS = Path(__file__).resolve().parent
 LOGGER = logging.getLogger("bench")
@@ -53,19 +55,33 @@ def run_worker(task: str, data_dir: Path, *extra: str) -> dict:
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     import bench_corpus
-    import bench_fts5
-    from bench_queries import choose_queries
 
     args = parse_args(argv)
     try:
-        size = bench_corpus.parse_size(args.size)
+        bench_corpus.parse_size(args.size)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
     engines = {e.strip() for e in args.engines.split(",") if e.strip()}
-    if not engines <= {"whoosh", "fts5"} or not engines:
-        print(f"unknown engines: {args.engines}", file=sys.stderr)
+    if not engines or not engines <= {"whoosh", "fts5"}:
+        print(f"unknown engines: {args.engines} (whoosh, fts5)", file=sys.stderr)
         return 2
+    result = measure(args)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        print(render_table(result))
+    return 0
+
+
+def measure(args: argparse.Namespace, runner: Callable[..., dict] = run_worker) -> dict:
+    """Every figure of one run (also written to <data_dir>/result.json); ``runner`` runs a worker task."""
+    import bench_corpus
+    import bench_fts5
+    from bench_queries import choose_queries
+
+    size = bench_corpus.parse_size(args.size)
+    engines = {e.strip() for e in args.engines.split(",") if e.strip()}
     label = args.size.lower() if args.size.lower() in bench_corpus.SIZES else str(size)
     data_dir = Path(args.data_dir) if args.data_dir else DEFAULT_ROOT / label
     if args.seed != bench_corpus.DEFAULT_SEED and not args.data_dir:
@@ -78,16 +94,15 @@ def main(argv: list[str]) -> int:
     LOGGER.info("corpus: %d paragraphs in %d reports in %s (%s)", corpus["paragraphs"], corpus["reports"], data_dir,
                 "reused" if corpus["reused"] else f"built in {corpus['seconds']} s")
     result: dict = {"size": size, "data_dir": str(data_dir), "corpus": corpus, "engines": sorted(engines),
-                    "cpus": _cpus(), "load_average": [round(x, 2) for x in __import__("os").getloadavg()],
-                    "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                    "whoosh": {}, "fts5": {}}
+                    "cpus": len(os.sched_getaffinity(0)), "load_average": [round(x, 2) for x in os.getloadavg()],
+                    "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "whoosh": {}, "fts5": {}}
     fts5_path = data_dir / "fts5.sqlite"
     whoosh_built = (data_dir / "indexes" / "CURRENT").exists()
     # FTS5's vocabulary picks the query sets, so it is built whichever engines are measured.
     if not args.skip_build or not fts5_path.exists():
-        result["fts5"]["build"] = run_worker("fts5-build", data_dir)
+        result["fts5"]["build"] = runner("fts5-build", data_dir)
     if "whoosh" in engines and (not args.skip_build or not whoosh_built):
-        result["whoosh"]["build"] = run_worker("whoosh-build", data_dir)
+        result["whoosh"]["build"] = runner("whoosh-build", data_dir)
 
     queries = choose_queries(bench_fts5.document_frequencies(fts5_path),
                              bench_fts5.body_tokens_sample(fts5_path, 4000), corpus["paragraphs"],
@@ -100,26 +115,18 @@ def main(argv: list[str]) -> int:
 
     for engine in ("whoosh", "fts5"):
         if engine in engines:
-            result[engine]["serve"] = run_worker(f"{engine}-serve", data_dir, str(queries_path))
+            result[engine]["serve"] = runner(f"{engine}-serve", data_dir, str(queries_path))
     if not args.skip_build:
         for engine in ("whoosh", "fts5"):
             if engine in engines:
-                result[engine]["incremental"] = run_worker(f"{engine}-incremental", data_dir)
+                result[engine]["incremental"] = runner(f"{engine}-incremental", data_dir)
     if engines == {"whoosh", "fts5"}:
-        result["agreement"] = run_worker("agreement", data_dir, str(queries_path))
+        result["agreement"] = runner("agreement", data_dir, str(queries_path))
+    if "fts5" not in engines:
+        result["fts5"].pop("build", None)  # built only to choose the queries
     result["summary"] = summary_rows(result)
     (data_dir / RESULT_FILE).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False, indent=1))
-    else:
-        print(render_table(result))
-    return 0
-
-
-def _cpus() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0))
+    return result
 
 
 def _get(data: dict, *path):
@@ -134,6 +141,7 @@ def summary_rows(result: dict) -> list[dict]:
     """Each figure beside its FTS5 figure and the ratio whoosh / fts5."""
     rows = [
         ("full index, paragraphs/s (incl. jieba)", ("build", "paragraphs_per_s")),
+        ("  same, per CPU-second", ("build", "paragraphs_per_cpu_s")),
         ("full index, seconds", ("build", "seconds")),
         ("full index, peak RSS MB", ("build", "peak_rss_mb")),
         ("index size MB", ("build", "index_mb")),
@@ -144,6 +152,7 @@ def summary_rows(result: dict) -> list[dict]:
     for kind in ("rare", "common", "and", "phrase"):
         rows += [(f"{kind}: median ms", ("serve", "classes", kind, "median_ms")),
                  (f"{kind}: p95 ms", ("serve", "classes", kind, "p95_ms")),
+                 (f"{kind}: CPU p95 ms", ("serve", "classes", kind, "cpu_p95_ms")),
                  (f"{kind}: mean matches", ("serve", "classes", kind, "mean_matches"))]
     rows += [("serving RSS MB (after all queries)", ("serve", "rss_mb")),
              ("serving peak RSS MB", ("serve", "peak_rss_mb"))]
@@ -190,4 +199,5 @@ def render_table(result: dict) -> str:
         lines.append(f"{kind} queries: {info['timed']} timed, {info['distinct']} distinct, e.g. "
                      + ", ".join(info["examples"][:3]))
     lines.append("Timed after one untimed pass over the same queries; each returns top 10 + highlights + facets.")
+    lines.append("ratio = whoosh / fts5. CPU figures are this process's CPU time: robust when the machine is shared.")
     return "\n".join(lines)

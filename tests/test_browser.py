@@ -146,6 +146,9 @@ def test_paragraph_link_is_copied_not_reloaded(page, server):
 
 def test_keyboard_slash_focuses_search_and_enter_follows_facet(page, server):
     page.goto(server.url + "/?q=法治")
+    unlabelled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+        .filter(field => !field.labels.length && !field.getAttribute('aria-label')).map(field => field.outerHTML)""")
+    assert unlabelled == []
     page.locator("body").click(position={"x": 5, "y": 300})
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.id") == "q"

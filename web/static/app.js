@@ -98,6 +98,29 @@
     });
   }
 
+  // Report page: the table of contents marks the section being read.
+  var tocLinks = Array.prototype.slice.call(document.querySelectorAll(".toc a[href^='#p']"));
+  if (tocLinks.length && "IntersectionObserver" in window) {
+    var bySeq = tocLinks.map(function (link) {
+      return { seq: parseInt(link.getAttribute("href").slice(2), 10), link: link };
+    });
+    var current = null;
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (!entry.isIntersecting) return;
+        var seq = parseInt(entry.target.id.slice(1), 10);
+        var best = null;
+        bySeq.forEach(function (item) { if (item.seq <= seq) best = item; });
+        if (best && best.link !== current) {
+          if (current) current.removeAttribute("aria-current");
+          current = best.link;
+          current.setAttribute("aria-current", "location");
+        }
+      });
+    }, { rootMargin: "-30% 0px -60% 0px" });
+    document.querySelectorAll(".report-body .paragraph").forEach(function (p) { observer.observe(p); });
+  }
+
   // "Back to results": use the browser's history when we came from the results page,
   // so its scroll position is kept; otherwise the link's own URL holds the search state.
   var back = document.getElementById("back-link");

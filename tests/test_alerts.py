@@ -401,3 +401,17 @@ def test_webhooks_to_private_addresses_are_refused_unless_allowed():
     with pytest.raises(ValueError):
         check_url("file:///etc/passwd", allow_private=True)
     check_url("http://127.0.0.1:8080/hook", allow_private=True)
+
+
+def test_an_item_for_a_saved_query_deleted_during_the_run_is_dropped(data_dir):
+    from search.alerts.db import AlertItem, LedgerEntry
+
+    settings = make_settings(data_dir)
+    user = new_user(settings)
+    saved = save_query(settings, user, "将被删除", "紫藤萝")
+    with AlertsDB.open(settings.data_dir) as db:
+        db.delete_saved_query(saved.id)
+        item = AlertItem(id="a-gone", saved_query_id=saved.id, report_id="r1", content_hash="h1", kind="new",
+                         title="t", details={}, created_at=utc_now())
+        created = db.record_run([(item, ("email",))], {"r1": LedgerEntry("h1")}, [], utc_now())
+        assert created == 0 and db.ledger()["r1"] == "h1"

@@ -318,11 +318,12 @@ class AlertsDB:
         created = 0
         with self.transaction():
             for item, channels in items:
+                # SELECT … WHERE EXISTS: a saved query deleted while the run matched gets nothing.
                 cursor = self.db.execute(
                     "INSERT OR IGNORE INTO alert_items (id, saved_query_id, report_id, content_hash, kind, title,"
-                    " details, created_at) VALUES (?,?,?,?,?,?,?,?)",
+                    " details, created_at) SELECT ?,?,?,?,?,?,?,? WHERE EXISTS (SELECT 1 FROM saved_queries WHERE id=?)",
                     (item.id, item.saved_query_id, item.report_id, item.content_hash, item.kind, item.title,
-                     json.dumps(item.details, ensure_ascii=False), item.created_at))
+                     json.dumps(item.details, ensure_ascii=False), item.created_at, item.saved_query_id))
                 if cursor.rowcount:
                     created += 1
                     self.db.executemany("INSERT OR IGNORE INTO deliveries (item_id, channel, state) VALUES (?,?,'pending')",

@@ -400,3 +400,10 @@ def test_short_issuer_names_are_completed_from_the_portal():
     assert issuer("区司法局2023年法治政府建设年度报告", [], {}, LAW_REPORT, site_name="杭州市西湖区人民政府") == "杭州市西湖区司法局"
     assert issuer("市司法局2023年法治政府建设年度报告", [], {}, LAW_REPORT, site_name="杭州市西湖区人民政府") == "市司法局"
     assert issuer("区司法局2023年法治政府建设年度报告", [], {}, LAW_REPORT) == "区司法局"
+
+
+def test_pagination_and_bare_dates_are_furniture():
+    result = remove_boilerplate(["上一页 1 2 3 下一页 共3页", "返回列表", "2024-01-29",
+                                 "时间:2023年03月21日 11:20 来源:县司法局 阅读:123", "正文一句话。"])
+    assert result.lines == ["正文一句话。"]
+    assert result.fields["日期"] == "2024-01-29" and result.fields["浏览次数"] == "123"

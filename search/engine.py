@@ -14,12 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Protocol
 
-from whoosh import collectors, scoring
+import numpy as np
+from whoosh import scoring
 from whoosh import query as wq
 
 from . import index as idx
 from .errors import IndexMissing
+from .docsets import matching_docs
 from .facets import FACETS, FacetTable, count_facets
+from .phrase import loosen
+from .ranking import Scorer, SegmentLengths
 from .highlight import snippet
 from .models import Hit, Region, StoredReport
 from .normalize import search_form
@@ -105,6 +109,8 @@ class WhooshEngine:
         self._ix = None
         self._ix_path: Path | None = None
         self._facet_cache: tuple[object, FacetTable] | None = None
+        self._lengths = SegmentLengths()
+        self._local = threading.local()  # one open searcher per serving thread
 
     # --- reading ------------------------------------------------------------
     def _index(self):
@@ -119,6 +125,24 @@ class WhooshEngine:
                 self._ix = whoosh_index.open_dir(str(path))
                 self._ix_path = path
             return self._ix
+
+    def _searcher(self):
+        """This thread's searcher, opened once and refreshed when the index changed.
+
+        Opening a searcher reads every segment's files (tens of milliseconds); a search
+        must not pay that each time. A reindex is seen at the next search.
+        """
+        ix = self._index()
+        local = self._local
+        searcher = getattr(local, "searcher", None)
+        if searcher is None or local.ix is not ix or not searcher.up_to_date():
+            # Not Searcher.refresh(): it reuses segment readers by segment id and so keeps
+            # a segment's old deletions after an incremental reindex deleted documents.
+            if searcher is not None:
+                searcher.close()
+            searcher = ix.searcher(weighting=scoring.BM25F())
+        local.searcher, local.ix = searcher, ix
+        return searcher
 
     def _facet_table(self, searcher) -> FacetTable:
         key = (self._ix_path, searcher.reader().generation(), searcher.doc_count_all())
@@ -142,21 +166,19 @@ class WhooshEngine:
         if request.report_ids is not None:
             restrict = wq.Or([wq.Term("report_id", r) for r in request.report_ids]) if request.report_ids else wq.NullQuery
             main = wq.And([main, restrict])
-        # A title match lifts a paragraph but never makes it match: score main OR title,
-        # restricted to the documents that match main and the filters. (Whoosh's AndMaybe
-        # returned a wrong top-N here: limit=5 missed the best-scoring hit.)
+        # A title match lifts a paragraph but never makes it match: the matching documents
+        # come from ``main``; the score adds the title words' score.
         boost = title_boost_query(parsed)
         scored = wq.Or([main, boost]) if boost is not None else main
-        ix = self._index()
-        with ix.searcher(weighting=scoring.BM25F()) as searcher:
-            table = self._facet_table(searcher)
-            counts = count_facets(table, main.docs(searcher), request.selected(), _year_range(request))
-            hits = self._hits(searcher, scored, counts.matched, request, parsed, counts.per_report) if counts.total else ()
+        searcher = self._searcher()
+        table = self._facet_table(searcher)
+        counts = count_facets(table, matching_docs(searcher, main), request.selected(), _year_range(request))
+        hits = self._hits(searcher, table, loosen(scored), counts, request, parsed) if counts.total else ()
         return SearchResult(
             total=counts.total,
             total_reports=len(counts.per_report),
             hits=tuple(hits),
-            facets={f: dict(counts.paragraphs[f].most_common()) for f in FACETS},
+            facets={f: counts.paragraphs[f] for f in FACETS},
             facet_reports={f: counts.reports.get(f, {}) for f in FACETS},
             interpretation=parsed.interpretation,
             notice=parsed.notice,
@@ -165,44 +187,35 @@ class WhooshEngine:
             _grouped=request.group_by_report,
         )
 
-    def _hits(self, searcher, scored, matched: set, request, parsed: ParsedQuery, per_report) -> list[Hit]:
-        sortedby = {"publish_date": ["publish_date", "seq"], "report_year": ["year_sort", "publish_date"]}.get(
-            request.sort)
-        page = max(1, request.page)
-        start, wanted = (page - 1) * request.per_page, page * request.per_page
-        if not request.group_by_report:
-            results = _ranked(searcher, scored, matched, wanted, sortedby)
-            chosen = [(r.docnum, r.score if not sortedby else 0.0) for r in results[start:wanted]]
+    def _hits(self, searcher, table: FacetTable, scored, counts, request: SearchRequest, parsed: ParsedQuery) -> list[Hit]:
+        """The requested page of hits, ranked over every match at once (see search.ranking)."""
+        docs = counts.matched
+        if request.sort == "relevance":
+            scores = Scorer(searcher, self._lengths).scores(scored, docs)
+            order = np.lexsort((docs, -scores))  # best first; ties by document number, as Whoosh does
         else:
-            chosen = self._best_per_report(searcher, scored, matched, sortedby, wanted, len(per_report))[start:wanted]
+            scores = np.zeros(len(docs))
+            years = np.array([int(v) if v.isdigit() else 0 for v in table.report_year.values] + [0])
+            date = table.publish_date.codes[docs]
+            year = years[table.report_year.codes[docs]]
+            report = table.report_id.codes[docs]
+            seq = table.seq[docs]
+            if request.sort == "publish_date":  # newest first, a report's paragraphs in order
+                order = np.lexsort((seq, report, -date))
+            else:
+                order = np.lexsort((seq, report, -date, -year))
+        if request.group_by_report:
+            # Each report's best paragraph, reports in the order of their best paragraphs.
+            _, first = np.unique(table.report_id.codes[docs[order]], return_index=True)
+            order = order[np.sort(first)]
+        page = max(1, request.page)
+        chosen = order[(page - 1) * request.per_page : page * request.per_page]
         hits = []
-        for docnum, score in chosen:
-            fields = searcher.stored_fields(docnum)
-            more = per_report.get(fields["report_id"], 1) - 1 if request.group_by_report else 0
-            hits.append(_hit(fields, score or 0.0, parsed, more))
+        for index in chosen.tolist():
+            fields = searcher.stored_fields(int(docs[index]))
+            more = counts.per_report.get(fields["report_id"], 1) - 1 if request.group_by_report else 0
+            hits.append(_hit(fields, float(scores[index]), parsed, more))
         return hits
-
-    @staticmethod
-    def _best_per_report(searcher, scored, matched, sortedby, wanted: int, reports: int) -> list[tuple[int, float]]:
-        """The best paragraph of each report, in result order, until ``wanted`` reports.
-
-        Done here because Whoosh's ``collapse`` ignores a docnum-set ``filter``. Fetches a
-        growing window of ranked paragraphs; each report contributes its first one.
-        """
-        target = min(wanted, reports)
-        limit = max(wanted * 4, 50)
-        while True:
-            results = _ranked(searcher, scored, matched, limit, sortedby)
-            best: dict[str, tuple[int, float]] = {}
-            for result in results:
-                report_id = searcher.stored_fields(result.docnum)["report_id"]
-                if report_id not in best:
-                    best[report_id] = (result.docnum, result.score if not sortedby else 0.0)
-                    if len(best) >= target:
-                        break
-            if len(best) >= target or len(results) < limit:
-                return list(best.values())
-            limit *= 4
 
     # --- writing (callers hold idx.writer_lock) ------------------------------
     def apply(self, upserts: Iterable[StoredReport], deletions: Iterable[str]) -> int:
@@ -262,23 +275,6 @@ class WhooshEngine:
                 "generation": self._ix_path.name if self._ix_path else None,
                 "segments": len(ix._segments()) if hasattr(ix, "_segments") else None,
             }
-
-
-def _ranked(searcher, query, matched: set, limit: int, sortedby):
-    """Top ``limit`` documents among ``matched``, by score or by the sort keys.
-
-    The scored collector is built with ``replace=0``: Whoosh's matcher replacement
-    (dropping sub-matchers whose maximum quality seems too low) returned a wrong top-N
-    for nested OR queries here (limit=5 missed the best hit). Block-quality skipping
-    alone is exact and stays on. tests/test_engine.py compares top-N with full rankings.
-    """
-    if sortedby:
-        collector = searcher.collector(limit=limit, sortedby=sortedby, reverse=True)
-    else:
-        collector = collectors.TopCollector(limit=limit, usequality=True, replace=0)
-    collector = collectors.FilterCollector(collector, allow=matched)
-    searcher.search_with_collector(query, collector)
-    return collector.results()
 
 
 def _year_range(request: SearchRequest):

@@ -1,60 +1,76 @@
 """Facet counts over *all* matches, from per-document arrays built once per index reader.
 
-Whoosh's ``groupedby`` scores and keeps every match; here the matching document
-numbers are counted against plain arrays instead (no scoring, no stored-field
-decoding). Several values in one facet combine with OR, facets with AND, and each
-facet's counts are taken with every *other* facet's filter applied, so a user sees
-what picking another value of the same facet would give.
+Whoosh's ``groupedby`` scores and keeps every match; here the matching document numbers
+(a numpy array, see ``docsets``) index plain integer arrays of facet value codes and are
+counted with ``bincount``: no scoring, no stored fields. Several values in one facet
+combine with OR, facets with AND, and each facet's counts are taken with every *other*
+facet's filter applied, so a user sees what picking another value of that facet gives.
 
 Counts are of paragraphs; ``reports`` counts the distinct reports among them.
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from .index import UNKNOWN_REGION, UNKNOWN_YEAR
 
 FACETS = ("region", "report_year", "topic", "report_kind")
+_REGION_LEVELS = ("province", "city", "county")
+
+
+@dataclass
+class Column:
+    """A single-valued facet: codes[docnum] indexes values (-1: none)."""
+
+    codes: np.ndarray
+    values: list[str]
 
 
 @dataclass
 class FacetTable:
-    """docnum-indexed facet values of one reader generation."""
+    """docnum-indexed facet codes of one reader generation."""
 
-    region: list[tuple[str, ...]]
-    report_year: list[str]
-    topic: list[tuple[str, ...]]
-    report_kind: list[str]
-    report_id: list[str]
+    levels: dict[str, Column]  # province / city / county, values are paths (浙江省/杭州市)
+    report_year: Column
+    report_kind: Column
+    report_id: Column
+    topics: np.ndarray  # bool matrix docs × topics
+    topic_values: list[str]
+    publish_date: Column  # codes follow the sorted term list, so code order is date order
+    seq: np.ndarray  # paragraph number within its report
 
     @classmethod
     def build(cls, reader) -> "FacetTable":
         size = reader.doc_count_all()
-        province, city, county = [""] * size, [""] * size, [""] * size
-        years, kinds, reports = [UNKNOWN_YEAR] * size, [""] * size, [""] * size
-        topics: list[tuple[str, ...]] = [()] * size
-        for field_name, target in (("province", province), ("city", city), ("county", county),
-                                   ("report_year", years), ("report_kind", kinds), ("report_id", reports)):
-            for value in _terms(reader, field_name):
-                for docnum in reader.postings(field_name, value).all_ids():
-                    target[docnum] = value
-        for value in _terms(reader, "topic"):
-            for docnum in reader.postings("topic", value).all_ids():
-                topics[docnum] = topics[docnum] + (value,)
-        regions = []
-        for docnum in range(size):
-            path, keys = "", []
-            for name in (province[docnum], city[docnum], county[docnum]):
-                if name:
-                    path = f"{path}/{name}" if path else name
-                    keys.append(path)
-            regions.append(tuple(keys) or (UNKNOWN_REGION,))
-        return cls(regions, years, topics, kinds, reports)
 
-    def values(self, facet: str, docnum: int) -> tuple[str, ...]:
-        value = getattr(self, facet)[docnum]
-        return value if isinstance(value, tuple) else (value,)
+        def column(field_name: str, default: str | None = None) -> Column:
+            codes = np.full(size, -1, dtype=np.int32)
+            values = []
+            for value in _terms(reader, field_name):
+                if not value:
+                    continue
+                codes[_postings(reader, field_name, value)] = len(values)
+                values.append(value)
+            if default is not None:
+                values.append(default)
+                codes[codes < 0] = len(values) - 1
+            return Column(codes, values)
+
+        province, city, county = column("province", UNKNOWN_REGION), column("city"), column("county")
+        levels = {"province": _as_paths(province, None, None),
+                  "city": _as_paths(city, province, None),
+                  "county": _as_paths(county, province, city)}
+        topic_values = [v for v in _terms(reader, "topic") if v]
+        topics = np.zeros((size, max(1, len(topic_values))), dtype=bool)
+        for index, value in enumerate(topic_values):
+            topics[_postings(reader, "topic", value), index] = True
+        seq = np.zeros(size, dtype=np.int32)
+        for paragraph_id in _terms(reader, "paragraph_id"):
+            seq[_postings(reader, "paragraph_id", paragraph_id)] = int(paragraph_id.rsplit("-", 1)[1])
+        return cls(levels, column("report_year", UNKNOWN_YEAR), column("report_kind"), column("report_id"),
+                   topics, topic_values, column("publish_date"), seq)
 
 
 def _terms(reader, field_name: str) -> list[str]:
@@ -63,71 +79,133 @@ def _terms(reader, field_name: str) -> list[str]:
     return [t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon(field_name)]
 
 
+def _postings(reader, field_name: str, value: str) -> np.ndarray:
+    return np.fromiter(reader.postings(field_name, value).all_ids(), dtype=np.int64)
+
+
+def _as_paths(level: Column, province: Column | None, city: Column | None) -> Column:
+    """Recode a level so that its values are paths from the top (朝阳区 in 北京 ≠ in 长春)."""
+    if province is None:
+        return level
+    paths: dict[str, int] = {}
+    codes = np.full(len(level.codes), -1, dtype=np.int32)
+    present = np.nonzero(level.codes >= 0)[0]
+    for docnum in present.tolist():
+        parts = [province.values[province.codes[docnum]]]
+        if city is not None and city.codes[docnum] >= 0:
+            parts.append(city.values[city.codes[docnum]])
+        parts.append(level.values[level.codes[docnum]])
+        codes[docnum] = paths.setdefault("/".join(parts), len(paths))
+    return Column(codes, list(paths))
+
+
 @dataclass
 class FacetCounts:
-    paragraphs: dict[str, Counter] = field(default_factory=dict)
+    paragraphs: dict[str, dict[str, int]] = field(default_factory=dict)
     reports: dict[str, dict[str, int]] = field(default_factory=dict)
     total: int = 0  # paragraphs matching query and every filter
-    per_report: Counter = field(default_factory=Counter)  # report_id → matching paragraphs
-    matched: set = field(default_factory=set)  # docnums matching query and every filter
+    per_report: dict[str, int] = field(default_factory=dict)  # report_id → matching paragraphs
+    matched: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
 
-def count_facets(table: FacetTable, docnums, selected: dict[str, set[str]], year_range=None) -> FacetCounts:
+def _lookup(values: list[str], wanted) -> np.ndarray:
+    """Boolean table over a column's value codes (plus a trailing False for code -1)."""
+    return np.array([wanted(v) for v in values] + [False], dtype=bool)
+
+
+def _region_mask(table: FacetTable, docs: np.ndarray, wanted: set[str]) -> np.ndarray:
+    mask = np.zeros(len(docs), dtype=bool)
+    for level in _REGION_LEVELS:
+        column = table.levels[level]
+        lut = _lookup(column.values, lambda path: path in wanted or path.rsplit("/", 1)[-1] in wanted)
+        mask |= lut[column.codes[docs]]
+    return mask
+
+
+def _masks(table: FacetTable, docs: np.ndarray, selected: dict[str, set[str]], year_range) -> dict[str, np.ndarray]:
+    masks = {}
+    if selected.get("region"):
+        masks["region"] = _region_mask(table, docs, selected["region"])
+    years, kinds, topics = selected.get("report_year"), selected.get("report_kind"), selected.get("topic")
+    if years or year_range is not None:
+        low, high = year_range or (None, None)
+
+        def year_ok(value: str) -> bool:
+            if years and value not in years:
+                return False
+            if year_range is None:
+                return True
+            return value.isdigit() and (low is None or int(value) >= low) and (high is None or int(value) <= high)
+
+        masks["report_year"] = _lookup(table.report_year.values, year_ok)[table.report_year.codes[docs]]
+    if kinds:
+        masks["report_kind"] = _lookup(table.report_kind.values, lambda v: v in kinds)[table.report_kind.codes[docs]]
+    if topics:
+        columns = [i for i, v in enumerate(table.topic_values) if v in topics]
+        masks["topic"] = table.topics[docs][:, columns].any(axis=1) if columns else np.zeros(len(docs), dtype=bool)
+    return masks
+
+
+def _count_column(column: Column, docs: np.ndarray, reports: np.ndarray) -> tuple[dict, dict]:
+    codes = column.codes[docs]
+    present = codes >= 0
+    codes, reports = codes[present], reports[present]
+    paragraph_counts = np.bincount(codes, minlength=len(column.values))
+    width = int(reports.max()) + 1 if len(reports) else 1
+    pairs = np.unique(codes.astype(np.int64) * width + reports)  # distinct (value, report)
+    report_counts = np.bincount(pairs // width, minlength=len(column.values))
+    paragraphs = {column.values[i]: int(n) for i, n in enumerate(paragraph_counts) if n}
+    by_report = {column.values[i]: int(n) for i, n in enumerate(report_counts) if n}
+    return paragraphs, by_report
+
+
+def _count_facet(table: FacetTable, facet: str, docs: np.ndarray) -> tuple[dict, dict]:
+    reports = table.report_id.codes[docs].astype(np.int64)
+    if facet == "region":
+        paragraphs, by_report = {}, {}
+        for level in _REGION_LEVELS:
+            level_paragraphs, level_reports = _count_column(table.levels[level], docs, reports)
+            paragraphs.update(level_paragraphs)
+            by_report.update(level_reports)
+        return paragraphs, by_report
+    if facet == "topic":
+        matrix = table.topics[docs]
+        paragraph_counts = matrix.sum(axis=0)
+        paragraphs = {table.topic_values[i]: int(n) for i, n in enumerate(paragraph_counts) if n}
+        by_report = {}
+        for i, value in enumerate(table.topic_values):
+            if paragraph_counts[i]:
+                by_report[value] = int(len(np.unique(reports[matrix[:, i]])))
+        return paragraphs, by_report
+    return _count_column(getattr(table, facet), docs, reports)
+
+
+def count_facets(table: FacetTable, docnums: np.ndarray, selected: dict[str, set[str]], year_range=None) -> FacetCounts:
     """Count facet values over the query's matching documents.
 
-    ``selected`` maps a facet to the values the user picked (OR within, AND across);
-    a region value may be a path (浙江省/杭州市) or a bare name (杭州市).
-    ``year_range`` (from, to), inclusive, belongs to the report_year facet.
+    ``selected`` maps a facet to the values the user picked (OR within, AND across); a
+    region value may be a path (浙江省/杭州市) or a bare name (杭州市). ``year_range``
+    (from, to), inclusive, belongs to the report_year facet.
     """
-    predicates = {}
-    for facet, values in selected.items():
-        if values:
-            predicates[facet] = _predicate(table, facet, values)
-    if year_range is not None:
-        low, high = year_range
-        picked = predicates.get("report_year")
-
-        def in_range(docnum, _picked=picked):
-            year = table.report_year[docnum]
-            ok = year.isdigit() and (low is None or int(year) >= low) and (high is None or int(year) <= high)
-            return ok and (_picked is None or _picked(docnum))
-
-        predicates["report_year"] = in_range
-    counts = {facet: Counter() for facet in FACETS}
-    report_sets: dict[str, dict[str, set[str]]] = {facet: {} for facet in FACETS}
+    docs = np.asarray(docnums, dtype=np.int64)
+    masks = _masks(table, docs, selected, year_range)
+    everything = np.ones(len(docs), dtype=bool)
+    for mask in masks.values():
+        everything &= mask
     result = FacetCounts()
-    active = list(predicates.items())
-    for docnum in docnums:
-        failed = [facet for facet, test in active if not test(docnum)]
-        if len(failed) > 1:
-            continue
-        report_id = table.report_id[docnum]
-        if not failed:
-            result.total += 1
-            result.per_report[report_id] += 1
-            result.matched.add(docnum)
-            facets = FACETS
-        else:
-            facets = failed
-        for facet in facets:
-            for value in table.values(facet, docnum):
-                counts[facet][value] += 1
-                report_sets[facet].setdefault(value, set()).add(report_id)
-    result.paragraphs = counts
-    result.reports = {f: {v: len(ids) for v, ids in values.items()} for f, values in report_sets.items()}
+    for facet in FACETS:
+        keep = everything
+        if facet in masks:  # a facet's own filter does not narrow its counts
+            keep = np.ones(len(docs), dtype=bool)
+            for other, mask in masks.items():
+                if other != facet:
+                    keep &= mask
+        paragraphs, by_report = _count_facet(table, facet, docs[keep])
+        result.paragraphs[facet] = dict(sorted(paragraphs.items(), key=lambda kv: (-kv[1], kv[0])))
+        result.reports[facet] = by_report
+    result.matched = docs[everything]
+    result.total = int(len(result.matched))
+    report_codes = table.report_id.codes[result.matched]
+    counts = np.bincount(report_codes[report_codes >= 0], minlength=len(table.report_id.values))
+    result.per_report = {table.report_id.values[i]: int(counts[i]) for i in np.nonzero(counts)[0].tolist()}
     return result
-
-
-def _predicate(table: FacetTable, facet: str, values: set[str]):
-    if facet == "region":
-        wanted = set(values)
-
-        def region_matches(docnum):
-            keys = table.region[docnum]
-            return any(k in wanted or k.rsplit("/", 1)[-1] in wanted for k in keys)
-
-        return region_matches
-    column = getattr(table, facet)
-    if facet == "topic":
-        return lambda docnum: any(v in values for v in column[docnum])
-    return lambda docnum: column[docnum] in values

@@ -21,6 +21,7 @@ from whoosh import query as wq
 from . import schema
 from .errors import QueryError
 from .normalize import normalize_text, search_form
+from .phrase import ExactPhrase, bigram_cover
 
 FIELDS = {"title": "标题", "section": "章节"}
 _QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』", "”": "”"}
@@ -242,7 +243,7 @@ def _word_query(field_name: str, text: str):
     tokens = schema.words(search_form(text))
     if not tokens:
         return None
-    return wq.Term(field_name, tokens[0]) if len(tokens) == 1 else wq.Phrase(field_name, tokens)
+    return wq.Term(field_name, tokens[0]) if len(tokens) == 1 else ExactPhrase(field_name, tokens)
 
 
 def _bigram_query(field_name: str, text: str, boost: float = 1.0):
@@ -257,7 +258,9 @@ def _bigram_query(field_name: str, text: str, boost: float = 1.0):
             parts.append(wq.Prefix(field_name, run))
         else:
             pairs = [run[i : i + 2] for i in range(len(run) - 1)]
-            parts.append(wq.Term(field_name, pairs[0]) if len(pairs) == 1 else wq.Phrase(field_name, pairs))
+            offsets = bigram_cover(len(pairs))
+            chosen = [pairs[i] for i in offsets]
+            parts.append(wq.Term(field_name, chosen[0]) if len(chosen) == 1 else ExactPhrase(field_name, chosen, offsets))
     if not parts:
         return None
     node = parts[0] if len(parts) == 1 else wq.And(parts)

@@ -415,3 +415,22 @@ def test_an_item_for_a_saved_query_deleted_during_the_run_is_dropped(data_dir):
                          title="t", details={}, created_at=utc_now())
         created = db.record_run([(item, ("email",))], {"r1": LedgerEntry("h1")}, [], utc_now())
         assert created == 0 and db.ledger()["r1"] == "h1"
+
+
+def test_two_runs_at_once_send_one_email(data_dir, tmp_path):
+    """Cron and a reindex may start runs together: the run lock makes the second find nothing left."""
+    port = free_port()
+    settings = make_settings(data_dir, smtp_host="127.0.0.1", smtp_port=port)
+    user = new_user(settings)
+    save_query(settings, user, "紫藤萝", "紫藤萝")
+    import_paths(settings, [write_report(tmp_path / "new", "m.html", "辰城市", ["(一)推行紫藤萝调解机制。"])])
+    reindex(settings, run_alerts=False)
+    results = []
+    with smtp_server(port) as mailbox:
+        runs = [threading.Thread(target=lambda: results.append(run_alerts(settings))) for _ in range(3)]
+        for run in runs:
+            run.start()
+        for run in runs:
+            run.join(timeout=30)
+    assert len(results) == 3 and sum(r.items for r in results) == 1
+    assert sum(r.delivery.emails_sent for r in results) == 1 and len(mailbox.messages) == 1

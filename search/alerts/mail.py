@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
-from datetime import datetime, timezone
 from html import escape
 
 from ..errors import ConfigError

@@ -199,10 +199,11 @@ def check_tokens(path: str | Path, rows: int = 500) -> dict:
 
 
 def document_frequencies(path: str | Path) -> dict[str, int]:
-    """term → paragraphs containing it (any field), from FTS5's vocabulary."""
+    """term → paragraphs whose body has it, from FTS5's vocabulary (titles repeat on every paragraph
+    of a report and are not searched by a plain query, so they would inflate "common")."""
     db = sqlite3.connect(path)
-    db.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, para, 'row')")
-    frequencies = dict(db.execute("SELECT term, doc FROM temp.vocab"))
+    db.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, para, 'col')")
+    frequencies = dict(db.execute("SELECT term, doc FROM temp.vocab WHERE col = 'body'"))
     db.close()
     return frequencies
 

@@ -95,7 +95,8 @@ def measure(args: argparse.Namespace, runner: Callable[..., dict] = run_worker) 
                 "reused" if corpus["reused"] else f"built in {corpus['seconds']} s")
     result: dict = {"size": size, "data_dir": str(data_dir), "corpus": corpus, "engines": sorted(engines),
                     "cpus": len(os.sched_getaffinity(0)), "load_average": [round(x, 2) for x in os.getloadavg()],
-                    "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "whoosh": {}, "fts5": {}}
+                    "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "code": _code_version(),
+                    "whoosh": {}, "fts5": {}}
     fts5_path = data_dir / "fts5.sqlite"
     whoosh_built = (data_dir / "indexes" / "CURRENT").exists()
     # FTS5's vocabulary picks the query sets, so it is built whichever engines are measured.
@@ -127,6 +128,16 @@ def measure(args: argparse.Namespace, runner: Callable[..., dict] = run_worker) 
     result["summary"] = summary_rows(result)
     (data_dir / RESULT_FILE).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return result
+
+
+def _code_version() -> str:
+    """The commit measured, marked +dirty when search/ has uncommitted changes."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=SCRIPTS.parent, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("+dirty" if git("status", "--porcelain", "--", "search") else "")
 
 
 def _get(data: dict, *path):
@@ -177,8 +188,8 @@ def render_table(result: dict) -> str:
     """The table for people."""
     corpus = result["corpus"]
     lines = [f"govsearch benchmark: {corpus['paragraphs']:,} paragraphs in {corpus['reports']:,} reports "
-             f"(seed {corpus['seed']}), {result['cpus']} CPUs (load {result['load_average'][0]} at start), "
-             f"{result['data_dir']}",
+             f"(seed {corpus['seed']}), code {result.get('code')}, {result['cpus']} CPUs "
+             f"(load {result['load_average'][0]} at start), {result['data_dir']}",
              ""]
     width = max(len(r["figure"]) for r in result["summary"])
     lines.append(f"{'':{width}}  {'whoosh':>10}  {'fts5':>10}  {'whoosh/fts5':>11}")

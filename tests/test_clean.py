@@ -407,3 +407,21 @@ def test_pagination_and_bare_dates_are_furniture():
                                  "时间:2023年03月21日 11:20 来源:县司法局 阅读:123", "正文一句话。"])
     assert result.lines == ["正文一句话。"]
     assert result.fields["日期"] == "2024-01-29" and result.fields["浏览次数"] == "123"
+
+
+@pytest.mark.parametrize("seed", sorted(SEEDS.glob("*.txt")), ids=lambda path: path.name[:3])
+def test_seed_as_html_gives_the_same_report_as_the_text_dump(seed):
+    from html import escape
+
+    text = seed.read_text(encoding="utf-8")
+    body = "".join(f"<p>{escape(line)}</p>" for line in text.split("\n"))
+    html = ("<!DOCTYPE html><html><head><meta charset='gbk'><title>网站</title></head><body>"
+            "<div class='top'>今天是 2024年3月26日 星期二 <a>无障碍</a> 简体|繁体</div>"
+            "<ul class='nav'><li>首页</li><li>政务公开</li><li>政务服务</li></ul>"
+            f"<div class='main'><div class='TRS_Editor'>{body}</div></div>"
+            "<div class='foot'>主办单位:某某人民政府办公室 网站标识码:3300000001 浙ICP备00000000号</div></body></html>")
+    as_text = clean(seed.read_bytes(), source=seed.name)
+    as_html = clean(html.encode("gb18030"), source=seed.name + ".html")
+    assert [(p.text, p.section_path) for p in as_html.paragraphs] == [(p.text, p.section_path) for p in as_text.paragraphs]
+    for name in ("title", "report_kind", "issuer", "report_year", "publish_date", "index_number"):
+        assert getattr(as_html, name) == getattr(as_text, name), name

@@ -11,6 +11,7 @@ from ..cli import data_dir_option, settings_from
 from ..errors import GovsearchError
 from ..store import utc_now
 from .db import FREQUENCIES, AlertsDB, Filters
+from .mail import describe_filters
 
 
 def _saved_query_dict(db: AlertsDB, saved_query) -> dict:
@@ -50,8 +51,10 @@ def list_command(data_dir, email, as_json):
             continue
         channels = [c for c in ("email", "atom") if row[c]] + (["webhook"] if row["webhook_url"] else [])
         state = "" if row["active"] else " (paused)"
-        click.echo(f"{row['id']:>4}  {row['user']}  「{row['name']}」{state}  q={row['query']!r}  "
-                   f"{row['frequency']}  {'+'.join(channels) or '-'}  items={row['items']} pending={row['pending']}")
+        filters = describe_filters(Filters.from_dict(row["filters"]))
+        click.echo(f"{row['id']:>4}  {row['user']}  「{row['name']}」{state}  q={row['query']!r}"
+                   f"{'  ' + filters if filters else ''}  {row['frequency']}  {'+'.join(channels) or '-'}"
+                   f"  items={row['items']} pending={row['pending']}")
     if not rows and not as_json:
         click.echo("no saved queries")
 
@@ -97,6 +100,8 @@ def add_command(data_dir, email, name, query, region, year, year_from, year_to, 
         saved_query = db.add_saved_query(user.id, name, query.strip(), filters, frequency, by_email, atom,
                                          webhook, utc_now())
         row = _saved_query_dict(db, saved_query)
+    if by_email and not settings.smtp_host:
+        click.echo("note: smtp_host is not set; alert emails wait (pending) until it is", err=True)
     click.echo(json.dumps(row, ensure_ascii=False) if as_json else f"saved query {row['id']} 「{name}」 for {user.email}")
 
 

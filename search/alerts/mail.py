@@ -19,7 +19,7 @@ from html import escape
 from ..errors import ConfigError
 from ..settings import Settings
 from . import links
-from .db import AlertItem, SavedQuery, User
+from .db import AlertItem, Filters, SavedQuery, User
 
 LOGGER = logging.getLogger(__name__)
 
@@ -28,9 +28,9 @@ KIND_LABELS = {"new": "新报告", "updated": "报告更新"}
 FREQUENCY_LABELS = {"immediate": "即时", "daily": "每日摘要", "weekly": "每周摘要"}
 
 
-def describe_filters(saved_query: SavedQuery) -> str:
-    """The filters in words, e.g. 地区:浙江省;年度:2022."""
-    f = saved_query.filters
+def describe_filters(target: SavedQuery | Filters) -> str:
+    """The filters (of a saved query) in words, e.g. 地区:浙江省;年度:2022."""
+    f = target.filters if isinstance(target, SavedQuery) else target
     parts = []
     for label, values in (("地区", f.regions), ("年度", f.years), ("主题", f.topics), ("类型", f.kinds)):
         if values:

@@ -434,3 +434,20 @@ def test_two_runs_at_once_send_one_email(data_dir, tmp_path):
             run.join(timeout=30)
     assert len(results) == 3 and sum(r.items for r in results) == 1
     assert sum(r.delivery.emails_sent for r in results) == 1 and len(mailbox.messages) == 1
+
+
+def test_a_big_batch_of_immediate_alerts_comes_as_one_email(data_dir, tmp_path):
+    port = free_port()
+    settings = make_settings(data_dir, smtp_host="127.0.0.1", smtp_port=port)
+    user = new_user(settings)
+    save_query(settings, user, "紫藤萝", "紫藤萝")
+    cities = ["巳城市", "午城市", "未城市", "申城市"]
+    pages = [write_report(tmp_path / "new", f"n{n}.html", city, [f"(一){city}推行紫藤萝调解机制,化解争议{n}0件。"])
+             for n, city in enumerate(cities)]
+    with smtp_server(port) as mailbox:
+        import_and_reindex(settings, *pages)
+    [message] = mailbox.messages
+    assert "4 份报告" in message["Subject"]
+    text = message.get_body(("plain",)).get_content()
+    assert all(city in text for city in cities)
+    assert len(message["X-Govsearch-Items"].split(",")) == 4 and message["Message-ID"].startswith("<digest-")

@@ -26,6 +26,10 @@ from .db import DIGEST_PERIODS, AlertItem, AlertsDB, SavedQuery
 
 LOGGER = logging.getLogger(__name__)
 
+# Immediate alerts go one email per item, unless one run brings more than this many for a
+# saved query: then they go together in one email.
+IMMEDIATE_SEPARATE = 3
+
 
 @dataclass
 class DeliverySummary:
@@ -64,8 +68,10 @@ def email_batches(pending: list[tuple[AlertItem, SavedQuery]], now: datetime
     batches, waiting = [], 0
     for query_id, items in by_query.items():
         saved_query = queries[query_id]
-        if saved_query.frequency == "immediate":
+        if saved_query.frequency == "immediate" and len(items) <= IMMEDIATE_SEPARATE:
             batches.extend((saved_query, [item], False) for item in items)
+        elif saved_query.frequency == "immediate":  # a big crawl: one email, not a flood
+            batches.append((saved_query, items, True))
         elif digest_due(saved_query, now):
             batches.append((saved_query, items, True))
         else:

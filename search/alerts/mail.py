@@ -26,6 +26,8 @@ LOGGER = logging.getLogger(__name__)
 SMTP_TIMEOUT = 30  # seconds; a hung server must not hang cron
 KIND_LABELS = {"new": "新报告", "updated": "报告更新"}
 FREQUENCY_LABELS = {"immediate": "即时", "daily": "每日摘要", "weekly": "每周摘要"}
+DIGEST_LABELS = {"immediate": "新提醒", "daily": "每日摘要", "weekly": "每周摘要"}
+ITEMS_PER_EMAIL = 50  # listed in full; the rest are counted, with a link to the inbox
 
 
 def describe_filters(target: SavedQuery | Filters) -> str:
@@ -42,7 +44,7 @@ def describe_filters(target: SavedQuery | Filters) -> str:
 
 def subject(saved_query: SavedQuery, items: list[AlertItem], digest: bool) -> str:
     if digest:
-        label = FREQUENCY_LABELS.get(saved_query.frequency, "摘要")
+        label = DIGEST_LABELS.get(saved_query.frequency, "新提醒")
         return f"[govsearch] 「{saved_query.name}」{label}:{len(items)} 份报告有新的匹配"
     item = items[0]
     return f"[govsearch] 「{saved_query.name}」{KIND_LABELS.get(item.kind, '新报告')}:{item.title}"
@@ -87,7 +89,7 @@ def meta_line(report: dict) -> str:
 
 def _text_body(settings: Settings, saved_query: SavedQuery, items: list[AlertItem], unsubscribe: str) -> str:
     lines = [_intro(saved_query, items), ""]
-    for number, item in enumerate(items, 1):
+    for number, item in enumerate(items[:ITEMS_PER_EMAIL], 1):
         report = item.details["report"]
         lines.append(f"{number}. {item.title} [{KIND_LABELS.get(item.kind, item.kind)}]")
         lines.append(f"   {meta_line(report)}")
@@ -101,6 +103,8 @@ def _text_body(settings: Settings, saved_query: SavedQuery, items: list[AlertIte
         if extra > 0:
             lines.append(f"   (本报告另有 {extra} 处匹配:{links.paragraph_url(settings, item.report_id, saved_query.query, None)})")
         lines.append("")
+    if len(items) > ITEMS_PER_EMAIL:
+        lines += [f"……另有 {len(items) - ITEMS_PER_EMAIL} 份报告,请到提醒收件箱查看:{links.inbox_url(settings)}", ""]
     lines += [
         f"在网站上检索:{links.search_url(settings, saved_query.query, saved_query.filters.url_params())}",
         f"提醒收件箱:{links.inbox_url(settings)}",
@@ -112,7 +116,7 @@ def _text_body(settings: Settings, saved_query: SavedQuery, items: list[AlertIte
 
 def _html_body(settings: Settings, saved_query: SavedQuery, items: list[AlertItem], unsubscribe: str) -> str:
     parts = [f"<p>{escape(_intro(saved_query, items))}</p><ol>"]
-    for item in items:
+    for item in items[:ITEMS_PER_EMAIL]:
         report = item.details["report"]
         first = item.details["paragraphs"][0]["seq"] if item.details["paragraphs"] else None
         href = links.paragraph_url(settings, item.report_id, saved_query.query, first)
@@ -126,6 +130,9 @@ def _html_body(settings: Settings, saved_query: SavedQuery, items: list[AlertIte
                          f' <a href="{escape(href)}">查看段落</a></blockquote>')
         parts.append("</li>")
     parts.append("</ol>")
+    if len(items) > ITEMS_PER_EMAIL:
+        parts.append(f'<p>……另有 {len(items) - ITEMS_PER_EMAIL} 份报告,请到'
+                     f'<a href="{escape(links.inbox_url(settings))}">提醒收件箱</a>查看。</p>')
     search = links.search_url(settings, saved_query.query, saved_query.filters.url_params())
     parts.append(f'<p><a href="{escape(search)}">在网站上检索</a> · <a href="{escape(links.inbox_url(settings))}">提醒收件箱</a>'
                  f' · <a href="{escape(links.manage_url(settings, saved_query.id))}">管理此订阅</a>'

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 LOGGER = logging.getLogger(__name__)
 
-_BANNER = re.compile(r"《(?P<file>[^《》]{4,120}?)\.(?:docx?|pdf|wps|txt|pptx?)》\s*由会员分享|更多相关《|在线阅读.{0,40}《")
-_BANNER_FILE = re.compile(r"《(?P<file>[^《》]{4,120}?)\.(?:docx?|pdf|wps|txt|pptx?)》")
+_BANNER = re.compile(r"《(?P<file>[^《》]{2,120}?)\.(?:docx?|pdf|wps|txt|pptx?)》\s*由会员分享|更多相关《|在线阅读.{0,40}《")
+_BANNER_FILE = re.compile(r"《(?P<file>[^《》]{2,120}?)\.(?:docx?|pdf|wps|txt|pptx?)》")
 _PAGES = re.compile(r"\((?P<pages>\d+)\s*页")
+_MIN_SLICE = 120  # characters: the median page slice of a dump without a banner is at least this long
 _MARKER = re.compile(r"^(?P<number>\d{1,3})、")
 _SENTENCE_END = tuple("。!?;:”」』)")
 # OCR confusions seen in converted documents: 98.65%o → 98.65%。, 100%O二是 → 100%。二是
@@ -88,7 +89,11 @@ def rejoin_pages(lines: list[str], page_lines: list[str] | None = None) -> Docsh
     # Page markers are only markers when they cut sentences: a numbered list 1、2、3、 of
     # whole sentences ends its items with punctuation.
     cut = sum(1 for index in markers[:-1] if not content[index].rstrip().endswith(_SENTENCE_END))
-    if len(markers) >= 3 and (banner or cut * 2 >= len(markers) - 1):
+    # Without a banner, page slices are long (a page of text each); short numbered lines
+    # (1、加强组织领导) are headings.
+    lengths = sorted(len(content[index]) for index in markers[:-1])
+    long_slices = bool(lengths) and lengths[len(lengths) // 2] >= _MIN_SLICE
+    if len(markers) >= 3 and (banner or (cut * 2 >= len(markers) - 1 and long_slices)):
         result.is_docshare = True
         joined: list[str] = []
         first, last = markers[0], markers[-1]

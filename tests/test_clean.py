@@ -425,3 +425,8 @@ def test_seed_as_html_gives_the_same_report_as_the_text_dump(seed):
     assert [(p.text, p.section_path) for p in as_html.paragraphs] == [(p.text, p.section_path) for p in as_text.paragraphs]
     for name in ("title", "report_kind", "issuer", "report_year", "publish_date", "index_number"):
         assert getattr(as_html, name) == getattr(as_text, name), name
+
+
+def test_short_numbered_headings_are_not_page_markers():
+    lines = ["1、加强组织领导", "局党组专题研究。", "2、完善制度建设", "修订制度7项。", "3、强化监督", "开展监督。"]
+    assert not rejoin_pages(lines).is_docshare

@@ -32,6 +32,12 @@ _SENTENCE_END = "。!?;"
 _MID_SPLIT = re.compile(
     rf"(?<=[{_SENTENCE_END}:])\s*(?=第[{_CN}]{{1,3}}(?:部分|章|篇)|[{_CN}]{{1,3}}、|\([{_CN}]{{1,3}}\)|\d{{1,2}}[.、](?!\d)|\(\d{{1,2}}\))"
 )
+# The mandated section names (DOMAIN.md) printed as a heading without a number.
+_UNNUMBERED_HEADING = re.compile(
+    r"^[^。;,,:!?]{0,16}(?:主要举措|举措和成效|主要成效|工作成效|存在的不足|存在问题|存在的主要问题|不足和原因|第一责任人|"
+    r"主要安排|工作安排|工作计划|工作思路|工作打算|下一步|其他需要报告|总体情况|主动公开政府信息情况|"
+    r"收到和处理政府信息公开申请情况|行政复议、行政诉讼情况|改进情况)[^。;,,!?]{0,16}$"
+)
 _LIST_ITEM = re.compile(rf"\s*(?:[{_CN}]{{1,2}}|第[{_CN}]{{1,2}})是")
 _LIST_SPLIT = re.compile(rf"(?:(?<=^)|(?<=[{_SENTENCE_END}:]))\s*(?=(?:[{_CN}]{{1,2}}|第[{_CN}]{{1,2}})是)")
 # Words a heading ends on, for headings run into their text with no punctuation at all
@@ -79,6 +85,8 @@ def split_heading(segment: str) -> tuple[str | None, int | None, str]:
     """
     found = enumerator(segment)
     if not found:
+        if _UNNUMBERED_HEADING.match(segment.strip()):
+            return _clean_heading(segment), 1, ""  # 主要举措和成效 on its own line: a mandated section
         return None, None, segment
     rank, start = found
     limit = _MAX_LIST_HEADING if rank == _LIST_RANK else _MAX_HEADING

@@ -87,3 +87,13 @@ def test_repeated_sentences_are_dropped_once_seen():
 
 def test_heading_number_alone_on_its_line_joins_its_text():
     assert paths(["一、", "主要举措", "(一)", "依法履职。全面推进。"]) == [(("一、主要举措", "(一)依法履职"), "全面推进。")]
+
+
+def test_unnumbered_mandated_section_names_are_headings():
+    result = paths(["2023年法治政府建设主要举措和成效", "(一)依法履职。全面推进。", "存在的不足和原因", "执法力量薄弱。",
+                    "现将有关情况报告如下:"])
+    assert result == [
+        (("2023年法治政府建设主要举措和成效", "(一)依法履职"), "全面推进。"),
+        (("存在的不足和原因",), "执法力量薄弱。"),
+        (("存在的不足和原因",), "现将有关情况报告如下:"),
+    ]

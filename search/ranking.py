@@ -130,7 +130,9 @@ class Scorer:
         if isinstance(query, (wq.And, wq.Or)):
             total, present = self._sum(segment, query.subqueries, local, every=isinstance(query, wq.And))
             return total * query.boost, present
-        # Not, Every and anything else contribute no score of their own.
+        if isinstance(query, wq.Every):  # Whoosh scores every document as the query's boost
+            return np.full(len(local), float(query.boost)), np.ones(len(local), dtype=bool)
+        # Not and anything else contribute no score of their own.
         return np.zeros(len(local)), np.ones(len(local), dtype=bool)
 
     def _sum(self, segment, subqueries, local, every: bool):

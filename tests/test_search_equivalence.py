@@ -85,7 +85,11 @@ def result_summary(result) -> dict:
 
 
 def load_corpus(store_dir: Path) -> int:
-    """Write the fixed corpus into a store; returns the number of paragraphs."""
+    """Write the fixed corpus into a store as `govsearch import` would (with its token cache, when
+    the store keeps one); returns the number of paragraphs."""
+    from search import schema
+
+    cached = hasattr(schema, "paragraph_words") and hasattr(schema, "analyzer_fingerprint")
     corpus = json.loads(lzma.decompress(CORPUS.read_bytes()))
     paragraphs = 0
     with Store.open(store_dir) as store:
@@ -93,7 +97,10 @@ def load_corpus(store_dir: Path) -> int:
         for entry in corpus["reports"]:
             report = report_from_dict(entry["report"])
             report_id = entry["report_id"]
-            store.save(report_id, report, report_id, report.source_url, report_id, "2025-01-01T00:00:00+00:00")
+            extra = {"tokens": [schema.paragraph_words(p.text) for p in report.paragraphs],
+                     "tokens_version": schema.analyzer_fingerprint()} if cached else {}
+            store.save(report_id, report, report_id, report.source_url, report_id, "2025-01-01T00:00:00+00:00",
+                       **extra)
             paragraphs += len(report.paragraphs)
     return paragraphs
 

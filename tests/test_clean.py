@@ -430,3 +430,15 @@ def test_seed_as_html_gives_the_same_report_as_the_text_dump(seed):
 def test_short_numbered_headings_are_not_page_markers():
     lines = ["1、加强组织领导", "局党组专题研究。", "2、完善制度建设", "修订制度7项。", "3、强化监督", "开展监督。"]
     assert not rejoin_pages(lines).is_docshare
+
+
+def test_issuer_line_above_a_guanyu_title_is_part_of_the_title():
+    html = ("<html><head><meta charset='utf-8'><title>关于2023年度法治政府建设情况的报告</title></head><body><div id='zoom'>"
+            "<p align='center'><b>丽水市莲都区人民政府</b></p><p align='center'><b>关于2023年度法治政府建设情况的报告</b></p>"
+            "<p>丽水市人民政府:</p><p>2023年,我区深入贯彻习近平法治思想。</p><p>一、主要举措和成效</p>"
+            "<p>全面推进依法行政,全年办理复议案件88件。</p><p align='right'>丽水市莲都区人民政府</p><p align='right'>2024年3月20日</p>"
+            "</div></body></html>")
+    report = clean(html.encode())
+    assert report.title == "丽水市莲都区人民政府关于2023年度法治政府建设情况的报告"
+    assert report.issuer == "丽水市莲都区人民政府" and report.publish_date == "2024-03-20"
+    assert [p.text for p in report.paragraphs] == ["2023年,我区深入贯彻习近平法治思想。", "全面推进依法行政,全年办理复议案件88件。"]

@@ -80,6 +80,10 @@ def split_header(lines: list[str], hints: list[str]) -> Header:
         # the title line itself, or one line of a title printed over two lines
         if any(key == h or (len(key) >= 6 and key in h and len(key) * 2 >= len(h)) for h in hint_keys):
             header.title_lines.append(index)
+    if header.title_lines:
+        first = header.title_lines[0]
+        if first > 0 and lines[first].lstrip().startswith("关于") and is_org_line(lines[first - 1]):
+            header.title_lines.insert(0, first - 1)  # 某某区人民政府 / 关于…的报告: the issuer line is part of the title
     if not header.title_lines:
         for index in range(top):
             if looks_like_title(lines[index]):

@@ -33,6 +33,7 @@ MAX_BYTES = 10 * 1024 * 1024
 MIN_REPORT_CHARS = 2
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])\(([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}[1-5]?)\)")
+_TITLE_TAG = re.compile(r"^\s*【[^】]{1,12}】\s*|\s*[(\[]\s*(?:19|20)\d{2}[-./年]\d{1,2}[-./月]\d{1,2}日?\s*[)\]]\s*$")
 _TONE = re.compile(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]")
 _ATTACHMENT_TYPES = {"pdf": ".pdf", "msword": ".doc", "wordprocessingml": ".docx", "wps": ".wps"}
 # <meta> names portals put the publication date in (政府网站发展指引: PubDate; gov.cn: firstpublishedtime)
@@ -97,8 +98,11 @@ def _pick_title(header: metadata.Header, fields: dict[str, str], extracted: Extr
     candidates += [strip_watermark(normalize_text(hint)) for hint in extracted.title_hints]
     candidates.append(file_title)
     for candidate in candidates:
+        if candidate:
+            # 【法治政府】… column tags before a title, (2024-01-29) dates after it
+            candidate = _TITLE_TAG.sub("", candidate).strip()
         if candidate and metadata.looks_like_title(candidate):
-            return candidate.strip()
+            return candidate
     return None
 
 

@@ -97,3 +97,15 @@ def test_unnumbered_mandated_section_names_are_headings():
         (("存在的不足和原因",), "执法力量薄弱。"),
         (("存在的不足和原因",), "现将有关情况报告如下:"),
     ]
+
+
+def test_docstring_examples_of_the_cleaner_modules():
+    import doctest
+
+    import search.clean.boilerplate
+    import search.clean.metadata
+    import search.structure
+
+    for module in (search.structure, search.clean.boilerplate, search.clean.metadata):
+        failures, tried = doctest.testmod(module)
+        assert tried > 0 and failures == 0, module.__name__

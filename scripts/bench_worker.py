@@ -28,13 +28,19 @@ FTS5_FILE = "fts5.sqlite"
 
 
 def memory_mb() -> dict:
-    """Peak (VmHWM) and current (VmRSS) resident memory of this process, in MB."""
+    """Peak (VmHWM) and current (VmRSS) resident memory of this process, in MB; with worker
+    processes (a parallel build), ``peak_rss_mb`` adds the largest worker's peak to this one's."""
+    import resource
+
     values = {}
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(("VmHWM:", "VmRSS:")):
             name, amount = line.split(":", 1)
             values[name] = round(int(amount.split()[0]) / 1024, 1)
-    return {"peak_rss_mb": values.get("VmHWM"), "rss_mb": values.get("VmRSS")}
+    children = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    own = values.get("VmHWM")
+    return {"peak_rss_mb": round((own or 0) + children, 1), "own_peak_rss_mb": own,
+            "largest_child_peak_rss_mb": children, "rss_mb": values.get("VmRSS")}
 
 
 def _cpu_seconds() -> float:

@@ -442,3 +442,16 @@ def test_issuer_line_above_a_guanyu_title_is_part_of_the_title():
     assert report.title == "丽水市莲都区人民政府关于2023年度法治政府建设情况的报告"
     assert report.issuer == "丽水市莲都区人民政府" and report.publish_date == "2024-03-20"
     assert [p.text for p in report.paragraphs] == ["2023年,我区深入贯彻习近平法治思想。", "全面推进依法行政,全年办理复议案件88件。"]
+
+
+def test_generic_link_text_gives_way_to_the_file_name():
+    import lxml.html
+
+    from search.clean.extract import _attachment_links
+
+    root = lxml.html.fromstring('<div><a href="/att/%E6%B3%95%E6%B2%BB%E6%8A%A5%E5%91%8A.pdf">点击下载</a>'
+                                '<a href="/a/b.docx">某某区2023年法治政府建设年度报告.docx</a></div>')
+    assert _attachment_links(root, "https://x.gov.cn/art/1.html") == [
+        ("法治报告.pdf", "https://x.gov.cn/att/%E6%B3%95%E6%B2%BB%E6%8A%A5%E5%91%8A.pdf"),
+        ("某某区2023年法治政府建设年度报告.docx", "https://x.gov.cn/a/b.docx"),
+    ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 from ..decode import decode_bytes
 from ..errors import ExtractError
@@ -56,6 +56,7 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _HTML_SNIFF = re.compile(r"^\s*(<!doctype|<html|<head|<meta|<body|<div|<p[\s>]|<table|<!--|<\?xml)", re.IGNORECASE)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
+_GENERIC_LINK = re.compile(r"[\s【\[(]*(?:点击|点此)?(?:下载|查看|打开|预览)?(?:附件|文件|原文|全文)?(?:下载)?\d*[\s】\])]*")
 CELL_SEPARATOR = "\t"  # table cells: becomes a space after normalisation, keeps label/value apart
 
 
@@ -317,7 +318,9 @@ def _attachment_links(root, base: str | None) -> list[tuple[str, str]]:
         if not href or not (target.endswith(ATTACHMENT_EXTENSIONS) or text.lower().endswith(ATTACHMENT_EXTENSIONS)):
             continue
         url = urljoin(base, href) if base and not base.startswith("file:") else href
-        name = text or href.rsplit("/", 1)[-1]
+        name = text
+        if not text or _GENERIC_LINK.fullmatch(text):
+            name = unquote(href.split("?")[0].rsplit("/", 1)[-1])  # 点击下载 says nothing: use the file name
         if (name, url) not in links:
             links.append((name, url))
     return links

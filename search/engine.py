@@ -192,7 +192,9 @@ class WhooshEngine:
         docs = counts.matched
         if request.sort == "relevance":
             scores = Scorer(searcher, self._lengths).scores(scored, docs)
-            order = np.lexsort((docs, -scores))  # best first; ties by document number, as Whoosh does
+            # Best first; ties by report id and paragraph number, which (unlike document
+            # numbers) do not depend on how a parallel build laid out the segments.
+            order = np.lexsort((table.seq[docs], table.report_id.codes[docs], -scores))
         else:
             scores = np.zeros(len(docs))
             years = np.array([int(v) if v.isdigit() else 0 for v in table.report_year.values] + [0])

@@ -451,3 +451,16 @@ def test_a_big_batch_of_immediate_alerts_comes_as_one_email(data_dir, tmp_path):
     text = message.get_body(("plain",)).get_content()
     assert all(city in text for city in cities)
     assert len(message["X-Govsearch-Items"].split(",")) == 4 and message["Message-ID"].startswith("<digest-")
+
+
+def test_matching_lists_every_paragraph_even_past_one_page(data_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr("search.alerts.matching._HITS_PER_SEARCH", 1)  # force the per-report path
+    settings = make_settings(data_dir)
+    user = new_user(settings)
+    save_query(settings, user, "紫藤萝", "紫藤萝", email=False)
+    pages = [write_report(tmp_path / "new", "o1.html", "酉城市", ["(一)推行紫藤萝调解机制。", "(二)紫藤萝调解覆盖全部乡镇。"]),
+             write_report(tmp_path / "new", "o2.html", "戌城市", ["(一)戌城市推行紫藤萝调解机制。"])]
+    import_and_reindex(settings, *pages)
+    with AlertsDB.open(settings.data_dir) as db:
+        matches = sorted((item.title[:3], item.details["matches"]) for item, _query in db.items(user.id))
+    assert matches == [("戌城市", 1), ("酉城市", 2)]

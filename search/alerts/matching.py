@@ -23,6 +23,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 from ..engine import SearchRequest, WhooshEngine
 from ..models import Hit, StoredReport
@@ -34,7 +35,8 @@ from .links import item_id
 LOGGER = logging.getLogger(__name__)
 
 PARAGRAPHS_PER_ITEM = 5  # matching paragraphs an alert shows (the report page shows all)
-_MAX_HITS_PER_SEARCH = 2000
+_HITS_PER_SEARCH = 500
+_HITS_PER_REPORT = 200
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
@@ -106,25 +108,24 @@ def matching_paragraphs(engine: WhooshEngine, saved_query: SavedQuery,
     """report_id → its paragraphs that match the saved query (best first), for the given reports only."""
     if not report_ids:
         return {}
+    # Usually one search: a few new reports hold far fewer matching paragraphs than a page.
+    result = engine.search(search_request(saved_query, tuple(report_ids), False, _HITS_PER_SEARCH))
+    per_report: dict[str, list[Hit]] = {}
+    if result.total <= len(result.hits):
+        for hit in result.hits:
+            per_report.setdefault(hit.report_id, []).append(hit)
+        return per_report
+    # Too many to list at once: which reports match (one hit each), then each report's own paragraphs.
     grouped = engine.search(search_request(saved_query, tuple(report_ids), True, len(report_ids)))
-    matched = [hit.report_id for hit in grouped.hits]
-    if not matched:
-        return {}
-    per_report: dict[str, list[Hit]] = {report_id: [] for report_id in matched}
-    result = engine.search(search_request(saved_query, tuple(matched), False,
-                                          min(grouped.total, _MAX_HITS_PER_SEARCH)))
-    for hit in result.hits:
-        per_report[hit.report_id].append(hit)
-    if result.total > len(result.hits):  # truncated: fetch each report's own paragraphs
-        for report_id in matched:
-            own = engine.search(search_request(saved_query, (report_id,), False, 200))
-            per_report[report_id] = list(own.hits)
+    for hit in grouped.hits:
+        own = engine.search(search_request(saved_query, (hit.report_id,), False, _HITS_PER_REPORT))
+        per_report[hit.report_id] = list(own.hits)
     return per_report
 
 
-def match(engine: WhooshEngine, store: Store, saved_query: SavedQuery, candidates: list[Candidate],
-          now: str) -> list[AlertItem]:
-    """The alert items one saved query fires for the candidates."""
+def match(engine: WhooshEngine, get_report: Callable[[str], StoredReport | None], saved_query: SavedQuery,
+          candidates: list[Candidate], now: str) -> list[AlertItem]:
+    """The alert items one saved query fires for the candidates (``get_report``: the store's, cached)."""
     kinds = {c.report_id: kind for c in candidates if (kind := eligible(saved_query, c))}
     if not kinds:
         return []
@@ -136,7 +137,7 @@ def match(engine: WhooshEngine, store: Store, saved_query: SavedQuery, candidate
             hits = [hit for hit in hits if _is_new_paragraph(hit, candidate)]
             if not hits:
                 continue
-        stored = store.get(report_id)
+        stored = get_report(report_id)
         if stored is None or stored.content_hash != candidate.content_hash:
             continue
         items.append(_item(saved_query, stored, kinds[report_id], hits, now))

@@ -7,6 +7,7 @@ resumes whatever an earlier run left pending.
 from __future__ import annotations
 
 import fcntl
+import functools
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -67,9 +68,10 @@ def match_new_reports(settings: Settings, db: AlertsDB, now: datetime, summary: 
         queries = db.saved_queries(active_only=True)
         summary.saved_queries = len(queries)
         items = []
+        get_report = functools.lru_cache(maxsize=256)(store.get)  # many saved queries, few new reports
         for saved_query in queries if candidates else ():
             channels = (("email",) if saved_query.email else ()) + (("webhook",) if saved_query.webhook_url else ())
-            items.extend((item, channels) for item in match(engine, store, saved_query, candidates, stamp))
+            items.extend((item, channels) for item in match(engine, get_report, saved_query, candidates, stamp))
     summary.items = db.record_run(items, {c.report_id: c.ledger_entry() for c in candidates}, removed, stamp)
     if candidates:
         LOGGER.info("alerts: %d new or changed report(s), %d saved queries, %d item(s)",

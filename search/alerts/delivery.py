@@ -1,5 +1,10 @@
 """Deliver pending alert items by email (immediately or as digests) and webhook, exactly once.
 
+Immediate alerts go one email per item (several together when one run brings more than
+IMMEDIATE_SEPARATE for a saved query); daily and weekly ones go as one digest per saved
+query once a period has passed since its last email (or since it was saved). Webhooks get
+one POST per item whatever the frequency.
+
 Items and their deliveries are persisted (state ``pending``) before anything is sent; a
 delivery is marked ``delivered`` only after the SMTP server accepted the message or the
 webhook answered 2xx. A failure leaves it pending, to be retried on the next run: an

@@ -455,3 +455,10 @@ def test_generic_link_text_gives_way_to_the_file_name():
         ("法治报告.pdf", "https://x.gov.cn/att/%E6%B3%95%E6%B2%BB%E6%8A%A5%E5%91%8A.pdf"),
         ("某某区2023年法治政府建设年度报告.docx", "https://x.gov.cn/a/b.docx"),
     ]
+
+
+def test_notice_carrying_the_whole_report_is_the_report():
+    body = (SEEDS / "004_92474c16541a4249.txt").read_text()
+    assert classify_kind("关于公布《桐庐县2021年度法治政府建设情况报告》的通知", body) == LAW_REPORT
+    assert classify_kind("县政府召开常务会议 审议《桐庐县2023年法治政府建设年度报告》", "会议指出,成效明显。") == NOT_A_REPORT
+    assert classify_kind("《桐庐县2021年度法治政府建设情况报告》解读", body) == NOT_A_REPORT

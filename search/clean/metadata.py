@@ -131,7 +131,9 @@ def classify_kind(title: str | None, text: str) -> str:
             return NOT_A_REPORT
         outside = re.sub(r"《[^》]*》", "", title).strip(" ,,。")
         if outside != title.strip(" ,,。") and outside and not re.search(r"报告|年报", outside):
-            return NOT_A_REPORT  # 召开会议审议《…年度报告》, 关于印发《…报告》的通知: about a report
+            # 召开会议审议《…年度报告》: about a report; 关于公布《…年度报告》的通知 often carries
+            # the whole report, recognisable by its mandated sections
+            return _kind_from_sections(text) or NOT_A_REPORT
         is_report = bool(_REPORT_END.search(title)) or "年度报告" in title or (
             bool(re.search(r"法治政府建设|政府信息公开", title)) and bool(re.search(r"(?:总结|情况)$", title))
             and not _NEWS.search(title))
@@ -142,7 +144,7 @@ def classify_kind(title: str | None, text: str) -> str:
                 return LAW_REPORT
             return OTHER_REPORT
         if _NEWS.search(title):
-            return NOT_A_REPORT
+            return _kind_from_sections(text) or NOT_A_REPORT
     head = text[:4000]
     disclosure_cues = sum(cue in head for cue in ("主动公开政府信息情况", "收到和处理政府信息公开申请情况", "政府信息公开行政复议", "政府信息公开工作年度报告"))
     law_cues = sum(cue in text for cue in ("法治政府建设", "第一责任人", "存在的不足", "依法行政"))
@@ -154,6 +156,23 @@ def classify_kind(title: str | None, text: str) -> str:
     if title and "报告" in title:
         return OTHER_REPORT
     return NOT_A_REPORT if not re.search(r"报告", text[:2000]) or title else OTHER_REPORT
+
+
+_LAW_SECTIONS = (r"主要举措|举措和成效|主要成效", r"存在的不足|存在问题|存在的主要问题|不足和原因", r"第一责任人",
+                 r"工作安排|主要安排|工作思路|工作计划|工作打算|主要任务|下一步")
+_DISCLOSURE_SECTIONS = (r"总体情况", r"主动公开政府信息情况", r"收到和处理政府信息公开申请情况",
+                        r"行政复议、行政诉讼情况", r"存在的主要问题及改进情况", r"其他需要报告的事项")
+
+
+def _kind_from_sections(text: str) -> str | None:
+    """The kind of report a long text is, when it has most of that kind's mandated sections."""
+    if len(text) < 600:
+        return None
+    if sum(bool(re.search(cue, text)) for cue in _DISCLOSURE_SECTIONS) >= 4:
+        return DISCLOSURE_REPORT
+    if sum(bool(re.search(cue, text)) for cue in _LAW_SECTIONS) >= 3 and "法治" in text:
+        return LAW_REPORT
+    return None
 
 
 def _cn_year(digits: str) -> int:

@@ -168,6 +168,33 @@ def _join_bare_numbers(lines: list[str]) -> list[str]:
     return joined
 
 
+_CELL_MAX = 12  # a table cell copied out of a PDF or Word table: a few characters on a line
+
+
+def _is_cell(line: str) -> bool:
+    text = line.strip()
+    return (0 < len(text) <= _CELL_MAX and not re.search(r"[。;!?:]", text) and enumerator(text) is None
+            and not _UNNUMBERED_HEADING.match(text) and not text.startswith(TABLE_MARK))
+
+
+def _join_cell_runs(lines: list[str]) -> list[str]:
+    """Three or more one-cell lines in a row (规章 / 0 / 0 / 5) are a table row: one line."""
+    joined: list[str] = []
+    run: list[str] = []
+    for line in [*lines, None]:
+        if line is not None and _is_cell(line):
+            run.append(line.strip())
+            continue
+        if len(run) >= 3:
+            joined.append(TABLE_MARK + " ".join(run))
+        else:
+            joined.extend(run)
+        run = []
+        if line is not None:
+            joined.append(line)
+    return joined
+
+
 def build_blocks(lines: list[str]) -> list[Block]:
     """Lines of report text → paragraphs with section paths; heading lines become paths.
 
@@ -176,7 +203,7 @@ def build_blocks(lines: list[str]) -> list[Block]:
     """
     # First pass: a stream of headings (rank, text, raw) and paragraphs (text, list heading).
     events: list[tuple] = []
-    for line in _join_bare_numbers(lines):
+    for line in _join_cell_runs(_join_bare_numbers(lines)):
         if line.startswith(TABLE_MARK):
             events.append(("text", line[len(TABLE_MARK):].strip(), None))  # a table is one paragraph
             continue

@@ -109,3 +109,9 @@ def test_docstring_examples_of_the_cleaner_modules():
     for module in (search.structure, search.clean.boilerplate, search.clean.metadata):
         failures, tried = doctest.testmod(module)
         assert tried > 0 and failures == 0, module.__name__
+
+
+def test_table_cells_one_per_line_become_one_row_paragraph():
+    result = paths(["二、主动公开政府信息情况", "信息内容", "本年制发件数", "规章", "0", "0", "三、存在的主要问题及改进情况", "解读不够。"])
+    assert result == [(("二、主动公开政府信息情况",), "信息内容 本年制发件数 规章 0 0"),
+                      (("三、存在的主要问题及改进情况",), "解读不够。")]

@@ -147,6 +147,8 @@ def init_app(app: Flask) -> None:
                       REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax")
     if secure:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    # A search page is often read for a while before "保存此检索": tokens live 8 hours, not 1.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
     csrf = CSRFProtect(app)
     login_manager = LoginManager(app)
     login_manager.login_view = "accounts.login"

@@ -462,3 +462,13 @@ def test_notice_carrying_the_whole_report_is_the_report():
     assert classify_kind("关于公布《桐庐县2021年度法治政府建设情况报告》的通知", body) == LAW_REPORT
     assert classify_kind("县政府召开常务会议 审议《桐庐县2023年法治政府建设年度报告》", "会议指出,成效明显。") == NOT_A_REPORT
     assert classify_kind("《桐庐县2021年度法治政府建设情况报告》解读", body) == NOT_A_REPORT
+
+
+def test_short_known_container_beats_sidebar_prose():
+    html = ("<html><head><meta charset='utf-8'><meta name='ArticleTitle' content='某某区人民政府2022年法治政府建设年度报告'></head>"
+            "<body><div class='side'><p>热点专题:优化营商环境 共同富裕示范区建设 数字化改革 清廉建设 民生实事项目</p></div>"
+            "<div id='zoom'><p>报告正文见附件。</p><p><a href='/a.docx'>2022年法治政府建设年度报告.docx</a></p></div></body></html>")
+    report = clean(html.encode(), source="https://x.gov.cn/art/1.html", url="https://x.gov.cn/art/1.html")
+    assert report.extra["container"] == "id=zoom"
+    assert [p.text for p in report.paragraphs] == ["报告正文见附件。"]
+    assert report.attachments[0].url == "https://x.gov.cn/a.docx"

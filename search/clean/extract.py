@@ -156,9 +156,8 @@ def _is_data_table(table) -> bool:
     cells = [_cell_text(cell) for row in rows for cell in row if isinstance(cell.tag, str) and cell.tag.lower() in _CELL_TAGS]
     if not cells or sum(len(cell) for cell in cells) / len(cells) > 30:
         return False
-    from .boilerplate import parse_meta_line  # late: boilerplate imports this module
-
     from ..normalize import normalize_text, to_simplified
+    from .boilerplate import parse_meta_line  # late: boilerplate imports this module
 
     labelled = sum(
         1 for row in rows
@@ -236,9 +235,7 @@ def _find_container(root) -> tuple[object | None, str | None]:
             size = _cjk_count(element)
             if size > best_size:
                 best, best_name, best_size = element, f"{attribute}={value}", size
-    if best is not None and best_size >= 30:
-        return best, best_name
-    return None, None
+    return best, best_name
 
 
 def _density_container(root):
@@ -341,9 +338,12 @@ def extract_html(text: str, *, base_url: str | None = None) -> Extracted:
     body = root.find("body")
     page_lines = render_lines(body if body is not None else root)
     container, name = _find_container(root)
-    if container is None:
-        container = _density_container(root)
-        name = "density" if container is not None else None
+    if container is None or _cjk_count(container) < 30:
+        # A short known container may be all there is (报告正文见附件); an empty or stale one
+        # loses to a block of prose elsewhere on the page.
+        guess = _density_container(root)
+        if guess is not None and (container is None or _cjk_count(guess) >= max(100, 3 * _cjk_count(container))):
+            container, name = guess, "density"
     body_lines = render_lines(container) if container is not None else page_lines
     LOGGER.debug("body container: %s", name)
     return Extracted(

@@ -90,6 +90,11 @@ def test_attachments_are_fetched_with_link_text_and_referer(crawled):
     legacy = pages[portal.url("/picture/0/old_report.doc")]
     with pytest.raises(ExtractError, match="cannot be read"):
         document_text(legacy.content, legacy.content_type, legacy.url)
+    # A 附件 link to a download servlet is kept when its bytes are a document, quietly dropped when not.
+    guessed = pages[portal.url("/xxgk/download?fileId=77")]
+    assert guessed.content_type.endswith("wordprocessingml.document") and guessed.headers["X-Govsearch-Kind"] == "attachment"
+    assert portal.url("/xxgk/download?fileId=78") not in pages
+    assert url_history(settings, portal.url("/xxgk/download?fileId=78")) is None
     # An "attachment" that answers with an HTML error page is refused, not stored.
     assert portal.url("/picture/0/broken.pdf") not in pages
     assert "not a document" in url_history(settings, portal.url("/picture/0/broken.pdf"))["error"]
@@ -181,8 +186,8 @@ def test_only_http_and_named_user_agent(crawled):
 
 def test_summary_and_progress(crawled):
     _portal, _settings, summary, lines, elapsed = crawled
-    # 6 Hanweb reports + 3 attachments (docx, pdf, doc) + 6 TRS reports + the Retry-After and meta-refresh pages.
-    assert summary.new == 17 and summary.attachments == 3
+    # 6 Hanweb reports + 4 attachments (docx, pdf, doc, guessed docx) + 6 TRS reports + Retry-After and meta-refresh pages.
+    assert summary.new == 18 and summary.attachments == 4
     assert summary.failed == 1 and summary.refused == 5 and summary.blocked == 2
     assert lines and lines[0].startswith("fetched ") and "/min), queued " in lines[0] and "errors" in lines[-1]
     assert elapsed < 12

@@ -41,7 +41,7 @@ def test_crawl_ingest_reindex_search_finds_attachment_text(portal, tmp_path):
     # Exit 1: the portal's slow, redirecting and broken pages are reported as failures.
     assert result.exit_code == 1, result.output
     summary = json.loads(result.stdout)
-    assert summary["crawl"]["attachments"] == 3 and summary["crawl"]["failed"] == 1
+    assert summary["crawl"]["attachments"] == 4 and summary["crawl"]["failed"] == 1
     assert summary["ingest"]["handed_over"] == summary["crawl"]["new"]
     assert summary["ingest"]["added"] >= 2
     assert summary["reindex"]["paragraphs_written"] > 0

@@ -225,3 +225,13 @@ def test_meta_refresh_target():
 ])
 def test_other_challenge_pages(body, name):
     assert name in challenge_reason(200, {}, body)
+
+
+def test_probable_attachments_need_attachment_text_and_a_download_url():
+    from search.crawl.links import Link, probable_attachment_links
+
+    links = [Link("https://x.gov.cn/xxgk/download?fileId=7", "附件1：年度报告"),
+             Link("https://x.gov.cn/art/2023/3/1/art_1_2.html", "附件说明"),
+             Link("https://x.gov.cn/download?fileId=8", "下一篇"),
+             Link("https://x.gov.cn/attach/a.pdf", "附件.pdf")]
+    assert [link.url for link in probable_attachment_links(links)] == ["https://x.gov.cn/xxgk/download?fileId=7"]

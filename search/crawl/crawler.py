@@ -22,7 +22,8 @@ from ..decode import decode_bytes
 from ..errors import ConfigError, GovsearchError
 from .fetch import (DOCUMENT_TYPES, HTML_TYPES, JSON_TYPES, Fetcher, FetchProblem, Response, scheme_and_host_check,
                     sniff_document_type)
-from .links import attachment_links, json_markup, list_page_links, next_param_page, page_links
+from .links import (attachment_links, json_markup, list_page_links, next_param_page, page_links,
+                    probable_attachment_links)
 from .politeness import HostSlot, Politeness, host_key
 from .profiles import Profile
 from .state import CrawlState, now_iso
@@ -32,6 +33,7 @@ LOGGER = logging.getLogger(__name__)
 MAX_ERRORS_KEPT = 200
 MAX_RETRY_AFTER = 600.0  # a longer Retry-After ends this run's tries for the URL instead of stalling the crawl
 BLOCKED_LIMIT = 3  # after this many challenge pages a host is left alone for the rest of the run
+MAYBE = "maybe_attachment"  # frontier kind of a link that may be an attachment; only its bytes tell
 
 
 @dataclass
@@ -243,7 +245,7 @@ class Crawler:
         usable_history = history is not None and history["sha256"] and self.state.raw.path(history["sha256"]).exists()
         try:
             response = self.fetcher.fetch(
-                url, kind=kind, timeout=timeout, max_bytes=max_bytes,
+                url, kind="attachment" if kind == MAYBE else kind, timeout=timeout, max_bytes=max_bytes,
                 etag=history["etag"] if usable_history else None,
                 last_modified=history["last_modified"] if usable_history else None, verify_tls=profile.verify_tls,
                 referer=entry["referer"])
@@ -263,7 +265,7 @@ class Crawler:
     def _over_page_budget(self, profile: Profile) -> bool:
         done = sum(self.state.count_frontier(self.run_id, kind=kind, profile=profile.name) -
                    self.state.count_frontier(self.run_id, kind=kind, profile=profile.name, state="queued")
-                   for kind in ("report", "attachment"))
+                   for kind in ("report", "attachment", MAYBE))
         return done >= profile.max_pages
 
     def _settle(self, entry, state: str, reason: str | None = None) -> None:
@@ -284,6 +286,11 @@ class Crawler:
             if problem.retry_after:
                 slot.ready_at = max(slot.ready_at, time.monotonic() + problem.retry_after)
             self.summary.retries += 1
+            return
+        if entry["kind"] == MAYBE and problem.outcome != "blocked":
+            # A guessed attachment that does not answer with a document is simply not one.
+            LOGGER.info("not an attachment after all: %s (%s)", url, problem.reason)
+            self.state.settle(self.run_id, url, "skipped", problem.reason)
             return
         final = "failed" if problem.outcome == "transient" else problem.outcome
         tries = f" after {entry['attempts'] + 1} tries" if problem.outcome == "transient" else ""
@@ -338,7 +345,7 @@ class Crawler:
             self._settle(entry, "done")
 
     def _handle_document(self, entry, profile: Profile, response: Response, history) -> None:
-        kind = entry["kind"]
+        kind = "attachment" if entry["kind"] == MAYBE else entry["kind"]
         content, content_type, sha256 = response.content, response.content_type, None
         if response.status == 304:
             sha256 = history["sha256"]
@@ -346,7 +353,11 @@ class Crawler:
         else:
             sniffed = sniff_document_type(content, entry["url"] + " " + (entry["link_text"] or ""))
             if kind == "attachment" and sniffed not in DOCUMENT_TYPES:
-                self._refuse(entry, f"not a document ({sniffed or content_type or 'unknown type'})")
+                reason = f"not a document ({sniffed or content_type or 'unknown type'})"
+                if entry["kind"] == MAYBE:
+                    self.state.settle(self.run_id, entry["url"], "skipped", reason)
+                else:
+                    self._refuse(entry, reason)
                 return
             if kind == "report" and sniffed in DOCUMENT_TYPES:
                 content_type = sniffed  # the "report page" link was the document itself
@@ -363,20 +374,22 @@ class Crawler:
             content_type = headers["Content-Type"]
         if response.url != entry["url"]:
             headers["X-Govsearch-Final-Url"] = response.url
-        attachments = []
+        attachments: list[tuple[str, Any]] = []
         if kind == "report" and profile.attachments and is_html:
             html, _encoding = decode_bytes(content, headers.get("Content-Type"))
-            attachments = [link for link in attachment_links(page_links(html, response.url))
-                           if self.fetcher.may_request(link.url) is None]
+            links = page_links(html, response.url)
+            attachments = [("attachment", link) for link in attachment_links(links)]
+            attachments += [(MAYBE, link) for link in probable_attachment_links(links)]
+            attachments = [(k, link) for k, link in attachments if self.fetcher.may_request(link.url) is None]
         with self.state.transaction() as db:
             outcome = self.state.record_fetch(entry, status=response.status, sha256=sha256, headers=headers,
-                                              content_type=content_type, fetched_at=now_iso())
+                                              content_type=content_type, fetched_at=now_iso(), kind=kind)
             if outcome != "unchanged" and db.execute(
                     "SELECT 1 FROM urls WHERE sha256=? AND url!=? LIMIT 1", (sha256, entry["url"])).fetchone():
                 self.summary.duplicates += 1
             self.state.enqueue(self.run_id, (
-                {"url": link.url, "kind": "attachment", "profile": profile.name, "referer": entry["url"],
-                 "link_text": link.text} for link in attachments))
+                {"url": link.url, "kind": link_kind, "profile": profile.name, "referer": entry["url"],
+                 "link_text": link.text} for link_kind, link in attachments))
             self._settle(entry, "done")
         setattr(self.summary, outcome, getattr(self.summary, outcome) + 1)
         if kind == "attachment":

@@ -97,6 +97,20 @@ def attachment_links(links: list[Link]) -> list[Link]:
     return [link for link in links if document_type_from_name(link.url) or document_type_from_name(link.text)]
 
 
+_DOWNLOAD_URL = re.compile(r"down(?:load)?|attach|getfile|fileid|file_id|/files?/", re.I)
+_DOWNLOAD_TEXT = re.compile(r"附件|下载|附表")
+
+
+def probable_attachment_links(links: list[Link]) -> list[Link]:
+    """Links that look like attachments without saying their type (附件 text + a download-servlet URL).
+
+    Only the bytes can tell; the crawler fetches them and quietly drops what is not a document.
+    """
+    return [link for link in links
+            if not (document_type_from_name(link.url) or document_type_from_name(link.text))
+            and _DOWNLOAD_TEXT.search(link.text) and _DOWNLOAD_URL.search(urlsplit(link.url)._replace(netloc="").geturl())]
+
+
 def next_page_links(links: list[Link]) -> list[str]:
     """Generic pagination: links labelled 下一页 / next."""
     return [link.url for link in links if _NEXT_TEXT.match(link.text)]

@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS frontier (
     run_id INTEGER NOT NULL,
     url TEXT NOT NULL,
-    kind TEXT NOT NULL,            -- list | report | attachment
+    kind TEXT NOT NULL,            -- list | report | attachment | maybe_attachment (type unknown until fetched)
     profile TEXT NOT NULL,
     referer TEXT,
     link_text TEXT,
@@ -194,9 +194,10 @@ class CrawlState:
         ).fetchall()
 
     def record_fetch(self, entry: sqlite3.Row, *, status: int, sha256: str | None, headers: dict[str, str],
-                     content_type: str | None, fetched_at: str) -> str:
+                     content_type: str | None, fetched_at: str, kind: str | None = None) -> str:
         """Remember a 200 or 304 for a report/attachment; returns new | changed | unchanged."""
         previous = self.history(entry["url"])
+        kind = kind or entry["kind"]
         etag = next((value for name, value in headers.items() if name.lower() == "etag"), None)
         last_modified = next((value for name, value in headers.items() if name.lower() == "last-modified"), None)
         if previous is None:
@@ -204,7 +205,7 @@ class CrawlState:
                 "INSERT INTO urls(url, kind, profile, referer, link_text, first_seen, last_seen, last_changed,"
                 " status, etag, last_modified, sha256, content_type, headers, fetched_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (entry["url"], entry["kind"], entry["profile"], entry["referer"], entry["link_text"], fetched_at,
+                (entry["url"], kind, entry["profile"], entry["referer"], entry["link_text"], fetched_at,
                  fetched_at, fetched_at, status, etag, last_modified, sha256, content_type,
                  json.dumps(headers, ensure_ascii=False), fetched_at),
             )

@@ -179,7 +179,9 @@ def build_portal(portal: FakePortal) -> FakePortal:
                    '<p><a href="/module/download/downfile.jsp?classid=0&filename=report_2022.pdf">'
                    '2022年法治政府建设年度报告.pdf</a></p>'
                    '<p><a href="/picture/0/old_report.doc">旧版报告.doc</a></p>'
-                   '<p><a href="/picture/0/broken.pdf">损坏的附件.pdf</a></p>')
+                   '<p><a href="/picture/0/broken.pdf">损坏的附件.pdf</a></p>'
+                   '<p><a href="/xxgk/download?fileId=77">附件2：统计表</a></p>'
+                   '<p><a href="/xxgk/download?fileId=78">附件3：说明（网页）</a></p>')
     portal.page(hanweb_path("art_1229_1"), link_only_article(HANWEB_RECORDS[0][1], attachments))
     portal.page(hanweb_path("art_1229_2"), article(HANWEB_RECORDS[1][1], "会议通知。"))
     portal.page(hanweb_path("art_1229_3"), article(HANWEB_RECORDS[2][1], "一、总体情况。本年度主动公开政府信息。"))
@@ -208,6 +210,11 @@ def build_portal(portal: FakePortal) -> FakePortal:
         200, make_pdf(["某某区2022年法治政府建设年度报告", *report_paragraphs(PDF_PHRASE)]),
         {"Content-Type": "application/octet-stream", "Content-Disposition": "attachment; filename=report_2022.pdf"}))
     portal.page("/picture/0/old_report.doc", LEGACY_DOC, "application/msword")
+    # No extension anywhere: only the bytes say 77 is a .docx and 78 an HTML page.
+    stats_docx = make_docx(["2022年法治政府建设工作统计表", "行政复议案件12件"])
+    portal.add("/xxgk/download", lambda request: Reply(
+        200, stats_docx, {"Content-Type": "application/octet-stream"}) if "fileId=77" in request.query else Reply(
+        200, "<html><body>说明</body></html>".encode(), {"Content-Type": "text/html; charset=utf-8"}))
     portal.page("/picture/0/broken.pdf", "<html><body>文件不存在</body></html>", "text/html; charset=utf-8")
     for page in range(3):
         name = "index.html" if page == 0 else f"index_{page}.html"

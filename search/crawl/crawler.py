@@ -20,8 +20,8 @@ import requests
 
 from ..decode import decode_bytes
 from ..errors import ConfigError, GovsearchError
-from .fetch import (DOCUMENT_TYPES, HTML_TYPES, JSON_TYPES, Fetcher, FetchProblem, Response, scheme_and_host_check,
-                    sniff_document_type)
+from .fetch import (DOCUMENT_TYPES, HTML_TYPES, JSON_TYPES, Fetcher, FetchProblem, Response, bare_type,
+                    scheme_and_host_check, sniff_document_type)
 from .links import (attachment_links, json_markup, list_page_links, next_param_page, page_links,
                     probable_attachment_links)
 from .politeness import HostSlot, Politeness, host_key
@@ -363,12 +363,14 @@ class Crawler:
                 content_type = sniffed  # the "report page" link was the document itself
             elif kind == "attachment" or content_type is None:
                 content_type = sniffed or content_type
+            if kind == "report" and content_type is None and b"<" in content[:4096]:
+                content_type = "text/html"  # no Content-Type header, but markup: let the cleaner judge it
             if kind == "report" and content_type not in HTML_TYPES and content_type not in DOCUMENT_TYPES:
                 self._refuse(entry, f"content type {content_type or 'unknown'} is not a page")
                 return
             sha256 = self.state.raw.put(content)
         headers = dict(response.headers)
-        is_html = content_type in HTML_TYPES
+        is_html = bare_type(content_type) in HTML_TYPES
         if is_html and response.status == 200 and "charset" in headers.get("Content-Type", "").lower():
             # Keep the declared charset beside the type: the cleaner decodes with it.
             content_type = headers["Content-Type"]

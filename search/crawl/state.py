@@ -69,6 +69,8 @@ CREATE TABLE IF NOT EXISTS urls (
     fetched_at TEXT,
     handed_sha256 TEXT             -- sha256 last given to the pipeline (mark_ingested)
 );
+CREATE INDEX IF NOT EXISTS urls_sha256 ON urls(sha256);
+CREATE INDEX IF NOT EXISTS urls_profile ON urls(profile);
 """
 
 

@@ -464,3 +464,31 @@ def test_matching_lists_every_paragraph_even_past_one_page(data_dir, tmp_path, m
     with AlertsDB.open(settings.data_dir) as db:
         matches = sorted((item.title[:3], item.details["matches"]) for item, _query in db.items(user.id))
     assert matches == [("戌城市", 1), ("酉城市", 2)]
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtp_login_comes_from_settings_and_a_refused_login_keeps_the_item(data_dir, tmp_path):
+    from aiosmtpd.smtp import AuthResult
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        # handled=False: aiosmtpd then answers 535 itself on failure
+        return AuthResult(success=(auth_data.login, auth_data.password) == (b"alerts", b"s3cret"), handled=False)
+
+    port = free_port()
+    wrong = make_settings(data_dir, smtp_host="127.0.0.1", smtp_port=port, smtp_user="alerts", smtp_password="nope")
+    user = new_user(wrong)
+    save_query(wrong, user, "紫藤萝", "紫藤萝")
+    import_paths(wrong, [write_report(tmp_path / "new", "p.html", "亥城市", ["(一)推行紫藤萝调解机制。"])])
+    reindex(wrong, run_alerts=False)
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, authenticator=authenticator,
+                            auth_required=True, auth_require_tls=False)  # plain AUTH on loopback, test only
+    controller.start()
+    try:
+        refused = run_alerts(wrong)
+        right = run_alerts(make_settings(data_dir, smtp_host="127.0.0.1", smtp_port=port, smtp_user="alerts",
+                                         smtp_password="s3cret"))
+    finally:
+        controller.stop()
+    assert not refused.ok and "SMTPAuthenticationError" in refused.delivery.failures[0]
+    assert right.ok and right.delivery.emails_sent == 1 and len(mailbox.messages) == 1

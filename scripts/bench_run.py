@@ -36,6 +36,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="reuse the built indexes; skip the full and incremental build measurements")
     parser.add_argument("--engines", default="whoosh,fts5", help="comma-separated: whoosh, fts5 (default both)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON instead of a table")
+    parser.add_argument("--show", action="store_true",
+                        help="measure nothing: print the last result saved in the data folder")
     return parser.parse_args(argv)
 
 
@@ -66,7 +68,15 @@ def main(argv: list[str]) -> int:
     if not engines or not engines <= {"whoosh", "fts5"}:
         print(f"unknown engines: {args.engines} (whoosh, fts5)", file=sys.stderr)
         return 2
-    result = measure(args)
+    if args.show:
+        saved = _data_dir(args) / RESULT_FILE
+        if not saved.exists():
+            print(f"no result in {saved.parent}: run the benchmark first", file=sys.stderr)
+            return 1
+        result = json.loads(saved.read_text(encoding="utf-8"))
+        result["summary"] = summary_rows(result)  # the current table layout over the saved figures
+    else:
+        result = measure(args)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
     else:
@@ -82,10 +92,7 @@ def measure(args: argparse.Namespace, runner: Callable[..., dict] = run_worker) 
 
     size = bench_corpus.parse_size(args.size)
     engines = {e.strip() for e in args.engines.split(",") if e.strip()}
-    label = args.size.lower() if args.size.lower() in bench_corpus.SIZES else str(size)
-    data_dir = Path(args.data_dir) if args.data_dir else DEFAULT_ROOT / label
-    if args.seed != bench_corpus.DEFAULT_SEED and not args.data_dir:
-        data_dir = data_dir.with_name(f"{label}-seed{args.seed}")
+    data_dir = _data_dir(args)
 
     def progress(done: int, total: int) -> None:
         LOGGER.info("corpus: %d / %d paragraphs", done, total)
@@ -128,6 +135,17 @@ def measure(args: argparse.Namespace, runner: Callable[..., dict] = run_worker) 
     result["summary"] = summary_rows(result)
     (data_dir / RESULT_FILE).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return result
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    import bench_corpus
+
+    size = bench_corpus.parse_size(args.size)
+    label = args.size.lower() if args.size.lower() in bench_corpus.SIZES else str(size)
+    data_dir = Path(args.data_dir) if args.data_dir else DEFAULT_ROOT / label
+    if args.seed != bench_corpus.DEFAULT_SEED and not args.data_dir:
+        data_dir = data_dir.with_name(f"{label}-seed{args.seed}")
+    return data_dir
 
 
 def _code_version() -> str:

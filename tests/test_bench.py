@@ -110,6 +110,13 @@ def test_latency_summary_uses_nearest_rank():
     assert summary["median_ms"] == 50.5 and summary["p95_ms"] == 95.0
 
 
+def test_command_shows_a_saved_result(bench_result):
+    done = subprocess.run([str(SCRIPTS / "bench"), "--size", "300", "--data-dir", bench_result["data_dir"], "--show",
+                           "--json"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["summary"] == bench_result["summary"]
+
+
 def test_command_rejects_a_bad_size():
     done = subprocess.run([str(SCRIPTS / "bench"), "--size", "lots"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "not a corpus size" in done.stderr

@@ -170,6 +170,13 @@ def test_page_past_the_end_offers_the_last_page(client):
     assert 'id="past-end"' in page
 
 
+def test_picked_values_without_matches_stay_removable_in_the_facets(client):
+    page = get(client, "/?q=法治&region=西藏自治区/拉萨市&year=1999")
+    assert ("西藏自治区/拉萨市", "/?q=%E6%B3%95%E6%B2%BB&year=1999") in facet_links(page, "region")
+    assert ("1999", "/?q=%E6%B3%95%E6%B2%BB&region=%E8%A5%BF%E8%97%8F%E8%87%AA%E6%B2%BB%E5%8C%BA%2F%E6%8B%89%E8%90%A8%E5%B8%82") \
+        in facet_links(page, "year")
+
+
 def test_empty_result_suggests_what_to_loosen(client):
     page = get(client, "/?q=行政复议 蓝莓味冰淇淋&year=2022")
     assert total(page) == 0 and 'id="empty-result"' in page

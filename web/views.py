@@ -153,7 +153,10 @@ def _facet_value(facet: str, param: str, value: str, result, picked) -> dict:
 
 def region_tree(result, picked) -> list[dict]:
     """Nest path-shaped region facet keys: province → city → county, biggest first."""
-    counts = result.facets["region"]
+    counts = dict(result.facets["region"])
+    for path in picked:  # a picked region with no match stays visible, so it can be unpicked here too
+        for depth in range(path.count("/") + 1):
+            counts.setdefault("/".join(path.split("/")[: depth + 1]), 0)
     nodes: dict[str, dict] = {}
     roots: list[dict] = []
     for path in sorted(counts, key=lambda p: (p.count("/"), -counts[p], p)):

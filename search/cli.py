@@ -234,23 +234,16 @@ def serve_command(data_dir, host, port, threads):
     waitress.serve(app, host=host, port=port, threads=threads or settings.serve_threads, ident="govsearch")
 
 
-def _register_optional_commands() -> None:
-    """Subsystems bring their own commands (crawl, alerts) when they are present."""
-    try:
-        from .crawl.command import crawl_command
-    except ImportError:
-        pass
-    else:
-        cli.add_command(crawl_command, "crawl")
-    try:
-        from .alerts.command import alerts_group
-    except ImportError:
-        pass
-    else:
-        cli.add_command(alerts_group, "alerts")
+def _register_subsystem_commands() -> None:
+    """Subsystems bring their own command groups (crawl, alerts)."""
+    from .alerts.command import alerts_group
+    from .crawl.command import crawl_command
+
+    cli.add_command(crawl_command, "crawl")
+    cli.add_command(alerts_group, "alerts")
 
 
-_register_optional_commands()
+_register_subsystem_commands()
 
 
 def main() -> None:

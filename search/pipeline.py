@@ -200,9 +200,7 @@ def reindex(settings: Settings, full: bool = False, run_alerts: bool = True) -> 
 
 
 def _run_alerts(settings: Settings, summary: ReindexSummary) -> None:
-    """Saved-query alerts for what this reindex brought in (a no-op until alerts exist)."""
-    try:
-        from .alerts import after_reindex
-    except ImportError:
-        return
+    """Saved-query alerts for what this reindex brought in."""
+    from .alerts import after_reindex
+
     after_reindex(settings, summary)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from .docsets import matching_docs
 from .facets import FACETS, FacetTable, count_facets
 from .phrase import loosen
 from .ranking import Scorer, SegmentLengths
+from .writer import LeanSegmentWriter, build_segments, write_documents
 from .highlight import snippet
 from .models import Hit, Region, StoredReport
 from .normalize import search_form
@@ -94,7 +94,7 @@ class SearchResult:
 
 class Engine(Protocol):
     def apply(self, upserts: Iterable[StoredReport], deletions: Iterable[str]) -> None: ...
-    def rebuild(self, reports: Iterable[StoredReport]) -> None: ...
+    def rebuild(self, store, tokens_version: str | None = None) -> int: ...
     def indexed(self) -> dict[str, str]: ...
     def search(self, request: SearchRequest) -> SearchResult: ...
     def stats(self) -> dict: ...
@@ -227,44 +227,25 @@ class WhooshEngine:
             raise IndexMissing("no live index to update")
         from whoosh import index as whoosh_index
 
-        ix = whoosh_index.open_dir(str(path))
-        writer = ix.writer(limitmb=256)
-        documents = 0
+        writer = LeanSegmentWriter(whoosh_index.open_dir(str(path)), limitmb=256)
         try:
             for report_id in deletions:
                 writer.delete_by_term("report_id", report_id)
+            upserts = list(upserts)
             for stored in upserts:
                 writer.delete_by_term("report_id", stored.report_id)
-                for document in idx.paragraph_documents(stored):
-                    writer.add_document(**document)
-                    documents += 1
+            documents = write_documents(writer, upserts)
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
         return documents
 
-    def rebuild(self, reports: Iterable[StoredReport]) -> int:
-        """Build a new generation from scratch and swap it in when it is complete."""
+    def rebuild(self, store, tokens_version: str | None = None) -> int:
+        """Build a new generation from every report in the store, on all cores, and swap it
+        in when it is complete."""
         path = idx.new_generation(self.data_dir)
-        from whoosh import index as whoosh_index
-
-        ix = whoosh_index.open_dir(str(path))
-        # Both cores: Whoosh's MpWriter hands batches of documents to worker processes,
-        # each writing its own segment (kept as separate segments: merging would cost
-        # as much again, and searching a handful of segments is cheap).
-        procs = max(1, min(os.cpu_count() or 1, 4))
-        writer = ix.writer(procs=procs, multisegment=True, limitmb=128) if procs > 1 else ix.writer(limitmb=256)
-        documents = 0
-        try:
-            for stored in reports:
-                for document in idx.paragraph_documents(stored):
-                    writer.add_document(**document)
-                    documents += 1
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        documents = build_segments(path, str(store.path.parent), store.report_ids(), tokens_version)
         idx.publish_generation(self.data_dir, path)
         return documents
 

@@ -18,6 +18,7 @@ import fcntl
 import json
 import logging
 import os
+import secrets
 import shutil
 import signal
 import time
@@ -72,7 +73,8 @@ def _set_current(root: Path, name: str) -> None:
 def new_generation(data_dir: str | Path) -> Path:
     root = index_root(data_dir)
     root.mkdir(parents=True, exist_ok=True)
-    path = root / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    # Time for people reading the folder, a random part so two rebuilds in one second differ.
+    path = root / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{secrets.token_hex(3)}"
     path.mkdir()
     whoosh_index.create_in(str(path), build_schema())
     return path

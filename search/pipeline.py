@@ -190,7 +190,7 @@ def reindex(settings: Settings, full: bool = False, run_alerts: bool = True) -> 
         summary.unchanged = len(wanted) - len(summary.added) - len(summary.updated)
         if full or idx.current_generation(settings.data_dir) is None:
             summary.full = True
-            summary.paragraphs_written = engine.rebuild(store.iter_reports(tokens_version=analyzer_fingerprint()))
+            summary.paragraphs_written = engine.rebuild(store, tokens_version=analyzer_fingerprint())
         elif summary.added or summary.updated or summary.removed:
             upserts = store.iter_reports(summary.added + summary.updated, tokens_version=analyzer_fingerprint())
             summary.paragraphs_written = engine.apply(upserts, summary.removed)

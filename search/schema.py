@@ -219,12 +219,64 @@ class CompactPositions(formats.Positions):
         return unpack_uint(valuestring[:_INT_SIZE])[0]
 
 
+def _positional_items(tokens, field_boost: float):
+    """(term bytes, frequency, weight, encoded positions) per distinct token, as Whoosh's
+    Positions.word_values yields them, without building a Token object per token."""
+    return _gapped_items(((token, position) for position, token in enumerate(tokens)), field_boost)
+
+
 class PositionalText(fields.TEXT):
-    """A TEXT field whose postings use CompactPositions."""
+    """A TEXT field whose postings use CompactPositions.
+
+    ``index`` is the hot loop of indexing (one call per field per paragraph): it accepts
+    the cached token list (or text, analysed here) and builds postings directly.
+    """
 
     def __init__(self, **kwargs):
         super().__init__(phrase=True, **kwargs)
         self.format = CompactPositions(field_boost=self.format.field_boost)
+
+    def index(self, value, **kwargs):
+        if isinstance(value, (list, tuple)):
+            tokens = value
+        elif isinstance(self.analyzer, BigramTokenizer):
+            # bigrams() leaves position gaps between Chinese runs: keep them.
+            return _gapped_items(bigrams(search_form(value)), self.format.field_boost)
+        else:
+            tokens = words(search_form(value))
+        return _positional_items(tokens, self.format.field_boost)
+
+
+def _gapped_items(pairs, field_boost: float):
+    positions: dict[str, list[int]] = {}
+    for token, position in pairs:
+        found = positions.get(token)
+        if found is None:
+            positions[token] = [position]
+        else:
+            found.append(position)
+    for token, found in positions.items():
+        count = len(found)
+        yield token.encode("utf-8"), count, count * field_boost, pack_uint(count) + array("I", found).tobytes()
+
+
+@functools.lru_cache(maxsize=8192)
+def _frequency_items(text: str, field_boost: float) -> tuple:
+    counts: dict[str, int] = {}
+    for word in search_words(text):
+        counts[word] = counts.get(word, 0) + 1
+    return tuple((w.encode("utf-8"), n, n * field_boost, pack_uint(n)) for w, n in counts.items())
+
+
+class ShortText(fields.TEXT):
+    """Titles and headings: search-mode words without positions. Every paragraph of a
+    report repeats them, so their postings are computed once per distinct text."""
+
+    def __init__(self, **kwargs):
+        super().__init__(analyzer=search_word_analyzer(), phrase=False, **kwargs)
+
+    def index(self, value, **kwargs):
+        return _frequency_items(value, self.format.field_boost)
 
 
 # Field weights for BM25F: a match in the report title or a section heading says
@@ -246,8 +298,8 @@ def build_schema() -> fields.Schema:
         seq=fields.COLUMN(columns.NumericColumn("I")),
         # Titles and headings: words and sub-words, no positions (short fields; a title is
         # repeated on every paragraph of its report, so it must stay cheap).
-        title=fields.TEXT(analyzer=search_word_analyzer(), phrase=False, stored=True, field_boost=TITLE_BOOST),
-        section=fields.TEXT(analyzer=search_word_analyzer(), phrase=False, field_boost=SECTION_BOOST),
+        title=ShortText(stored=True, field_boost=TITLE_BOOST),
+        section=ShortText(field_boost=SECTION_BOOST),
         body=PositionalText(analyzer=word_analyzer(), stored=True),
         bigram=PositionalText(analyzer=bigram_analyzer()),
         section_path=fields.STORED(),

@@ -243,6 +243,9 @@ class Store:
             last_changed=row["last_changed"],
         )
 
+    def report_ids(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT report_id FROM reports ORDER BY report_id")]
+
     def content_hashes(self) -> dict[str, str]:
         """report_id → content_hash of every report (what the index should contain)."""
         return {row[0]: row[1] for row in self.db.execute("SELECT report_id, content_hash FROM reports")}
@@ -250,11 +253,7 @@ class Store:
     def iter_reports(self, report_ids: list[str] | None = None,
                      tokens_version: str | None = None) -> Iterator[StoredReport]:
         """Reports in id order (or the given ones); cached tokens only if made by ``tokens_version``."""
-        if report_ids is None:
-            ids = [row[0] for row in self.db.execute("SELECT report_id FROM reports ORDER BY report_id")]
-        else:
-            ids = report_ids
-        for report_id in ids:  # one row at a time: a province's store does not fit in memory twice
+        for report_id in self.report_ids() if report_ids is None else report_ids:  # one row at a time: a province's store does not fit in memory twice
             stored = self.get(report_id, tokens_version)
             if stored is not None:
                 yield stored

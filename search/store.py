@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS reports (
 );
 CREATE INDEX IF NOT EXISTS reports_fingerprint ON reports(fingerprint);
 CREATE INDEX IF NOT EXISTS reports_issuer ON reports(issuer);
+CREATE INDEX IF NOT EXISTS reports_region ON reports(region_code, report_kind);
 CREATE TABLE IF NOT EXISTS sources (
     source       TEXT PRIMARY KEY,        -- URL, or file:// path of a saved page
     report_id    TEXT NOT NULL REFERENCES reports(report_id) ON DELETE CASCADE,
@@ -265,6 +266,13 @@ class Store:
             " ORDER BY report_year DESC",
             (issuer, exclude or ""),
         )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    def same_region(self, region_code: str, report_kind: str, limit: int = 40) -> list[tuple[str, int | None, str | None]]:
+        """(report_id, report_year, issuer) of reports of one kind for exactly this region, newest first."""
+        rows = self.db.execute(
+            "SELECT report_id, report_year, issuer FROM reports WHERE region_code=? AND report_kind=?"
+            " ORDER BY report_year DESC LIMIT ?", (region_code, report_kind, limit))
         return [(row[0], row[1], row[2]) for row in rows]
 
     def count(self) -> int:

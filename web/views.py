@@ -307,17 +307,11 @@ def _body(paragraphs, terms) -> list[dict]:
 
 
 def same_region_reports(store: Store, report, exclude: set[str]) -> list[dict]:
-    """Other reports of the same kind for exactly this region (issuer names vary between years).
-
-    Reads the store's ``reports`` table by ``region_code`` (the most specific unit's code);
-    a ``Store.same_region`` method would be the better home for this query.
-    """
+    """Other reports of the same kind for exactly this region (issuer names vary between years)."""
     if not report.region.code:
         return []
-    rows = store.db.execute(
-        "SELECT report_id, report_year, issuer FROM reports WHERE region_code=? AND report_kind=?"
-        " ORDER BY report_year DESC LIMIT 40", (report.region.code, report.report_kind))
-    return [{"report_id": row[0], "year": row[1], "issuer": row[2]} for row in rows if row[0] not in exclude]
+    rows = store.same_region(report.region.code, report.report_kind)
+    return [{"report_id": rid, "year": year, "issuer": issuer} for rid, year, issuer in rows if rid not in exclude]
 
 
 @blueprint.route("/report/<report_id>")

@@ -66,11 +66,25 @@ class FacetTable:
         topics = np.zeros((size, max(1, len(topic_values))), dtype=bool)
         for index, value in enumerate(topic_values):
             topics[_postings(reader, "topic", value), index] = True
-        seq = np.zeros(size, dtype=np.int32)
-        for paragraph_id in _terms(reader, "paragraph_id"):
-            seq[_postings(reader, "paragraph_id", paragraph_id)] = int(paragraph_id.rsplit("-", 1)[1])
         return cls(levels, column("report_year", UNKNOWN_YEAR), column("report_kind"), column("report_id"),
-                   topics, topic_values, column("publish_date"), seq)
+                   topics, topic_values, column("publish_date"), _numeric_column(reader, "seq"))
+
+
+def _numeric_column(reader, field_name: str) -> np.ndarray:
+    """A NUMERIC column of every segment read in bulk (raw big-endian values)."""
+    segments = reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
+    values = np.zeros(reader.doc_count_all(), dtype=np.int64)
+    for segment, offset in segments:
+        column = segment.schema[field_name].column_type
+        if not segment._perdoc.has_column(field_name):
+            continue
+        column_reader = segment._perdoc.column_reader(field_name, column)
+        width = column_reader._fixedlen
+        count = min(column_reader._count, segment.doc_count_all())
+        raw = bytes(column_reader._dbfile.get(column_reader._basepos, count * width))
+        dtype = np.dtype(">" + column_reader._typecode)
+        values[offset : offset + count] = np.frombuffer(raw, dtype=dtype)
+    return values
 
 
 def _terms(reader, field_name: str) -> list[str]:
@@ -84,19 +98,28 @@ def _postings(reader, field_name: str, value: str) -> np.ndarray:
 
 
 def _as_paths(level: Column, province: Column | None, city: Column | None) -> Column:
-    """Recode a level so that its values are paths from the top (朝阳区 in 北京 ≠ in 长春)."""
+    """Recode a level so that its values are paths from the top (朝阳区 in 北京 ≠ in 长春).
+
+    Works on distinct (province, city, name) code triples, not per document.
+    """
     if province is None:
         return level
-    paths: dict[str, int] = {}
     codes = np.full(len(level.codes), -1, dtype=np.int32)
     present = np.nonzero(level.codes >= 0)[0]
-    for docnum in present.tolist():
-        parts = [province.values[province.codes[docnum]]]
-        if city is not None and city.codes[docnum] >= 0:
-            parts.append(city.values[city.codes[docnum]])
-        parts.append(level.values[level.codes[docnum]])
-        codes[docnum] = paths.setdefault("/".join(parts), len(paths))
-    return Column(codes, list(paths))
+    if not len(present):
+        return Column(codes, [])
+    city_codes = city.codes[present] if city is not None else np.full(len(present), -1, dtype=np.int32)
+    triples = np.stack([province.codes[present], city_codes, level.codes[present]], axis=1)
+    distinct, inverse = np.unique(triples, axis=0, return_inverse=True)
+    paths = []
+    for province_code, city_code, name_code in distinct.tolist():
+        parts = [province.values[province_code]]
+        if city is not None and city_code >= 0:
+            parts.append(city.values[city_code])
+        parts.append(level.values[name_code])
+        paths.append("/".join(parts))
+    codes[present] = np.asarray(inverse, dtype=np.int32).reshape(-1)
+    return Column(codes, paths)
 
 
 @dataclass

@@ -172,7 +172,7 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
     if had_pinyin:
         quality.append("pinyin_removed")
     page_lines = _normalise(extracted.page_lines) if extracted.is_html else None
-    shared = rejoin_pages(lines, page_lines)
+    shared = rejoin_pages(lines, page_lines, converted=extracted.encoding == "attachment")
     quality.extend(shared.flags)
     cleaned = remove_boilerplate(shared.lines)
     fields, rows = _merge_fields(cleaned, remove_boilerplate(page_lines) if extracted.is_html else None)
@@ -214,7 +214,9 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
     date = metadata.publish_date(dates, url=raw.url, year_covered=year)
     if year is None:
         year = metadata.report_year(title, body, date, kind)
-    issuer = metadata.issuer(title, header.signature, fields, kind, site_name=meta.get("SiteName"))
+    issuer = metadata.issuer(title, header.signature, fields, kind, site_name=meta.get("SiteName"),
+                             source=meta.get("ContentSource") or fields.get("来源") or fields.get("信息来源"),
+                             opening="\n".join(body[:2]))
     title_derived = False
     if not title:
         title = metadata.derive_title(issuer, year, kind)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..structure import TABLE_MARK
-from .extract import ATTACHMENT_EXTENSIONS, ROW_SEPARATOR
+from .extract import ATTACHMENT_EXTENSIONS, ROW_SEPARATOR, attachment_name
 
 LOGGER = logging.getLogger(__name__)
 
@@ -172,11 +172,25 @@ def is_widget_line(line: str) -> bool:
     return not _WIDGET_TOKENS.sub("", line)
 
 
+# A bracketed template-site name anywhere in a line (一、主要举措和成效【范文网】(一)…): such
+# sites stamp every heading of a page that carries the whole report on one line.
+_BRACKETED_WATERMARK = re.compile(
+    r"\s*[【\[]\s*[\w\u4e00-\u9fff.]{0,10}?(?:范文|文库|文秘|文档|公文|作文|写作|秘书|资料)"
+    r"[\w\u4e00-\u9fff.]{0,6}?(?:网|站|库|吧|大全|\.com|\.cn|\.net)\s*[】\]]\s*",
+    re.IGNORECASE,
+)
+
+
 def strip_watermark(line: str) -> str:
-    """Remove a template site's name (… - XX范文网 www.xxx.com) appended to a line."""
+    """Remove a template site's name (… - XX范文网 www.xxx.com, 【范文网】) from a line.
+
+    >>> strip_watermark("一、主要举措和成效【范文网】(一)依法履职。")
+    '一、主要举措和成效 (一)依法履职。'
+    """
     if len(line) <= 4 or not _WATERMARK_CUE.search(line):
         return line
-    return _WATERMARK.sub("", line)
+    line = _WATERMARK.sub("", line)
+    return _BRACKETED_WATERMARK.sub(" ", line).strip()
 
 
 def clean_pipes(line: str) -> str:
@@ -252,7 +266,7 @@ def remove_boilerplate(lines: list[str]) -> Boilerplate:
             continue
         attachment = _ATTACHMENT.match(line)
         if attachment:
-            name = attachment.group("name").strip()
+            name = attachment_name(attachment.group("name"))
             if name not in result.attachments:
                 result.attachments.append(name)
             drop("attachment")

@@ -69,12 +69,47 @@ def _page_run(lines: list[str]) -> list[int]:
     return indexes
 
 
-def rejoin_pages(lines: list[str], page_lines: list[str] | None = None) -> Docshare:
+# A printed page's footer kept by a PDF/Word conversion: — 2 —, - 2 -, 第2页 共5页, 2/5.
+_FOOTER_MARK = re.compile(
+    r"^\s*(?:[-—–―－]{1,2}\s*\d{1,3}\s*[-—–―－]{1,2}|第\s*\d{1,3}\s*页(?:\s*[,/]?\s*共\s*\d{1,3}\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
+
+
+def join_page_footers(lines: list[str]) -> tuple[list[str], int]:
+    """Drop page-footer lines; where one cut a sentence (各项工 / — 2 — / 作取得), join the halves.
+
+    Returns the lines and how many footers cut a sentence.
+
+    >>> join_page_footers(["各项工", "— 2 —", "作取得新进展。"])
+    (['各项工作取得新进展。'], 1)
+    """
+    joined: list[str] = []
+    cuts = 0
+    pending_join = False
+    for line in lines:
+        if _FOOTER_MARK.match(line):
+            previous = next((item for item in reversed(joined) if item.strip()), "")
+            if previous and not previous.rstrip().endswith(_SENTENCE_END):
+                pending_join = True
+            continue
+        if pending_join and line.strip():
+            while joined and not joined[-1].strip():
+                joined.pop()
+            joined[-1] = joined[-1].rstrip() + line.strip()
+            cuts += 1
+            pending_join = False
+            continue
+        joined.append(line)
+    return joined, cuts
+
+
+def rejoin_pages(lines: list[str], page_lines: list[str] | None = None, *, converted: bool = False) -> Docshare:
     """Detect a document-sharing dump and rejoin its page slices into running text.
 
     ``page_lines`` is the whole page when ``lines`` is only its body container: the
-    banner naming the original file usually sits outside the body.
+    banner naming the original file usually sits outside the body. ``converted`` says the
+    text is the portal's own attachment, whose page footers do not make it a 文库 copy.
     """
+    lines, footer_cuts = join_page_footers(lines)
     text = "\n".join(lines[:5] + (page_lines or []))
     banner = _BANNER.search(text)
     file_match = _BANNER_FILE.search(text) if banner else None
@@ -108,6 +143,9 @@ def rejoin_pages(lines: list[str], page_lines: list[str] | None = None) -> Docsh
         result.lines = joined
         result.pages_shown = len(markers)
         LOGGER.debug("rejoined %d page slices (last marker at line %d)", len(markers), last)
+    if footer_cuts >= 2 and not converted:
+        # page footers cutting sentences: a converted document shown as text by a sharing site
+        result.is_docshare = True
     if result.is_docshare:
         result.flags.append("docshare")
         if result.pages_total and result.pages_shown and result.pages_shown < result.pages_total:

@@ -306,6 +306,18 @@ def _title_hints(root, meta: dict[str, str]) -> list[str]:
     return hints
 
 
+_LIST_NUMBER = re.compile(r"^\s*(?:附件\s*\d{0,2}\s*[::.、]\s*(?:(?:\d{1,2}\s*[.、]|\(\d{1,2}\))\s*)?|(?:\d{1,2}\s*[.、]|\(\d{1,2}\))\s*)(?=\D)")
+
+
+def attachment_name(text: str) -> str:
+    """附件:1.某某报告.pdf → 某某报告.pdf: list numbering is not part of a file's name.
+
+    >>> attachment_name("2.长沙市岳麓区2023年法治政府建设年度报告.wps")
+    '长沙市岳麓区2023年法治政府建设年度报告.wps'
+    """
+    return _LIST_NUMBER.sub("", text, count=1).strip()
+
+
 def _attachment_links(root, base: str | None) -> list[tuple[str, str]]:
     links: list[tuple[str, str]] = []
     for anchor in root.iter("a"):
@@ -315,8 +327,8 @@ def _attachment_links(root, base: str | None) -> list[tuple[str, str]]:
         if not href or not (target.endswith(ATTACHMENT_EXTENSIONS) or text.lower().endswith(ATTACHMENT_EXTENSIONS)):
             continue
         url = urljoin(base, href) if base and not base.startswith("file:") else href
-        name = text
-        if not text or _GENERIC_LINK.fullmatch(text):
+        name = attachment_name(text)
+        if not name or _GENERIC_LINK.fullmatch(name):
             name = unquote(href.split("?")[0].rsplit("/", 1)[-1])  # 点击下载 says nothing: use the file name
         if (name, url) not in links:
             links.append((name, url))

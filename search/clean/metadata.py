@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from ..models import DISCLOSURE_REPORT, LAW_REPORT, NOT_A_REPORT, OTHER_REPORT
 from .boilerplate import DATETIME
@@ -21,7 +22,11 @@ LOGGER = logging.getLogger(__name__)
 ORG_SUFFIX = r"(?:人民政府|政府|人民代表大会常务委员会|委员会|办公厅|办公室|司法局|局|厅|委|院|署|中心|部|办|支队|大队|所)"
 _ORG_LINE = re.compile(rf"^(?:[\u4e00-\u9fff()]{{2,30}}{ORG_SUFFIX}[\s、]*)+$")
 _PLACE_END = re.compile(r"(?:省|市|区|县|州|旗|盟|自治区|自治州|自治县|特区|新区)$")
-_TITLE_WORDS = re.compile(r"报告|年报|公报|解读|通知|情况|总结|会议|召开|审议|发布会")
+_TITLE_WORDS = re.compile(r"报告|年报|公报|解读|通知|情况|总结|会议|召开|审议|发布会|要点|计划|方案|规划")
+# A notice (关于报送…年度报告的通知) is about reports unless it carries one (its mandated sections).
+_NOTICE = re.compile(r"(?:通知|通告|函|通报)$")
+# Plans are government documents of another kind than a report on the year done.
+_PLAN = re.compile(r"(?:工作要点|要点|工作计划|实施方案|行动方案|工作方案|规划|任务清单|责任清单|任务分工)$")
 _REPORT_END = re.compile(r"(?:报告|年报)\s*(?:\((?:全文|摘要|文字版|图文版|修订版)\))?\s*$")
 _NOT_REPORT = re.compile(r"解读|图解|一图读懂|答记者问|问答|政策解读")
 _NEWS = re.compile(r"召开|会议|审议|听取|举行|举办|部署|调研|座谈|培训|发布会|印发|通知|公告|公示|简报|动态|获评|荣获|入选")
@@ -106,6 +111,12 @@ def split_header(lines: list[str], hints: list[str]) -> Header:
         else:
             header.signature.append(line)
         body_start += 1
+    # A dump often prints the title twice (its page heading, then the document's own).
+    if header.title_lines:
+        title_key = line_key(header.title)
+        while body_start < len(lines) and body_start <= max(header.title_lines) + 3 \
+                and title_key and line_key(lines[body_start]) == title_key:
+            body_start += 1
     # Anything before the title that is not prose is page furniture we did not recognise.
     leftovers = [lines[i] for i in range(body_start) if i not in header.title_lines and len(lines[i]) > 60]
     body = leftovers + list(lines[body_start:])
@@ -134,6 +145,10 @@ def classify_kind(title: str | None, text: str) -> str:
             # 召开会议审议《…年度报告》: about a report; 关于公布《…年度报告》的通知 often carries
             # the whole report, recognisable by its mandated sections
             return _kind_from_sections(text) or NOT_A_REPORT
+        if _NOTICE.search(title):
+            return _kind_from_sections(text) or NOT_A_REPORT
+        if _PLAN.search(title) and not _NEWS.search(title):
+            return OTHER_REPORT
         is_report = bool(_REPORT_END.search(title)) or "年度报告" in title or (
             bool(re.search(r"法治政府建设|政府信息公开", title)) and bool(re.search(r"(?:总结|情况)$", title))
             and not _NEWS.search(title))
@@ -159,18 +174,32 @@ def classify_kind(title: str | None, text: str) -> str:
 
 
 _LAW_SECTIONS = (r"主要举措|举措和成效|主要成效", r"存在的不足|存在问题|存在的主要问题|不足和原因", r"第一责任人",
-                 r"工作安排|主要安排|工作思路|工作计划|工作打算|主要任务|下一步")
+                 r"工作安排|主要安排|工作思路|工作计划|工作打算|主要任务|工作任务|下一步")
 _DISCLOSURE_SECTIONS = (r"总体情况", r"主动公开政府信息情况", r"收到和处理政府信息公开申请情况",
                         r"行政复议、行政诉讼情况", r"存在的主要问题及改进情况", r"其他需要报告的事项")
 
 
+_HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d{1,2}[.、])")
+
+
+def _heading_like(text: str) -> str:
+    """The short or numbered pieces of a text: where section names are, not sentences citing them."""
+    pieces = re.split(r"[\n。]", text)
+    return "\n".join(piece for piece in pieces if len(piece.strip()) <= 40 or _HEADING_START.match(piece))
+
+
 def _kind_from_sections(text: str) -> str | None:
-    """The kind of report a long text is, when it has most of that kind's mandated sections."""
+    """The kind of report a long text is, when it has most of that kind's mandated sections as headings.
+
+    A notice listing what a report must contain (主要举措和成效、存在的不足…) in one
+    sentence is not a report.
+    """
     if len(text) < 600:
         return None
-    if sum(bool(re.search(cue, text)) for cue in _DISCLOSURE_SECTIONS) >= 4:
+    headings = _heading_like(text)
+    if sum(bool(re.search(cue, headings)) for cue in _DISCLOSURE_SECTIONS) >= 4:
         return DISCLOSURE_REPORT
-    if sum(bool(re.search(cue, text)) for cue in _LAW_SECTIONS) >= 3 and "法治" in text:
+    if sum(bool(re.search(cue, headings)) for cue in _LAW_SECTIONS) >= 3 and "法治" in text:
         return LAW_REPORT
     return None
 
@@ -236,9 +265,18 @@ def _cn_number(text: str) -> int:
     return digits.get(text, 0)
 
 
+def _official_host(url: str) -> bool:
+    """A government portal's address: only their CMSs write the publication day into URLs.
+
+    A template or document-sharing site's URL date is the day it copied the report.
+    """
+    host = (urlsplit(url).hostname or "").lower()
+    return host.endswith((".gov.cn", ".gov")) or bool(re.search(r"(?:^|\.)gov\.[a-z]{2}$", host))
+
+
 def url_date(url: str | None) -> str | None:
-    """The upload date a CMS writes into article URLs (/art/2023/2/16/, t20230216_), if any."""
-    if not url:
+    """The upload date a government CMS writes into article URLs (/art/2023/2/16/, t20230216_), if any."""
+    if not url or not _official_host(url):
         return None
     match = next((m for m in (pattern.search(url) for pattern in _URL_DATES) if m), None)
     if not match:
@@ -274,27 +312,66 @@ def _join_orgs(text: str) -> str:
 
 
 def issuer(title: str | None, signature: list[str], fields: dict[str, str], kind: str,
-           site_name: str | None = None) -> str | None:
-    """The body whose report it is: named in the title, else the signature, else a full 发布机构.
+           site_name: str | None = None, source: str | None = None, opening: str = "") -> str | None:
+    """The body whose report it is: named in the title, else the signature, else a full 发布机构,
+    else (a title naming nobody) the government whose portal carries it.
 
-    A short name (区司法局) is completed from the portal's own name (杭州市西湖区人民政府).
+    A short name (区司法局) is completed from the portal's own name (杭州市西湖区人民政府), and so
+    is a place's government (江岸区人民政府 on 武汉市江岸区人民政府's portal).
 
     >>> issuer("区司法局2023年法治政府建设年度报告", [], {}, LAW_REPORT, site_name="杭州市西湖区人民政府")
     '杭州市西湖区司法局'
+    >>> issuer("2023年法治政府建设年度报告", [], {}, LAW_REPORT, site_name="杭州市上城区人民政府", source="区司法局")
+    '杭州市上城区人民政府'
     """
     found = _issuer(title, signature, fields, kind)
-    return _complete(found, site_name) if found else None
+    if found:
+        # a name the page spells out is kept as published; one we built from a place is completed
+        return _complete(found, site_name, inferred=found not in (title or "") + "".join(signature))
+    return _from_portal(title, kind, site_name, source, opening)
+
+
+_DEPARTMENT_VOICE = re.compile(r"我局|本局|我委|本委|我厅|本厅|我办|本办|本单位|我单位|我中心")
+_GOVERNMENT = re.compile(r"^[\u4e00-\u9fff]{2,30}?(?:省|市|区|县|州|旗|盟)人民政府$")
+
+
+def _site_government(site_name: str | None) -> str | None:
+    """某某区人民政府 from a portal's name (某某区人民政府门户网站), when the portal is a government's."""
+    name = re.sub(r"(?:门户网站|网站|门户)$", "", (site_name or "").strip())
+    return name if _GOVERNMENT.match(name) else None
+
+
+def _from_portal(title: str | None, kind: str, site_name: str | None, source: str | None, opening: str) -> str | None:
+    """A report titled only 2023年法治政府建设年度报告 on a government's portal is that government's.
+
+    When it speaks as a department (我局…), it is the 来源 department's, completed from the portal.
+    """
+    if kind not in (LAW_REPORT, DISCLOSURE_REPORT, OTHER_REPORT):
+        return None
+    if title and not re.match(r"^\s*(?:(?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年", title):
+        return None  # the title names someone we could not read: do not guess
+    government = _site_government(site_name)
+    if _DEPARTMENT_VOICE.search(opening):
+        source = (source or "").strip()
+        if government and _SHORT_NAME.match(source) and re.search(r"(?:局|委|厅|办|中心)$", source) \
+                and not _POSTING_OFFICE.search(source):
+            return _complete(source, site_name)
+        return None
+    return government
 
 
 _SHORT_NAME = re.compile(r"^(?P<level>[省市区县州旗])(?P<rest>[\u4e00-\u9fff]{2,20})$")
 
 
-def _complete(name: str, site_name: str | None) -> str:
+def _complete(name: str, site_name: str | None, inferred: bool = False) -> str:
     """区司法局 + 杭州市西湖区人民政府 → 杭州市西湖区司法局; other names unchanged."""
     match = _SHORT_NAME.match(name)
     place = re.sub(r"(?:人民政府|政府)?(?:门户网站|网站|门户)?$", "", (site_name or "").strip())
     if match and place and place.endswith(match["level"]) and _PLACE_END.search(place):
         return place + match["rest"]
+    government = _site_government(site_name)
+    if inferred and government and _GOVERNMENT.match(name) and government.endswith(name):
+        return government  # 江岸区人民政府 → 武汉市江岸区人民政府: the portal gives the full name
     return name
 
 
@@ -308,7 +385,7 @@ def _issuer(title: str | None, signature: list[str], fields: dict[str, str], kin
             prefix = match["pre"].strip()
             if re.search(ORG_SUFFIX + r"$", prefix):
                 return _join_orgs(prefix)
-            if _PLACE_END.search(prefix) and kind in (LAW_REPORT, DISCLOSURE_REPORT) and " " not in prefix:
+            if _PLACE_END.search(prefix) and kind in (LAW_REPORT, DISCLOSURE_REPORT, OTHER_REPORT) and " " not in prefix:
                 return prefix + "人民政府"  # 诸暨市2023年…报告: the government of that place
         match = _YEAR_FIRST.match(title)  # 2023年杭州市临平区政府信息公开工作年度报告
         if match:

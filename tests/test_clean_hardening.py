@@ -1,0 +1,81 @@
+"""Rules added after the blind set showed them missing: notices, plans, footers, watermarks, issuers."""
+from __future__ import annotations
+
+import pytest
+
+from search.clean import clean_page
+from search.clean.boilerplate import strip_watermark
+from search.clean.docshare import join_page_footers, rejoin_pages
+from search.clean.extract import attachment_name
+from search.clean.metadata import classify_kind, issuer, publish_date, url_date
+from search.models import LAW_REPORT, NOT_A_REPORT, OTHER_REPORT, RawPage
+
+SECTIONS_IN_A_SENTENCE = (
+    "各镇人民政府、街道办事处:\n现就报送2023年度法治政府建设年度报告有关事项通知如下:\n一、报送内容\n"
+    + "各单位年度报告应当包括上一年度推进法治政府建设的主要举措和成效、存在的不足和原因、党政主要负责人履行推进法治建设"
+      "第一责任人职责情况、下一年度推进法治政府建设的主要安排等内容。" * 8
+    + "\n二、报送时间\n请于2024年1月31日前报送。"
+)
+
+
+def test_notice_asking_for_reports_is_not_a_report():
+    assert classify_kind("关于报送2023年度法治政府建设年度报告的通知", SECTIONS_IN_A_SENTENCE) == NOT_A_REPORT
+
+
+@pytest.mark.parametrize("title", ["江岸区2024年法治政府建设工作要点", "某某市2024年法治政府建设工作计划",
+                                   "某某县法治政府建设实施方案"])
+def test_plans_are_another_kind_of_document(title):
+    assert classify_kind(title, "一、加强党对法治政府建设的领导\n1.认真学习贯彻习近平法治思想。") == OTHER_REPORT
+
+
+def test_meeting_about_a_plan_is_still_news():
+    assert classify_kind("区政府召开会议部署2024年法治政府建设工作要点", "会议指出,要抓好落实。") == NOT_A_REPORT
+
+
+def test_bracketed_watermark_inside_a_line_is_removed():
+    assert strip_watermark("二、存在的不足【第一范文网】一是队伍建设有待加强。") == "二、存在的不足 一是队伍建设有待加强。"
+    assert strip_watermark("在中国政府网(www.gov.cn)公布【全文】") == "在中国政府网(www.gov.cn)公布【全文】"
+
+
+def test_page_footers_cutting_sentences_are_joined_and_flag_a_converted_dump():
+    lines = ["各项工", "— 2 —", "作取得新进展。", "调解和解率达到", "- 3 -", "35.6%。", "第4页 共5页", "二、存在的不足"]
+    joined, cuts = join_page_footers(lines)
+    assert joined == ["各项工作取得新进展。", "调解和解率达到35.6%。", "二、存在的不足"]
+    assert cuts == 2
+    assert "docshare" in rejoin_pages(lines).flags
+    assert "docshare" not in rejoin_pages(lines, converted=True).flags  # the portal's own attachment
+
+
+def test_attachment_names_lose_their_list_numbers():
+    assert attachment_name("1.长沙市岳麓区2023年法治政府建设年度报告.pdf") == "长沙市岳麓区2023年法治政府建设年度报告.pdf"
+    assert attachment_name("附件2:统计表.xls") == "统计表.xls"
+    assert attachment_name("(3)某某报告.docx") == "某某报告.docx"
+    assert attachment_name("2023年度报告.docx") == "2023年度报告.docx"
+
+
+def test_url_dates_count_only_on_government_hosts():
+    assert url_date("https://www.fanwen.example/gongzuobaogao/20240315/98765.html") is None
+    assert url_date("http://www.jiangning.gov.cn/art/2019/3/29/art_1_2.html") == "2019-03-29"
+    assert publish_date([None], url="https://wenku.example.com/2024/3/15/x.html", year_covered=2023) is None
+
+
+def test_report_titled_without_issuer_belongs_to_the_portals_government():
+    assert issuer("2023年法治政府建设年度报告", [], {"发布机构": "本网"}, LAW_REPORT,
+                  site_name="杭州市上城区人民政府", source="区司法局", opening="2023年,我区…") == "杭州市上城区人民政府"
+    # a department speaking (我局) is the 来源 department, completed from the portal
+    assert issuer("2023年法治政府建设年度报告", [], {}, LAW_REPORT, site_name="杭州市上城区人民政府",
+                  source="区司法局", opening="2023年,我局在区委、区政府的领导下…") == "杭州市上城区司法局"
+    # a portal that is not a government's gives nothing
+    assert issuer("2023年法治政府建设年度报告", [], {}, LAW_REPORT, site_name="第一范文网") is None
+    # a place-only title is completed from the portal; a name spelled out is kept as published
+    assert issuer("江岸区2024年法治政府建设工作要点", [], {}, OTHER_REPORT, site_name="武汉市江岸区人民政府") == "武汉市江岸区人民政府"
+    assert issuer("江岸区人民政府关于2023年计划执行情况的报告", [], {}, OTHER_REPORT,
+                  site_name="武汉市江岸区人民政府") == "江岸区人民政府"
+
+
+def test_title_printed_twice_in_a_dump_is_not_a_paragraph():
+    text = ("某某县2023年法治政府建设年度报告 - 文档之家\n某某县2023年法治政府建设年度报告\n"
+            "2023年,某某县扎实推进法治政府建设,取得明显成效。\n一、主要举措和成效\n全年办理行政复议案件21件。\n")
+    report = clean_page(RawPage(content=text.encode(), source="dump.txt"))
+    assert report.title == "某某县2023年法治政府建设年度报告"
+    assert [p.text for p in report.paragraphs][0].startswith("2023年")

@@ -140,55 +140,46 @@ def bigrams(text: str) -> list[tuple[str, int]]:
     return pairs
 
 
-class WordTokenizer(Tokenizer):
+class _TokenTextTokenizer(Tokenizer):
+    """Turns ``token_texts(value, mode)`` into Whoosh tokens with consecutive positions."""
+
+    def token_texts(self, value: str, mode: str) -> list[str] | tuple[str, ...]:
+        raise NotImplementedError
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for position, text in enumerate(self.token_texts(value, mode)):
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = text
+            if positions:
+                token.pos = start_pos + position
+            yield token
+
+
+class WordTokenizer(_TokenTextTokenizer):
     """jieba precise-mode words with consecutive positions (phrases work)."""
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for position, word in enumerate(words(search_form(value))):
-            token.text = word
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = word
-            if positions:
-                token.pos = start_pos + position
-            yield token
+    def token_texts(self, value, mode):
+        return words(search_form(value))
 
 
-class SearchWordTokenizer(Tokenizer):
+class SearchWordTokenizer(_TokenTextTokenizer):
     """jieba search-mode words and sub-words, for titles and headings (no positions)."""
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for position, word in enumerate(search_words(value) if mode == "index" else words(search_form(value))):
-            token.text = word
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = word
-            if positions:
-                token.pos = start_pos + position
-            yield token
+    def token_texts(self, value, mode):
+        return search_words(value) if mode == "index" else words(search_form(value))
 
 
-class BigramTokenizer(Tokenizer):
-    """Overlapping Chinese character pairs (substring recall)."""
+class BigramTokenizer(_TokenTextTokenizer):
+    """Overlapping Chinese character pairs (substring recall). Positions here are
+    consecutive; the index itself keeps the gaps between runs (PositionalText.index)."""
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pair, position in bigrams(search_form(value)):
-            token.text = pair
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = pair
-            if positions:
-                token.pos = start_pos + position
-            yield token
+    def token_texts(self, value, mode):
+        return [pair for pair, _ in bigrams(search_form(value))]
 
 
 def word_analyzer() -> WordTokenizer:

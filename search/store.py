@@ -11,13 +11,13 @@ import hashlib
 import json
 import logging
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
 from .models import Attachment, Paragraph, Region, Report, StoredReport
+from .sqlitedb import SQLiteFile
 
 LOGGER = logging.getLogger(__name__)
 
@@ -94,17 +94,14 @@ class SourceRecord:
     page_hash: str
 
 
-class Store:
-    """SQLite-backed report store. Use as a context manager or call close()."""
+class Store(SQLiteFile):
+    """SQLite-backed report store (``<data_dir>/store.sqlite``)."""
+
+    SCHEMA = _SCHEMA
+    FILE_NAME = "store.sqlite"
 
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(_SCHEMA)
+        super().__init__(path)
         self._migrate()
 
     def _migrate(self) -> None:
@@ -113,30 +110,6 @@ class Store:
         for name in ("tokens", "tokens_version"):
             if name not in columns:
                 self.db.execute(f"ALTER TABLE reports ADD COLUMN {name} TEXT")
-
-    @classmethod
-    def open(cls, data_dir: str | Path) -> "Store":
-        return cls(Path(data_dir) / "store.sqlite")
-
-    def close(self) -> None:
-        self.db.close()
-
-    def __enter__(self) -> "Store":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """All-or-nothing: a crash mid-way leaves the store as it was."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
 
     # --- sources -------------------------------------------------------------
     def source(self, source: str) -> SourceRecord | None:

@@ -1,6 +1,5 @@
 """Highlighting: whole words where index tokens overlap, substrings, phrases, escaping, and
 no re-tokenising of hits."""
-import pytest
 
 from search import schema
 from search.engine import SearchRequest

@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from ..errors import GovsearchError
+from ..sqlitedb import SQLiteFile
 
 FREQUENCIES = ("immediate", "daily", "weekly")
 DIGEST_PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
@@ -180,41 +179,11 @@ def new_feed_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class AlertsDB:
+class AlertsDB(SQLiteFile):
     """Access to alerts.sqlite. Use as a context manager or call close()."""
 
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(_SCHEMA)
-
-    @classmethod
-    def open(cls, data_dir: str | Path) -> "AlertsDB":
-        return cls(Path(data_dir) / "alerts.sqlite")
-
-    def close(self) -> None:
-        self.db.close()
-
-    def __enter__(self) -> "AlertsDB":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """All-or-nothing: a crash mid-way leaves the database as it was."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+    SCHEMA = _SCHEMA
+    FILE_NAME = "alerts.sqlite"
 
     # --- users ---------------------------------------------------------------
     def create_user(self, email: str, password_hash: str, now: str) -> User:

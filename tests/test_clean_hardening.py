@@ -4,6 +4,8 @@ from __future__ import annotations
 import pytest
 
 from search.clean import clean_page
+from search.clean.boilerplate import drop_reason
+from search.errors import ExtractError
 from search.clean.boilerplate import strip_watermark
 from search.clean.docshare import join_page_footers, rejoin_pages
 from search.clean.extract import attachment_name
@@ -79,3 +81,37 @@ def test_title_printed_twice_in_a_dump_is_not_a_paragraph():
     report = clean_page(RawPage(content=text.encode(), source="dump.txt"))
     assert report.title == "某某县2023年法治政府建设年度报告"
     assert [p.text for p in report.paragraphs][0].startswith("2023年")
+
+
+@pytest.mark.parametrize("line", ["点击“阅读原文”查看更多内容", "(责任编辑:王丽 审核:陈刚)", "编辑:沈佳 审核:徐明", "长按识别二维码关注我们"])
+def test_credits_and_calls_to_action_are_furniture(line):
+    assert drop_reason(line) == "credits"
+
+
+def test_sentences_mentioning_editing_are_kept():
+    assert drop_reason("编辑出版法治宣传读本3册,审核规范性文件12件。") is None
+
+
+def test_signature_of_a_subdistrict_office_is_the_issuer():
+    html = ("<html><head><meta charset='utf-8'><title>仓前街道2023年度法治政府建设工作报告</title></head><body>"
+            "<div id='zoom'><p>2023年,仓前街道扎实推进基层法治建设,取得明显成效。</p><p>一、主要举措和成效</p>"
+            "<p>全年开展合法性审查89件。</p><p>杭州市余杭区人民政府仓前街道办事处</p><p>2024年2月18日</p></div></body></html>")
+    report = clean_page(RawPage(content=html.encode(), source="p.html"))
+    assert report.issuer == "杭州市余杭区人民政府仓前街道办事处"
+    assert [p.text for p in report.paragraphs][-1] == "全年开展合法性审查89件。"
+
+
+def test_column_page_listing_reports_is_refused():
+    items = "".join(f"<li><a href='/a{i}.html'>某某区{2023 - i}年法治政府建设年度报告</a><span>{2024 - i}-03-28</span></li>"
+                    for i in range(4))
+    html = f"<html><head><meta charset='utf-8'></head><body><ul>{items}</ul></body></html>"
+    with pytest.raises(ExtractError, match="list of links"):
+        clean_page(RawPage(content=html.encode(), source="list.html"))
+
+
+def test_word_list_padding_after_a_heading_number_is_removed():
+    html = ("<html><head><meta charset='utf-8'><title>某某区2023年法治政府建设年度报告</title></head><body><div id='zoom'>"
+            "<p>2023年,某某区扎实推进法治政府建设。</p><p>一、主要举措和成效</p>"
+            "<p>(二)\u00a0\u00a0\u00a0 加强行政执法监督</p><p>全年评查案卷280卷。</p></div></body></html>")
+    report = clean_page(RawPage(content=html.encode(), source="p.html"))
+    assert report.paragraphs[-1].section_path == ("一、主要举措和成效", "(二)加强行政执法监督")

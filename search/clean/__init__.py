@@ -76,8 +76,21 @@ def _strip_pinyin(lines: list[str]) -> tuple[list[str], bool]:
     return [_PINYIN.sub("", line) for line in lines], True
 
 
+# Word's list numbering is followed by padding: (二)   加强执法监督 → (二)加强执法监督
+_NUMBER_GAP = re.compile(r"^((?:\([一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、]|\(\d{1,2}\)))\s+(?=[\u4e00-\u9fff“《])")
+# A column page lists titles, each with its date: 某某区2023年法治政府建设年度报告2024-03-28
+_LISTED_TITLE = re.compile(r"^.{6,80}?\s*[(\[]?(?:19|20)\d{2}[-./年]\d{1,2}[-./月]\d{1,2}日?[)\]]?$")
+
+
 def _normalise(lines: list[str]) -> list[str]:
-    return [normalize_text(line) for line in lines]
+    return [_NUMBER_GAP.sub(r"\1", normalize_text(line)) for line in lines]
+
+
+def _is_link_list(lines: list[str]) -> bool:
+    """A column (list) page: mostly dated titles and no sentence of prose."""
+    listed = sum(1 for line in lines if "。" not in line and _LISTED_TITLE.match(line))
+    prose = sum(1 for line in lines if line.count("。") >= 1 and len(line) > 30)
+    return listed >= 3 and prose == 0 and listed * 2 >= len(lines)
 
 
 def _load_enrichers():
@@ -181,6 +194,8 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
         quality.append("mirror_spam")
         body = [strip_inline_spam(line) for line in body]
     body, repeated = remove_duplicate_lines(body)
+    if _is_link_list(body):
+        raise ExtractError(source, "no report text: a list of links to documents (column page)")
 
     hints = [strip_watermark(normalize_text(hint)) for hint in extracted.title_hints]
     if fields.get("标题"):

@@ -119,6 +119,11 @@ _DOCSHARE = re.compile(
     r"阅读已结束|下载这份文档|展开阅读全文|点击查看更多|亲,该文档总共|本文档(?:由|为|共|内容)|免费下载|下载积分|VIP会员|侵权请联系"
 )
 _PREAMBLE = re.compile(r"小编|仅供参考|供大家参考|欢迎阅读|希望对(?:大家|您|你)有所帮助|欢迎借鉴|为大家(?:整理|收集|精心)|本站|本文由|推荐阅读")
+# WeChat/app reposts end with calls to action and credits (编辑:… 审核:…, 阅读原文, 关注我们).
+_SOCIAL = re.compile(
+    r"阅读原文|点击上方|蓝字关注|长按(?:识别|扫描)?二维码|扫码关注|关注(?:我们|公众号)|点个?[“\"]?在看|"
+    r"^\(?(?:责任编辑|编辑|审核|校对|初审|复审|终审|审校|编审|监制|文字|图片|摄影|来源)\s*[::]"
+)
 _RELATED = re.compile(r"^(?:相关文章|相关阅读|相关链接|相关推荐|推荐阅读|猜你喜欢|热门文章|延伸阅读|更多相关|相关文档|相关信息|相关新闻|热门推荐)\s*[::]?$")
 _URL_LINE = re.compile(r"^(?:(?:原文)?(?:链接|网址|地址|URL|url|来源网址|原文地址)\s*[::]?\s*)?(?P<url>https?://[^\s<>\"]+)$")
 _PIPE_RUN = re.compile(r"(?:\s*[|│┃¦]\s*)+")
@@ -225,6 +230,8 @@ def drop_reason(line: str) -> str | None:
         return "docshare_banner"
     if len(line) < 200 and _PREAMBLE.search(line):
         return "preamble"
+    if len(line) < 80 and "。" not in line and _SOCIAL.search(line):
+        return "credits"
     if re.fullmatch(r"[\u4e00-\u9fff]{0,6}(?:上一篇|下一篇)[::].*", line):
         return "navigation"
     return None

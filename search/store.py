@@ -168,30 +168,28 @@ class Store(SQLiteFile):
                 )
             else:
                 self.db.execute("UPDATE reports SET last_seen=? WHERE report_id=?", (now, report_id))
-            self.db.execute(
-                "INSERT INTO sources (source, report_id, page_hash, url, first_seen, last_seen) VALUES (?,?,?,?,?,?)"
-                " ON CONFLICT(source) DO UPDATE SET report_id=excluded.report_id, page_hash=excluded.page_hash,"
-                " url=excluded.url, last_seen=excluded.last_seen",
-                (source, report_id, page_hash, report.source_url, now, now),
-            )
-            self._drop_orphans()
+            self._point_source(source, report_id, page_hash, report.source_url, now)
         return changed
 
     def link_source(self, report_id: str, source: str, page_hash: str, url: str | None, now: str) -> None:
         """Attach another copy of an existing report (same report, another portal)."""
         with self.transaction():
-            self.db.execute(
-                "INSERT INTO sources (source, report_id, page_hash, url, first_seen, last_seen) VALUES (?,?,?,?,?,?)"
-                " ON CONFLICT(source) DO UPDATE SET report_id=excluded.report_id, page_hash=excluded.page_hash,"
-                " last_seen=excluded.last_seen",
-                (source, report_id, page_hash, url, now, now),
-            )
+            self._point_source(source, report_id, page_hash, url, now)
             self.db.execute("UPDATE reports SET last_seen=? WHERE report_id=?", (now, report_id))
-            self._drop_orphans()
 
-    def _drop_orphans(self) -> None:
-        # A source that moved to another report may leave its old report with no source.
-        self.db.execute("DELETE FROM reports WHERE report_id NOT IN (SELECT report_id FROM sources)")
+    def _point_source(self, source: str, report_id: str, page_hash: str, url: str | None, now: str) -> None:
+        """Link a source to a report; a report left with no source by the move is dropped."""
+        row = self.db.execute("SELECT report_id FROM sources WHERE source=?", (source,)).fetchone()
+        self.db.execute(
+            "INSERT INTO sources (source, report_id, page_hash, url, first_seen, last_seen) VALUES (?,?,?,?,?,?)"
+            " ON CONFLICT(source) DO UPDATE SET report_id=excluded.report_id, page_hash=excluded.page_hash,"
+            " url=COALESCE(excluded.url, sources.url), last_seen=excluded.last_seen",
+            (source, report_id, page_hash, url, now, now),
+        )
+        previous = row["report_id"] if row else None
+        if previous and previous != report_id:
+            self.db.execute("DELETE FROM reports WHERE report_id=? AND NOT EXISTS"
+                            " (SELECT 1 FROM sources WHERE sources.report_id=?)", (previous, previous))
 
     def delete(self, report_id: str) -> None:
         with self.transaction():

@@ -115,3 +115,36 @@ def test_word_list_padding_after_a_heading_number_is_removed():
             "<p>(二)\u00a0\u00a0\u00a0 加强行政执法监督</p><p>全年评查案卷280卷。</p></div></body></html>")
     report = clean_page(RawPage(content=html.encode(), source="p.html"))
     assert report.paragraphs[-1].section_path == ("一、主要举措和成效", "(二)加强行政执法监督")
+
+
+def test_circled_numbers_survive_normalisation():
+    html = ("<html><head><meta charset='utf-8'><title>某某区2023年法治政府建设年度报告</title></head><body><div id='zoom'>"
+            "<p>2023年,某某区扎实推进法治政府建设。</p><p>二、存在的不足和原因</p>"
+            "<p>①基层法治队伍力量较为薄弱;②部分领域行政执法不够规范。</p></div></body></html>")
+    report = clean_page(RawPage(content=html.encode(), source="p.html"))
+    assert report.paragraphs[-1].text == "①基层法治队伍力量较为薄弱;②部分领域行政执法不够规范。"
+
+
+def test_dot_numbered_heading_is_never_the_title():
+    html = ("<html><head><meta charset='utf-8'><meta name='ArticleTitle' content='某某区2023年法治政府建设年度报告'></head>"
+            "<body><h1>某某区2023年法治政府建设年度报告</h1><div id='zoom'><p>2023年,某某区扎实推进法治政府建设。</p>"
+            "<p>一.主要举措和成效</p><p>全年办理行政复议案件21件。</p><p>三.党政主要负责人履行推进法治建设第一责任人职责情况</p>"
+            "<p>区政府主要负责人带头学法。</p></div></body></html>")
+    report = clean_page(RawPage(content=html.encode(), source="p.html"))
+    assert report.title == "某某区2023年法治政府建设年度报告"
+    assert report.paragraphs[-1].section_path == ("三.党政主要负责人履行推进法治建设第一责任人职责情况",)
+
+
+def test_truncated_meta_title_gives_way_to_the_full_title_on_the_page():
+    html = ("<html><head><meta charset='utf-8'><meta name='ArticleTitle' content='丽水市莲都区2023年法治政府建设年度...'>"
+            "<title>丽水市莲都区2023年法治政府建设年...</title></head><body><div class='bt'>丽水市莲都区2023年法治政府建设年度报告</div>"
+            "<div class='zoom'><p>2023年,莲都区坚持以习近平法治思想为指导,法治政府建设取得新成效。</p><p>一、主要举措和成效</p>"
+            "<p>全区政务服务事项“一网通办”率达到96%。</p></div></body></html>")
+    report = clean_page(RawPage(content=html.encode(), source="p.html"))
+    assert report.title == "丽水市莲都区2023年法治政府建设年度报告"
+    assert not report.title_derived
+
+
+def test_guanyu_title_without_issuer_belongs_to_the_portals_government():
+    assert issuer("关于2023年度法治政府建设情况的报告", [], {}, LAW_REPORT, site_name="舟山市普陀区人民政府",
+                  opening="2023年,我区坚持…") == "舟山市普陀区人民政府"

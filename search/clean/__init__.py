@@ -82,8 +82,14 @@ _NUMBER_GAP = re.compile(r"^((?:\([一二三四五六七八九十]{1,3}\)|[一�
 _LISTED_TITLE = re.compile(r"^.{6,80}?\s*[(\[]?(?:19|20)\d{2}[-./年]\d{1,2}[-./月]\d{1,2}日?[)\]]?$")
 
 
+# NFKC turns ①② into 1 2 (①基层…;②部分… would read 1基层…;2部分…): keep them through it.
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_SHIELD = {ord(c): chr(0xE000 + i) for i, c in enumerate(_CIRCLED)}
+_UNSHIELD = {0xE000 + i: c for i, c in enumerate(_CIRCLED)}
+
+
 def _normalise(lines: list[str]) -> list[str]:
-    return [_NUMBER_GAP.sub(r"\1", normalize_text(line)) for line in lines]
+    return [_NUMBER_GAP.sub(r"\1", normalize_text(line.translate(_SHIELD)).translate(_UNSHIELD)) for line in lines]
 
 
 def _is_link_list(lines: list[str]) -> bool:
@@ -106,10 +112,31 @@ def _load_enrichers():
     return resolve_region, assign_topics
 
 
-def _pick_title(header: metadata.Header, fields: dict[str, str], extracted: Extracted, file_title: str | None) -> str | None:
-    candidates = [header.title, fields.get("标题")]
-    candidates += [strip_watermark(normalize_text(hint)) for hint in extracted.title_hints]
-    candidates.append(file_title)
+_ELLIPSIS = re.compile(r"\s*(?:\.{2,}|…+|。{3,})\s*$")
+
+
+def _untruncate(hints: list[str], page_lines: list[str]) -> list[str]:
+    """A hint cut short (某某区2023年法治政府建设年度...) gives way to the page line it begins.
+
+    Templates truncate ArticleTitle and <title>; the full title is then only in some
+    element of the page (often a div with no telling class).
+    """
+    result = []
+    for hint in hints:
+        match = _ELLIPSIS.search(hint)
+        if not match:
+            result.append(hint)
+            continue
+        prefix = hint[:match.start()].strip()
+        full = next((line.strip() for line in page_lines
+                     if len(prefix) >= 6 and line.strip().startswith(prefix) and len(prefix) < len(line.strip()) <= 90), None)
+        if full:
+            result.append(full)
+    return result
+
+
+def _pick_title(header: metadata.Header, fields: dict[str, str], hints: list[str], file_title: str | None) -> str | None:
+    candidates = [header.title, fields.get("标题"), *hints, file_title]
     for candidate in candidates:
         if candidate:
             # 【法治政府】… column tags before a title, (2024-01-29) dates after it
@@ -197,13 +224,15 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
     if _is_link_list(body):
         raise ExtractError(source, "no report text: a list of links to documents (column page)")
 
-    hints = [strip_watermark(normalize_text(hint)) for hint in extracted.title_hints]
+    page_hints = _untruncate([strip_watermark(normalize_text(hint)) for hint in extracted.title_hints],
+                             page_lines or [])
+    hints = list(page_hints)
     if fields.get("标题"):
         hints.insert(0, fields["标题"])
     if shared.file_title:
         hints.append(shared.file_title)
     header = metadata.split_header(body, hints)
-    title = _pick_title(header, fields, extracted, shared.file_title)
+    title = _pick_title(header, fields, page_hints, shared.file_title)
     body = header.body
     if body and title and shared.is_docshare:
         # The dump runs the title straight into the first sentence.

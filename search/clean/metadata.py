@@ -69,7 +69,7 @@ def looks_like_title(line: str) -> bool:
         and not re.search(r"[。;!?]", line)
         and not line.endswith((":", ":", ",", ","))
         and bool(_TITLE_WORDS.search(line))
-        and not re.match(r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、])", line)
+        and not re.match(r"^(?:第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+\s*[、.]|\([一二三四五六七八九十]+\)|\d+[.、])", line)
     )
 
 
@@ -348,7 +348,7 @@ def _from_portal(title: str | None, kind: str, site_name: str | None, source: st
     """
     if kind not in (LAW_REPORT, DISCLOSURE_REPORT, OTHER_REPORT):
         return None
-    if title and not re.match(r"^\s*(?:(?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年", title):
+    if title and not re.match(r"^\s*(?:关于)?\s*(?:(?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年", title):
         return None  # the title names someone we could not read: do not guess
     government = _site_government(site_name)
     if _DEPARTMENT_VOICE.search(opening):

@@ -29,6 +29,7 @@ from .models import StoredReport
 LOGGER = logging.getLogger(__name__)
 
 POSTING_BYTES = 120  # rough in-memory size of one pooled posting, for the pool's memory limit
+WORKER_POOL_MB = 256  # each build worker's in-memory posting pool before it spills to disk
 
 
 class LeanCodec(W3Codec):
@@ -40,9 +41,14 @@ class LeanCodec(W3Codec):
 class LeanSegmentWriter(SegmentWriter):
     """A SegmentWriter whose add_document pools a document's postings in one step."""
 
-    def __init__(self, ix, **kwargs):
+    def __init__(self, ix, temp_name: str | None = None, **kwargs):
         kwargs.setdefault("codec", LeanCodec())
         super().__init__(ix, **kwargs)
+        if temp_name:
+            # Whoosh names every writer's spill folder "<index>.tmp" and deletes it when the
+            # writer finishes: parallel writers must each have their own.
+            self._tempstorage = self.storage.temp_storage(temp_name)
+            self.pool.tempstore = self._tempstorage
 
     def add_document(self, **fields):
         self._check_state()
@@ -103,7 +109,7 @@ def _build_part(index_path: str, data_dir: str, report_ids: list[str], tokens_ve
     from .store import Store
 
     ix = whoosh_index.open_dir(index_path)
-    writer = LeanSegmentWriter(ix, _lk=False, limitmb=limitmb)
+    writer = LeanSegmentWriter(ix, _lk=False, limitmb=limitmb, temp_name=f"{ix.indexname}.tmp-{os.getpid()}")
     try:
         with Store.open(data_dir) as store:
             count = write_documents(writer, store.iter_reports(report_ids, tokens_version=tokens_version))
@@ -116,7 +122,7 @@ def _build_part(index_path: str, data_dir: str, report_ids: list[str], tokens_ve
 
 
 def build_segments(index_path: Path, data_dir: str, report_ids: list[str], tokens_version: str | None,
-                   processes: int | None = None, limitmb: int = 256) -> int:
+                   processes: int | None = None, limitmb: int | None = None) -> int:
     """Index the reports into a fresh index at ``index_path``, in parallel; one commit.
 
     Reports are dealt round-robin, so each worker gets a like share of long and short ones.
@@ -126,7 +132,7 @@ def build_segments(index_path: Path, data_dir: str, report_ids: list[str], token
     segmenter()  # load jieba once here; forked workers inherit it instead of loading it each
     processes = processes or max(1, min(os.cpu_count() or 1, 4))
     groups = [group for group in (report_ids[i::processes] for i in range(processes)) if group]
-    jobs = [(str(index_path), str(data_dir), group, tokens_version, limitmb) for group in groups]
+    jobs = [(str(index_path), str(data_dir), group, tokens_version, limitmb or WORKER_POOL_MB) for group in groups]
     if len(jobs) <= 1:
         results = [_build_part(*job) for job in jobs]
     else:

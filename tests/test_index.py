@@ -107,3 +107,14 @@ def test_reindex_killed_by_a_signal_leaves_old_index_serving(settings, seed_dir,
     after = engine.search(SearchRequest(query="行政复议"))
     assert after.total_reports == before.total_reports * 21  # each seed and its 20 copies
     assert len(engine.indexed()) == 105
+
+
+def test_parallel_rebuild_survives_pools_that_spill_to_disk(settings, seed_dir, monkeypatch):
+    """Each worker spills its posting pool into its own folder (Whoosh's default is shared)."""
+    from search import writer
+
+    monkeypatch.setattr(writer, "WORKER_POOL_MB", 1)
+    _bulk_store(settings, seed_dir, copies=20)
+    summary = reindex(settings, full=True, run_alerts=False)
+    assert summary.paragraphs_written > 500
+    assert len(WhooshEngine(settings.data_dir).indexed()) == 25

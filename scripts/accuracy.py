@@ -38,7 +38,7 @@ FURNITURE = re.compile(
     r"今天是|发布日期:|发布时间:|信息来源:|\.docx\b|\.pdf\b|小编|版权所有|网站标识码|ICP备|简体\s*\|\s*繁体|\|\s*\|"
 )
 _KEY = re.compile(r"[\W_]+")
-SETS = {"development": "golden", "blind": "blind/golden", "blind2": "blind/golden2", "blind3": "blind/golden3"}
+SETS = {"development": "golden", "blind": "blind/golden", "blind2": "blind/golden2", "blind3": "blind/golden3", "blind4": "blind/golden4"}
 
 
 def load_cases(folder: str = "golden") -> list[dict]:
@@ -131,8 +131,9 @@ def evaluate(folder: str = "golden") -> dict:
             totals.setdefault("error", [0, 0])
             totals["error"][1] += 1
             totals["error"][0] += bool(expected_error and expected_error in error.reason)
-            if not expected_error:
-                mismatches.append({"case": case["golden"], "field": "error", "actual": str(error)})
+            if not expected_error or expected_error not in error.reason:
+                mismatches.append({"case": case["golden"], "field": "error", "expected": expected_error,
+                                   "actual": str(error)})
             continue
         actual = actual_fields(report)
         if case.get("expect_error"):

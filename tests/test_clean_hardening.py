@@ -9,6 +9,8 @@ from search.errors import ExtractError
 from search.clean.boilerplate import strip_watermark
 from search.clean.docshare import join_page_footers, rejoin_pages
 from search.clean.extract import attachment_name
+from search.clean.spam import is_spam_line, spam_vocabulary, strip_inline_spam
+from search.clean.stubs import pages_total, refusal_reason
 from search.clean.metadata import classify_kind, issuer, publish_date, url_date
 from search.models import LAW_REPORT, NOT_A_REPORT, OTHER_REPORT, RawPage
 
@@ -148,3 +150,33 @@ def test_truncated_meta_title_gives_way_to_the_full_title_on_the_page():
 def test_guanyu_title_without_issuer_belongs_to_the_portals_government():
     assert issuer("关于2023年度法治政府建设情况的报告", [], {}, LAW_REPORT, site_name="舟山市普陀区人民政府",
                   opening="2023年,我区坚持…") == "舟山市普陀区人民政府"
+
+
+def test_spam_vocabulary_is_learnt_from_the_mirrors_own_ads():
+    ad = "ag真人 开元棋牌 pg电子 bet365 官方网址 kyqp.example 24小时在线"
+    assert is_spam_line(ad)
+    vocabulary = spam_vocabulary([ad, "绍兴市上虞区2023年法治政府建设年度报告_开元棋牌官方网站"])
+    assert {"ag真人", "开元棋牌", "pg电子"} <= vocabulary
+    assert "棋牌" not in vocabulary and "官方网址" not in vocabulary
+    assert strip_inline_spam("开元棋牌机关负责人出庭应诉率100%。", vocabulary) == "机关负责人出庭应诉率100%。"
+
+
+def test_challenge_and_redirect_pages_are_refused():
+    challenge = b"<html><head><script>var wzws_cid='1';</script></head><body><noscript>x</noscript></body></html>"
+    assert refusal_reason(challenge, {}, "").startswith("blocked: WZWS")
+    with pytest.raises(ExtractError, match="blocked"):
+        clean_page(RawPage(content=challenge.replace(b"x", "请开启JavaScript并刷新该页。".encode()), source="c.html"))
+    stub = ("<html><head><meta http-equiv='refresh' content='0;url=/art/1.html'></head>"
+            "<body>页面正在跳转,如未自动跳转请<a href='/art/1.html'>点击这里</a></body></html>").encode()
+    with pytest.raises(ExtractError, match="redirect page"):
+        clean_page(RawPage(content=stub, source="r.html"))
+
+
+def test_one_page_of_a_paginated_article_is_partial():
+    assert pages_total('<script>createPageHTML(3, 0, "t2024_1", "html");</script>') == 3
+    assert pages_total('<script>createPageHTML(1, 0, "t2024_1", "html");</script>') is None
+
+
+def test_place_before_xinxi_gongkai_is_the_government():
+    assert issuer("平湖市政府信息公开年报(2023年)", [], {}, "政府信息公开工作年度报告",
+                  site_name="平湖市人民政府") == "平湖市人民政府"

@@ -21,7 +21,8 @@ from .docshare import rejoin_pages
 from .extract import Extracted, extract
 from .fingerprint import fingerprint, similarity
 from .script import Script
-from .spam import remove_spam, strip_inline_spam
+from .spam import remove_spam, spam_vocabulary, strip_inline_spam
+from .stubs import refusal_reason
 
 __all__ = ["clean_page", "fingerprint", "similarity", "ExtractError"]
 
@@ -219,7 +220,9 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
     body, spammed = remove_spam(cleaned.lines)
     if spammed:
         quality.append("mirror_spam")
-        body = [strip_inline_spam(line) for line in body]
+        # the mirror's own spam words (开元棋牌, pg电子), learnt from its ad lines and <title>
+        vocabulary = spam_vocabulary([*extracted.page_lines, *extracted.title_hints, *cleaned.lines])
+        body = [strip_inline_spam(line, vocabulary) for line in body]
     body, repeated = remove_duplicate_lines(body)
     if _is_link_list(body):
         raise ExtractError(source, "no report text: a list of links to documents (column page)")
@@ -242,6 +245,10 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
 
     blocks = drop_repeated_sentences(build_blocks(body))
     prose = sum(len(_CJK.findall(block.text)) for block in blocks)
+    if prose < 60:
+        stand_in = refusal_reason(raw.content, extracted.meta, "\n".join(block.text for block in blocks))
+        if stand_in:
+            raise ExtractError(source, stand_in)
     if prose < MIN_REPORT_CHARS:
         raise ExtractError(source, "no report text found after removing page furniture")
     if extracted.container == "density" and prose < 40 and not extracted.links and not cleaned.attachments \
@@ -278,6 +285,8 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
     attachments = [Attachment(name=name, url=url) for name, url in extracted.links]
     known = {a.name for a in attachments} | {a.url.rsplit("/", 1)[-1] for a in attachments if a.url}
     attachments += [Attachment(name=name) for name in cleaned.attachments if name not in known]
+    if extracted.pages_total:
+        quality.append("partial_text")  # one page of a paginated article
     synthetic = any(meta.get(name, "").lower() in ("1", "true", "yes") for name in _SYNTHETIC_META)
     if synthetic:
         quality.append("synthetic")

@@ -14,6 +14,7 @@ from urllib.parse import unquote, urljoin
 from ..decode import decode_bytes
 from ..errors import ExtractError
 from ..structure import TABLE_MARK
+from .stubs import pages_total
 
 LOGGER = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class Extracted:
     encoding: str | None = None
     is_html: bool = False
     container: str | None = None  # which container held the body ("density" for the fallback)
+    pages_total: int | None = None  # the article is split over this many pages (we hold one)
 
 
 def looks_like_html(text: str, content_type: str | None = None) -> bool:
@@ -381,6 +383,7 @@ def extract(content: bytes, source: str, *, url: str | None = None, content_type
         if "</html>" not in lowered and "</body>" not in lowered and not text.rstrip().endswith(">"):
             raise ExtractError(source, "truncated HTML (ends inside a tag or mid-text, no </body> or </html>)")
         extracted = extract_html(text, base_url=url or source)
+        extracted.pages_total = pages_total(text)
     else:
         lines = text_lines(text)
         extracted = Extracted(body_lines=lines, page_lines=lines)

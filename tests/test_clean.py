@@ -10,7 +10,8 @@ from search.clean import clean_page, fingerprint, similarity
 from search.clean.boilerplate import drop_reason, parse_meta_line, remove_boilerplate
 from search.clean.dedup import remove_duplicate_lines
 from search.clean.docshare import rejoin_pages
-from search.clean.metadata import classify_kind, issuer, publish_date, url_date, year_in
+from search.clean.issuer import issuer
+from search.clean.metadata import classify_kind, publish_date, url_date, year_in
 from search.errors import ExtractError
 from search.models import DISCLOSURE_REPORT, LAW_REPORT, NOT_A_REPORT, OTHER_REPORT, RawPage
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 import pytest
 
 from search.clean import clean_page
-from search.clean.boilerplate import drop_reason
-from search.errors import ExtractError
-from search.clean.boilerplate import strip_watermark
+from search.clean.boilerplate import drop_reason, strip_watermark
 from search.clean.docshare import join_page_footers, rejoin_pages
 from search.clean.extract import attachment_name
 from search.clean.spam import is_spam_line, spam_vocabulary, strip_inline_spam
 from search.clean.stubs import pages_total, refusal_reason
-from search.clean.metadata import classify_kind, issuer, publish_date, url_date
+from search.clean.issuer import issuer
+from search.clean.metadata import classify_kind, publish_date, url_date
+from search.errors import ExtractError
 from search.models import LAW_REPORT, NOT_A_REPORT, OTHER_REPORT, RawPage
 
 SECTIONS_IN_A_SENTENCE = (

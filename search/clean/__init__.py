@@ -15,6 +15,7 @@ from ..models import Attachment, Paragraph, RawPage, Region, Report
 from ..normalize import normalize_text
 from ..structure import build_blocks, drop_repeated_sentences
 from . import metadata
+from .issuer import issuer as issuer_of
 from .boilerplate import Boilerplate, remove_boilerplate, strip_watermark
 from .dedup import line_key, remove_duplicate_lines
 from .docshare import rejoin_pages
@@ -265,7 +266,7 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
     date = metadata.publish_date(dates, url=raw.url, year_covered=year)
     if year is None:
         year = metadata.report_year(title, body, date, kind)
-    issuer = metadata.issuer(title, header.signature, fields, kind, site_name=meta.get("SiteName"),
+    issuer = issuer_of(title, header.signature, fields, kind, site_name=meta.get("SiteName"),
                              source=meta.get("ContentSource") or fields.get("来源") or fields.get("信息来源"),
                              opening="\n".join(body[:2]))
     title_derived = False

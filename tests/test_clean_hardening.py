@@ -6,7 +6,7 @@ import pytest
 from search.clean import clean_page
 from search.clean.boilerplate import drop_reason, strip_watermark
 from search.clean.docshare import join_page_footers, rejoin_pages
-from search.clean.extract import attachment_name
+from search.clean.extract import attachment_name, text_lines
 from search.clean.spam import is_spam_line, spam_vocabulary, strip_inline_spam
 from search.clean.stubs import pages_total, refusal_reason
 from search.clean.issuer import issuer
@@ -180,3 +180,29 @@ def test_one_page_of_a_paginated_article_is_partial():
 def test_place_before_xinxi_gongkai_is_the_government():
     assert issuer("平湖市政府信息公开年报(2023年)", [], {}, "政府信息公开工作年度报告",
                   site_name="平湖市人民政府") == "平湖市人民政府"
+
+
+def test_delivery_line_speaker_and_salutation_are_header():
+    html = ("<html><head><meta charset='utf-8'><meta name='SiteName' content='杭州市西湖区人民政府'></head><body><div id='zoom'>"
+            "<p>关于2023年度法治政府建设情况的报告</p><p>——2024年3月28日在西湖区第十届人民代表大会常务委员会第十八次会议上</p>"
+            "<p>区人民政府副区长　周　明</p><p>主任、各位副主任、各位委员:</p>"
+            "<p>我受区人民政府委托,向区人大常委会报告2023年度法治政府建设情况,请予审议。</p><p>一、主要举措和成效</p>"
+            "<p>全区行政机关负责人出庭应诉率100%。</p><p>杭州市西湖区人民政府</p><p>2024年3月28日</p></div></body></html>")
+    report = clean_page(RawPage(content=html.encode(), source="p.html"))
+    assert report.paragraphs[0].text.startswith("我受区人民政府委托")
+    assert report.extra["delivered"][0].startswith("——2024年3月28日")
+    assert report.extra["addressee"] == "主任、各位副主任、各位委员"
+    assert report.issuer == "杭州市西湖区人民政府"  # from the signature, not the speaker
+
+
+def test_form_feeds_of_a_converted_pdf():
+    assert text_lines("各项\f工作取得成效。\f三、党政主要负责人\f\n") == ["各项工作取得成效。", "三、党政主要负责人", "", ""]
+
+
+def test_place_then_kind_without_a_year():
+    assert issuer("海盐县法治政府建设年度报告", [], {}, LAW_REPORT, site_name="海盐县人民政府") == "海盐县人民政府"
+
+
+def test_over_ten_megabytes_is_refused_by_default():
+    with pytest.raises(ExtractError, match="too large"):
+        clean_page(RawPage(content=b"<html><body>" + b"a" * (10 * 1024 * 1024) + b"</body></html>", source="big.html"))

@@ -302,6 +302,7 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
         "addressee": header.addressee,
         "signature": header.signature,
         "signature_date": header.signature_date,
+        "delivered": header.delivered,
         "document_numbers": cleaned.document_numbers,
         "docshare_pages": [shared.pages_shown, shared.pages_total] if shared.is_docshare else None,
     }

@@ -129,9 +129,24 @@ def decode_page(content: bytes, source: str, content_type: str | None) -> tuple[
     return repair_mojibake(text), encoding
 
 
+# A form feed is a page break of a converted PDF (pdftotext): inside a sentence it joins the
+# two halves (各项\f工作 → 各项工作); after a sentence or before a heading it ends the line.
+_PAGE_BREAK_MID = re.compile(r"(?<=[^\s。!?;:”」』)])\f+(?=[^\s\f])")
+
+
 def text_lines(text: str) -> list[str]:
-    """Split a plain-text dump into lines (kept raw; normalisation comes later)."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    """Split a plain-text dump into lines (kept raw; normalisation comes later).
+
+    >>> text_lines("各项\f工作取得成效。\f三、党政主要负责人")
+    ['各项工作取得成效。', '三、党政主要负责人']
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _PAGE_BREAK_MID.sub(lambda m: "" if not _starts_heading(text, m.end()) else "\n", text)
+    return text.replace("\f", "\n").split("\n")
+
+
+def _starts_heading(text: str, index: int) -> bool:
+    return bool(re.match(r"(?:第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|（[一二三四五六七八九十]+）)", text[index:index + 8]))
 
 
 # --- HTML -------------------------------------------------------------------------------

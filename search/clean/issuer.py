@@ -17,7 +17,9 @@ LOGGER = logging.getLogger(__name__)
 _TITLE_ISSUER = re.compile(r"^(?P<org>.{2,60}?)\s*关于")
 _TITLE_PREFIX = re.compile(r"^(?P<pre>[\u4e00-\u9fff()\s、]{2,60}?)\s*(?:(?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年")
 _YEAR_FIRST = re.compile(r"^(?:19|20)\d{2}\s*年度?\s*(?P<place>[\u4e00-\u9fff]{2,30}?)(?:法治政府|依法行政|法治建设|政府信息公开)")
-_PLACE_DISCLOSURE = re.compile(r"^(?P<place>[\u4e00-\u9fff]{2,20}?(?:省|市|区|县|州|旗))(?:人民)?政府信息公开")
+# 平湖市政府信息公开年报, 海盐县法治政府建设年度报告: a place, then the kind, no year between
+_PLACE_DISCLOSURE = re.compile(
+    r"^(?P<place>[\u4e00-\u9fff]{2,20}?(?:省|市|区|县|州|旗))(?:(?:人民)?政府信息公开|法治政府|依法行政|法治建设)")
 _POSTING_OFFICE = re.compile(r"^(?:本网|本站|网站|区政府办|市政府办|县政府办|政府办|办公室)|政务公开|信息中心|大数据|融媒体")
 
 
@@ -102,7 +104,7 @@ def _issuer(title: str | None, signature: list[str], fields: dict[str, str], kin
             if _PLACE_END.search(prefix) and kind in (LAW_REPORT, DISCLOSURE_REPORT, OTHER_REPORT) and " " not in prefix:
                 return prefix + "人民政府"  # 诸暨市2023年…报告: the government of that place
         match = _PLACE_DISCLOSURE.match(title)  # 平湖市政府信息公开年报(2023年): 政府 belongs to 信息公开
-        if match and kind == DISCLOSURE_REPORT:
+        if match and kind in (LAW_REPORT, DISCLOSURE_REPORT):
             return match["place"] + "人民政府"
         match = _YEAR_FIRST.match(title)  # 2023年杭州市临平区政府信息公开工作年度报告
         if match:

@@ -32,6 +32,8 @@ _NOT_REPORT = re.compile(r"解读|图解|一图读懂|答记者问|问答|政策
 _NEWS = re.compile(r"召开|会议|审议|听取|举行|举办|部署|调研|座谈|培训|发布会|印发|通知|公告|公示|简报|动态|获评|荣获|入选")
 _ADDRESSEE = re.compile(rf"^[\u4e00-\u9fff、,,\s]{{2,80}}{ORG_SUFFIX}?[::]$")
 _SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[二〇零一三四五六七八九十]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日)$")
+_DELIVERED = re.compile(r"^[—―-]{1,2}\s*.{0,40}(?:会议|大会)上\s*$")
+_SPEAKER = re.compile(r"^[\u4e00-\u9fff]{0,24}?(?:副)?(?:省长|市长|区长|县长|州长|旗长|主任|局长|厅长|书记|秘书长)\s*[\u4e00-\u9fff·]{1,4}(?:\s+[\u4e00-\u9fff]{1,3})?$")
 _CLOSING = re.compile(r"^(?:特此报告|专此报告|以上报告|特此说明)[。.!]?$|^\(此件(?:公开发布|主动公开|依申请公开|不予公开)\)$")
 _YEAR = re.compile(r"(?<![\d\-—–~至])((?:19|20)\d{2})\s*年(?!\s*[-—–~至])")
 _CN_DIGITS = {"〇": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
@@ -53,6 +55,7 @@ class Header:
     addressee: str | None = None
     signature: list[str] = field(default_factory=list)
     signature_date: str | None = None
+    delivered: list[str] = field(default_factory=list)  # ——…在…会议上 / speaker, under the title
     body: list[str] = field(default_factory=list)
 
 
@@ -100,6 +103,12 @@ def split_header(lines: list[str], hints: list[str]) -> Header:
         header.title = " ".join(lines[i].strip() for i in header.title_lines)
         header.title = re.sub(r"\s+(?=关于)", "", header.title)
     body_start = max(header.title_lines) + 1 if header.title_lines else 0
+    # A report delivered to the 人大常委会 prints under its title when and by whom it was
+    # delivered (——2024年3月28日在…会议上 / 区人民政府副区长 周明): header, not text.
+    while body_start < len(lines) and header.title_lines and body_start <= max(header.title_lines) + 3 and (
+            _DELIVERED.match(lines[body_start].strip()) or _SPEAKER.match(lines[body_start].strip())):
+        header.delivered.append(lines[body_start].strip())
+        body_start += 1
     # A date (or issuer and date) printed right under the title belongs to the header.
     while body_start < len(lines) and header.title_lines and body_start <= max(header.title_lines) + 2 and (
             _SIGNATURE_DATE.match(lines[body_start].strip().strip("()")) or

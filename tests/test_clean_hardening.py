@@ -5,7 +5,7 @@ import pytest
 
 from search.clean import clean_page
 from search.clean.boilerplate import drop_reason, strip_watermark
-from search.clean.docshare import join_page_footers, rejoin_pages
+from search.clean.docshare import join_page_footers, join_running_headers, rejoin_pages
 from search.clean.extract import attachment_name, text_lines
 from search.clean.spam import is_spam_line, spam_vocabulary, strip_inline_spam
 from search.clean.stubs import pages_total, refusal_reason
@@ -206,3 +206,30 @@ def test_place_then_kind_without_a_year():
 def test_over_ten_megabytes_is_refused_by_default():
     with pytest.raises(ExtractError, match="too large"):
         clean_page(RawPage(content=b"<html><body>" + b"a" * (10 * 1024 * 1024) + b"</body></html>", source="big.html"))
+
+
+@pytest.mark.parametrize("line", ["目 录", "一、主要举措和成效..........................................1",
+                                  "三、党政主要负责人履行推进法治建设第一责任人职责情况......4"])
+def test_table_of_contents_lines_are_furniture(line):
+    assert drop_reason(line) == "contents"
+
+
+def test_running_header_is_dropped_and_the_cut_sentence_joined():
+    title = "兰溪市2023年法治政府建设年度报告"
+    assert join_running_headers(["各项工作取得了", title, "明显成效。", "二、存在的不足"], title) == \
+        ["各项工作取得了明显成效。", "二、存在的不足"]
+
+
+@pytest.mark.parametrize("title", ["瓯海区发布2023年法治政府建设年度报告", "一图看懂|鹿城区2023年法治政府建设年度报告",
+                                   "视频解读:2023年政府信息公开工作年度报告"])
+def test_pages_announcing_or_illustrating_a_report_are_not_reports(title):
+    assert classify_kind(title, "近日,某某区正式对外发布年度报告。报告显示,出庭应诉率100%。") == NOT_A_REPORT
+
+
+def test_short_prose_before_a_matched_title_line_is_kept():
+    html = ("<html><head><meta charset='utf-8'><meta name='ArticleTitle' content='一图看懂|某区2023年法治政府建设年度报告'></head>"
+            "<body><div id='zoom'><p>2023年,某区法治政府建设成绩亮眼:出庭应诉率100%。一起来看!</p>"
+            "<p>相关链接:某区2023年法治政府建设年度报告</p></div></body></html>")
+    report = clean_page(RawPage(content=html.encode(), source="p.html"))
+    assert report.report_kind == NOT_A_REPORT
+    assert [p.text for p in report.paragraphs] == ["2023年,某区法治政府建设成绩亮眼:出庭应诉率100%。一起来看!"]

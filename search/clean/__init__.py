@@ -18,7 +18,7 @@ from . import metadata
 from .issuer import issuer as issuer_of
 from .boilerplate import Boilerplate, remove_boilerplate, strip_watermark
 from .dedup import line_key, remove_duplicate_lines
-from .docshare import rejoin_pages
+from .docshare import join_running_headers, rejoin_pages
 from .extract import Extracted, extract
 from .fingerprint import fingerprint, similarity
 from .script import Script
@@ -237,7 +237,7 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
         hints.append(shared.file_title)
     header = metadata.split_header(body, hints)
     title = _pick_title(header, fields, page_hints, shared.file_title)
-    body = header.body
+    body = join_running_headers(header.body, title)
     if body and title and shared.is_docshare:
         # The dump runs the title straight into the first sentence.
         key = line_key(title)

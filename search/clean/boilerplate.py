@@ -124,6 +124,9 @@ _SOCIAL = re.compile(
     r"阅读原文|点击上方|蓝字关注|长按(?:识别|扫描)?二维码|扫码关注|关注(?:我们|公众号)|点个?[“\"]?在看|"
     r"^\(?(?:责任编辑|编辑|审核|校对|初审|复审|终审|审校|编审|监制|文字|图片|摄影|来源)\s*[::]"
 )
+# A table of contents: 目录, or headings with dot leaders and a page number (一、主要举措……1)
+_TOC = re.compile(r"^目\s*录$|(?:\.{4,}|…{2,}|·{4,}|_{4,})\s*\d{1,3}\s*$")
+_RELATED_INLINE = re.compile(r"^(?:相关链接|相关阅读|相关文章|相关解读|相关新闻|延伸阅读|原文链接)\s*[::]\s*\S")
 _RELATED = re.compile(r"^(?:相关文章|相关阅读|相关链接|相关推荐|推荐阅读|猜你喜欢|热门文章|延伸阅读|更多相关|相关文档|相关信息|相关新闻|热门推荐)\s*[::]?$")
 _URL_LINE = re.compile(r"^(?:(?:原文)?(?:链接|网址|地址|URL|url|来源网址|原文地址)\s*[::]?\s*)?(?P<url>https?://[^\s<>\"]+)$")
 _PIPE_RUN = re.compile(r"(?:\s*[|│┃¦]\s*)+")
@@ -232,6 +235,10 @@ def drop_reason(line: str) -> str | None:
         return "preamble"
     if len(line) < 80 and "。" not in line and _SOCIAL.search(line):
         return "credits"
+    if _TOC.search(line) and len(line) < 120:
+        return "contents"
+    if _RELATED_INLINE.match(line) and len(line) < 100 and "。" not in line:
+        return "related"
     if re.fullmatch(r"[\u4e00-\u9fff]{0,6}(?:上一篇|下一篇)[::].*", line):
         return "navigation"
     return None

@@ -82,11 +82,34 @@ def join_page_footers(lines: list[str]) -> tuple[list[str], int]:
     >>> join_page_footers(["各项工", "— 2 —", "作取得新进展。"])
     (['各项工作取得新进展。'], 1)
     """
+    return _drop_and_join(lines, _FOOTER_MARK.match)
+
+
+def join_running_headers(lines: list[str], title: str | None) -> list[str]:
+    """Drop a converted PDF's running header (the title again at the top of each page).
+
+    A page break it marks may cut a sentence: ``取得了 / 某某报告 / 明显成效`` is rejoined.
+
+    >>> join_running_headers(["工作取得了", "某县2023年法治政府建设年度报告", "明显成效。"], "某县2023年法治政府建设年度报告")
+    ['工作取得了明显成效。']
+    """
+    key = _key(title or "")
+    if len(key) < 6:
+        return lines
+    return _drop_and_join(lines, lambda line: _key(line) == key)[0]
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text)
+
+
+def _drop_and_join(lines: list[str], is_break) -> tuple[list[str], int]:
+    """Drop the lines ``is_break`` marks; join the lines around one that cut a sentence."""
     joined: list[str] = []
     cuts = 0
     pending_join = False
     for line in lines:
-        if _FOOTER_MARK.match(line):
+        if is_break(line):
             previous = next((item for item in reversed(joined) if item.strip()), "")
             if previous and not previous.rstrip().endswith(_SENTENCE_END):
                 pending_join = True

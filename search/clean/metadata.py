@@ -28,7 +28,9 @@ _NOTICE = re.compile(r"(?:通知|通告|函|通报)$")
 # Plans are government documents of another kind than a report on the year done.
 _PLAN = re.compile(r"(?:工作要点|要点|工作计划|实施方案|行动方案|工作方案|规划|任务清单|责任清单|任务分工)$")
 _REPORT_END = re.compile(r"(?:报告|年报)\s*(?:\((?:全文|摘要|文字版|图文版|修订版)\))?\s*$")
-_NOT_REPORT = re.compile(r"解读|图解|一图读懂|答记者问|问答|政策解读")
+_NOT_REPORT = re.compile(r"解读|图解|一图(?:读懂|看懂|了解|速览|带你|看)|图说|答记者问|问答|政策解读|视频解读|微视频")
+# 某某区发布…年度报告: news that a report came out (the report itself would carry its sections)
+_RELEASE_NEWS = re.compile(r"^[^《》]{2,30}?(?:正式|公开|对外)?(?:发布|公布|出炉|亮相|晒出)(?!会)")
 _NEWS = re.compile(r"召开|会议|审议|听取|举行|举办|部署|调研|座谈|培训|发布会|印发|通知|公告|公示|简报|动态|获评|荣获|入选")
 _ADDRESSEE = re.compile(rf"^[\u4e00-\u9fff、,,\s]{{2,80}}{ORG_SUFFIX}?[::]$")
 _SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[二〇零一三四五六七八九十]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日)$")
@@ -127,7 +129,8 @@ def split_header(lines: list[str], hints: list[str]) -> Header:
                 and title_key and line_key(lines[body_start]) == title_key:
             body_start += 1
     # Anything before the title that is not prose is page furniture we did not recognise.
-    leftovers = [lines[i] for i in range(body_start) if i not in header.title_lines and len(lines[i]) > 60]
+    leftovers = [lines[i] for i in range(body_start) if i not in header.title_lines
+                 and (len(lines[i]) > 60 or re.search(r"[。!?]$", lines[i].strip()))]
     body = leftovers + list(lines[body_start:])
     if body and _ADDRESSEE.match(body[0].strip()) and len(body[0]) <= 60:
         header.addressee = body.pop(0).strip().rstrip("::")
@@ -161,6 +164,8 @@ def classify_kind(title: str | None, text: str) -> str:
         is_report = bool(_REPORT_END.search(title)) or "年度报告" in title or (
             bool(re.search(r"法治政府建设|政府信息公开", title)) and bool(re.search(r"(?:总结|情况)$", title))
             and not _NEWS.search(title))
+        if is_report and _RELEASE_NEWS.match(title):
+            return _kind_from_sections(text) or NOT_A_REPORT
         if is_report:
             if "信息公开" in title and re.search(r"年度报告|工作报告|年报|情况报告", title):
                 return DISCLOSURE_REPORT

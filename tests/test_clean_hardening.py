@@ -6,7 +6,9 @@ import pytest
 from search.clean import clean_page
 from search.clean.boilerplate import drop_reason, strip_watermark
 from search.clean.docshare import join_page_footers, join_running_headers, rejoin_pages
+from search.clean.dedup import remove_duplicate_lines
 from search.clean.extract import attachment_name, text_lines
+from search.clean.runon import split_run_on
 from search.clean.spam import is_spam_line, spam_vocabulary, strip_inline_spam
 from search.clean.stubs import pages_total, refusal_reason
 from search.clean.issuer import issuer
@@ -233,3 +235,34 @@ def test_short_prose_before_a_matched_title_line_is_kept():
     report = clean_page(RawPage(content=html.encode(), source="p.html"))
     assert report.report_kind == NOT_A_REPORT
     assert [p.text for p in report.paragraphs] == ["2023年,某区法治政府建设成绩亮眼:出庭应诉率100%。一起来看!"]
+
+
+def test_repeated_tail_of_short_lines_is_dropped():
+    lines = ["一、总体情况", "全年主动公开政府信息1862条。", "五、存在的主要问题及改进情况", "政策解读形式较为单一。",
+             "六、其他需要报告的事项", "本年度未收取信息处理费。", "五、存在的主要问题及改进情况", "政策解读形式较为单一。",
+             "六、其他需要报告的事项", "本年度未收取信息处理费。"]
+    kept, dropped = remove_duplicate_lines(lines)
+    assert kept == lines[:6] and dropped == 4
+
+
+def test_short_lines_repeated_apart_are_kept():
+    lines = ["(一)主动公开", "全年公开1862条。", "(二)依申请公开", "全年受理32件。", "一是加强培训。", "(一)主动公开"]
+    assert remove_duplicate_lines(lines)[0] == lines
+
+
+def test_page_on_one_line_is_cut_into_lines():
+    line = ("发布日期:2024-03-28 来源:区司法局 浏览次数:123 【字体:大 中 小】 秀洲区2023年法治政府建设年度报告 "
+            "2023年,秀洲区坚持以习近平法治思想为指导,全面推进法治政府建设。一、主要举措和成效 全区开展合法性审查210件。"
+            "二、存在的不足和原因 部分镇(街道)法治力量不足。三、2024年工作安排 2024年,秀洲区将持续推进法治政府建设。 【打印本页】")
+    lines = split_run_on([line])
+    assert lines[:4] == ["发布日期:2024-03-28", "来源:区司法局", "浏览次数:123", "【字体:大 中 小】"]
+    assert "秀洲区2023年法治政府建设年度报告" in lines and "二、存在的不足和原因" in lines and lines[-1] == "【打印本页】"
+    report = clean_page(RawPage(content=line.encode(), source="dump.txt"))
+    assert report.title == "秀洲区2023年法治政府建设年度报告" and report.publish_date == "2024-03-28"
+    assert [p.section_path for p in report.paragraphs][-1] == ("三、2024年工作安排",)
+
+
+def test_table_lines_are_never_cut_as_run_on():
+    from search.structure import TABLE_MARK
+    line = TABLE_MARK + "申请情况 自然人 总计; 一、本年新收政府信息公开申请数量 80 86; 二、上年结转政府信息公开申请数量 2 2; " * 3
+    assert split_run_on([line]) == [line]

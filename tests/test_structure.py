@@ -105,7 +105,7 @@ def test_docstring_examples_of_the_cleaner_modules():
 
     # import_module: search.clean.extract is also the name of a function the package exports
     names = ("search.structure", "search.clean.boilerplate", "search.clean.metadata", "search.clean.issuer",
-             "search.clean.docshare", "search.clean.spam", "search.clean.extract")
+             "search.clean.docshare", "search.clean.spam", "search.clean.extract", "search.clean.runon")
     for name in names:
         failures, tried = doctest.testmod(importlib.import_module(name))
         assert tried > 0 and failures == 0, name

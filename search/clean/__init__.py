@@ -21,6 +21,7 @@ from .dedup import line_key, remove_duplicate_lines
 from .docshare import join_running_headers, rejoin_pages
 from .extract import Extracted, extract
 from .fingerprint import fingerprint, similarity
+from .runon import split_run_on
 from .script import Script
 from .spam import remove_spam, spam_vocabulary, strip_inline_spam
 from .stubs import refusal_reason
@@ -202,7 +203,7 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
     extracted = _read(raw, max_bytes)
     quality: list[str] = []
     lines, had_pinyin = _strip_pinyin(extracted.body_lines)
-    lines = _normalise(lines)
+    lines = split_run_on(_normalise(lines))
     script = Script.detect(lines)
     if script.traditional:
         # Every rule below speaks simplified (索引号, 报告, 一、): work on a simplified shadow

@@ -22,6 +22,36 @@ def line_key(line: str) -> str:
     return _KEY.sub("", line)
 
 
+_MIN_RUN = 3  # consecutive short lines repeating an earlier run in the same order: a repeated tail
+_MAX_LINES = 4000  # the run search is quadratic; real report pages are far shorter
+
+
+def _mark_repeated_runs(keys: list[str], repeat: list[bool]) -> None:
+    """A tail of short lines (五、… / 政策解读形式较为单一。 / 六、…) repeated in order is a repeat.
+
+    Each line alone is too short to call a repeat; the same sequence again is not chance.
+    """
+    if len(keys) > _MAX_LINES:
+        return
+    index = 0
+    while index < len(keys):
+        best = 0
+        if keys[index] and not repeat[index]:
+            for earlier in range(index):
+                length = 0
+                while (index + length < len(keys) and earlier + length < index
+                       and keys[earlier + length] and keys[earlier + length] == keys[index + length]):
+                    length += 1
+                best = max(best, length)
+        run = keys[index:index + best]
+        if best >= _MIN_RUN and sum(map(len, run)) >= 20 and max(map(len, run)) >= 8:
+            for offset in range(best):
+                repeat[index + offset] = True
+            index += best
+        else:
+            index += 1
+
+
 def remove_duplicate_lines(lines: list[str]) -> tuple[list[str], int]:
     """Drop repeated copies of the body; returns (lines kept, number of lines dropped)."""
     keys = [line_key(line) for line in lines]
@@ -50,6 +80,7 @@ def remove_duplicate_lines(lines: list[str]) -> tuple[list[str], int]:
                 continue
             candidates.append((key, index))
         first_index[key] = index
+    _mark_repeated_runs(keys, repeat)
     # Short lines seen before (headings, signature, date) go with the repeat they sit in.
     changed = True
     while changed:

@@ -10,6 +10,7 @@ for substring matches, which is part of what it costs.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import logging
 import os
@@ -17,7 +18,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 SCRIPTS = Path(__file__).resolve().parent
 LOGGER = logging.getLogger("bench")
@@ -76,7 +78,13 @@ def main(argv: list[str]) -> int:
         result = json.loads(saved.read_text(encoding="utf-8"))
         result["summary"] = summary_rows(result)  # the current table layout over the saved figures
     else:
-        result = measure(args)
+        try:
+            with run_lock(_data_dir(args)):
+                result = measure(args)
+        except BlockingIOError:
+            print(f"another benchmark is running on {_data_dir(args)}: wait for it (or pass another --data-dir)",
+                  file=sys.stderr)
+            return 1
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
     else:
@@ -135,6 +143,19 @@ def measure(args: argparse.Namespace, runner: Callable[..., dict] = run_worker) 
     result["summary"] = summary_rows(result)
     (data_dir / RESULT_FILE).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return result
+
+
+@contextmanager
+def run_lock(data_dir: Path) -> Iterator[None]:
+    """One benchmark per data folder: two at once would share indexes and each other's CPU.
+    The lock file sits beside the folder, which a corpus rebuild may delete."""
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(data_dir.with_name(data_dir.name + ".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError when held
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _data_dir(args: argparse.Namespace) -> Path:

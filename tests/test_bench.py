@@ -120,3 +120,12 @@ def test_command_shows_a_saved_result(bench_result):
 def test_command_rejects_a_bad_size():
     done = subprocess.run([str(SCRIPTS / "bench"), "--size", "lots"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "not a corpus size" in done.stderr
+
+
+def test_one_run_per_data_folder(tmp_path):
+    with bench_run.run_lock(tmp_path / "10k"):
+        with pytest.raises(BlockingIOError):
+            with bench_run.run_lock(tmp_path / "10k"):
+                pass
+    with bench_run.run_lock(tmp_path / "10k"):  # released after the run
+        pass

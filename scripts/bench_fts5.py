@@ -1,13 +1,14 @@
 """The SQLite FTS5 baseline of the benchmark: the same store, the same jieba tokens, plain sqlite3.
 
-Each paragraph is tokenised once with ``search.schema.words(search_form(text))`` —
-exactly the tokens of the Whoosh word fields — and its title, section and body are
-stored as space-joined tokens in one FTS5 table. The tokenizer is ``unicode61`` with
+Each paragraph's tokens are ``search.schema.words(search_form(text))`` — exactly the
+tokens of the Whoosh word fields; body tokens come from the store's import-time cache
+when it has one (as Whoosh's reindex takes them), titles and headings are tokenised
+here — and its title, section and body are stored as space-joined tokens in one FTS5 table. The tokenizer is ``unicode61`` with
 the punctuation jieba tokens may contain (98.3%, 2023-1717, 5:30) added as token
 characters and diacritics kept, so every pre-segmented token stays whole;
 ``check_tokens`` verifies that against FTS5's own vocabulary. Ranking is ``bm25()``
 with the Whoosh field boosts (title 3, section 2, body 1); highlights are FTS5's
-``snippet()``; facets are GROUP BY over a metadata table joined on the matching rowids.
+``snippet()``; facets are GROUP BY over a narrow metadata table joined on the matching rowids.
 
 What this baseline does *not* do, and Whoosh does: the bigram (substring) fields.
 """

@@ -23,7 +23,8 @@ def line_key(line: str) -> str:
 
 
 _MIN_RUN = 3  # consecutive short lines repeating an earlier run in the same order: a repeated tail
-_MAX_LINES = 4000  # the run search is quadratic; real report pages are far shorter
+_RECENT = 4  # earlier places of a line compared (tables one cell per line repeat "0" hundreds of times)
+_MAX_RUN = 400  # lines compared per run
 
 
 def _mark_repeated_runs(keys: list[str], repeat: list[bool]) -> None:
@@ -31,15 +32,15 @@ def _mark_repeated_runs(keys: list[str], repeat: list[bool]) -> None:
 
     Each line alone is too short to call a repeat; the same sequence again is not chance.
     """
-    if len(keys) > _MAX_LINES:
-        return
+    positions: dict[str, list[int]] = {}
     index = 0
     while index < len(keys):
+        key = keys[index]
         best = 0
-        if keys[index] and not repeat[index]:
-            for earlier in range(index):
+        if key and not repeat[index]:
+            for earlier in positions.get(key, [])[-_RECENT:]:
                 length = 0
-                while (index + length < len(keys) and earlier + length < index
+                while (length < _MAX_RUN and index + length < len(keys) and earlier + length < index
                        and keys[earlier + length] and keys[earlier + length] == keys[index + length]):
                     length += 1
                 best = max(best, length)
@@ -47,8 +48,10 @@ def _mark_repeated_runs(keys: list[str], repeat: list[bool]) -> None:
         if best >= _MIN_RUN and sum(map(len, run)) >= 20 and max(map(len, run)) >= 8:
             for offset in range(best):
                 repeat[index + offset] = True
+                positions.setdefault(keys[index + offset], []).append(index + offset)
             index += best
         else:
+            positions.setdefault(key, []).append(index)
             index += 1
 
 

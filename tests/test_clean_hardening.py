@@ -266,3 +266,24 @@ def test_table_lines_are_never_cut_as_run_on():
     from search.structure import TABLE_MARK
     line = TABLE_MARK + "申请情况 自然人 总计; 一、本年新收政府信息公开申请数量 80 86; 二、上年结转政府信息公开申请数量 2 2; " * 3
     assert split_run_on([line]) == [line]
+
+
+def test_complete_title_beats_a_shortened_heading():
+    html = ("<html><head><meta charset='utf-8'><title>磐安县2023年法治政府建设年度报告_磐安县人民政府</title></head><body>"
+            "<h1>法治政府建设年度报告</h1><div id='zoom'><p>2023年,磐安县全面推进法治政府建设。</p><p>一、主要举措和成效</p>"
+            "<p>全县综合行政执法事项达到890项。</p></div></body></html>")
+    report = clean_page(RawPage(content=html.encode(), source="p.html"))
+    assert report.title == "磐安县2023年法治政府建设年度报告"
+    assert report.issuer == "磐安县人民政府"
+
+
+def test_work_report_delivered_to_congress():
+    html = ("<html><head><meta charset='utf-8'><meta name='SiteName' content='衢州市人民政府'>"
+            "<meta name='ArticleTitle' content='2024年衢州市政府工作报告'></head><body><h1>2024年衢州市政府工作报告</h1>"
+            "<div id='zoom'><p>——2024年1月25日在衢州市第八届人民代表大会第四次会议上</p><p>各位代表:</p>"
+            "<p>现在,我代表市人民政府,向大会报告工作,请予审议。</p><p>一、2023年工作回顾</p><p>过去一年,全市经济稳中有进。</p>"
+            "</div></body></html>")
+    report = clean_page(RawPage(content=html.encode(), source="p.html"))
+    assert report.title == "2024年衢州市政府工作报告"
+    assert report.report_kind == OTHER_REPORT and report.issuer == "衢州市人民政府"
+    assert report.paragraphs[0].text.startswith("现在,我代表市人民政府")

@@ -140,13 +140,16 @@ def _untruncate(hints: list[str], page_lines: list[str]) -> list[str]:
 
 def _pick_title(header: metadata.Header, fields: dict[str, str], hints: list[str], file_title: str | None) -> str | None:
     candidates = [header.title, fields.get("标题"), *hints, file_title]
-    for candidate in candidates:
-        if candidate:
-            # 【法治政府】… column tags before a title, (2024-01-29) dates after it
-            candidate = _TITLE_TAG.sub("", candidate).strip()
-        if candidate and metadata.looks_like_title(candidate):
-            return candidate
-    return None
+    # 【法治政府】… column tags before a title, (2024-01-29) dates after it
+    titles = [_TITLE_TAG.sub("", c).strip() for c in candidates if c]
+    titles = [c for c in titles if c and metadata.looks_like_title(c)]
+    if not titles:
+        return None
+    best = titles[0]
+    # <h1>法治政府建设年度报告</h1> beside <title>某县2023年法治政府建设年度报告: the complete one
+    # (completed in front, by place and year; a longer tail is a site name, not more title)
+    fuller = [c for c in titles[1:] if line_key(c).endswith(line_key(best)) and len(line_key(c)) > len(line_key(best))]
+    return max(fuller, key=len) if fuller else best
 
 
 def _read(raw: RawPage, max_bytes: int) -> Extracted:

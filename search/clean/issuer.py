@@ -16,7 +16,8 @@ LOGGER = logging.getLogger(__name__)
 
 _TITLE_ISSUER = re.compile(r"^(?P<org>.{2,60}?)\s*关于")
 _TITLE_PREFIX = re.compile(r"^(?P<pre>[\u4e00-\u9fff()\s、]{2,60}?)\s*(?:(?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年")
-_YEAR_FIRST = re.compile(r"^(?:19|20)\d{2}\s*年度?\s*(?P<place>[\u4e00-\u9fff]{2,30}?)(?:法治政府|依法行政|法治建设|政府信息公开)")
+_YEAR_FIRST = re.compile(
+    r"^(?:19|20)\d{2}\s*年度?\s*(?P<place>[\u4e00-\u9fff]{2,30}?)(?:法治政府|依法行政|法治建设|政府信息公开|(?:人民)?政府工作报告)")
 # 平湖市政府信息公开年报, 海盐县法治政府建设年度报告: a place, then the kind, no year between
 _PLACE_DISCLOSURE = re.compile(
     r"^(?P<place>[\u4e00-\u9fff]{2,20}?(?:省|市|区|县|州|旗))(?:(?:人民)?政府信息公开|法治政府|依法行政|法治建设)")
@@ -111,7 +112,7 @@ def _issuer(title: str | None, signature: list[str], fields: dict[str, str], kin
             place = match["place"].strip()
             if re.search(ORG_SUFFIX + r"$", place):
                 return _join_orgs(place)
-            if _PLACE_END.search(place) and kind in (LAW_REPORT, DISCLOSURE_REPORT):
+            if _PLACE_END.search(place) and kind in (LAW_REPORT, DISCLOSURE_REPORT, OTHER_REPORT):
                 return place + "人民政府"
     if signature and all(is_org_line(line) for line in signature):
         return _join_orgs(" ".join(signature))

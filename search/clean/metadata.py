@@ -74,6 +74,7 @@ def looks_like_title(line: str) -> bool:
         and not re.search(r"[。;!?]", line)
         and not line.endswith((":", ":", ",", ","))
         and bool(_TITLE_WORDS.search(line))
+        and not _DELIVERED.match(line)
         and not re.match(r"^(?:第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+\s*[、.]|\([一二三四五六七八九十]+\)|\d+[.、])", line)
     )
 
@@ -107,7 +108,7 @@ def split_header(lines: list[str], hints: list[str]) -> Header:
     body_start = max(header.title_lines) + 1 if header.title_lines else 0
     # A report delivered to the 人大常委会 prints under its title when and by whom it was
     # delivered (——2024年3月28日在…会议上 / 区人民政府副区长 周明): header, not text.
-    while body_start < len(lines) and header.title_lines and body_start <= max(header.title_lines) + 3 and (
+    while body_start < len(lines) and body_start <= max(header.title_lines, default=-1) + 3 and (
             _DELIVERED.match(lines[body_start].strip()) or _SPEAKER.match(lines[body_start].strip())):
         header.delivered.append(lines[body_start].strip())
         body_start += 1

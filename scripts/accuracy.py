@@ -170,6 +170,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     names = args.set or list(SETS)
     results = {name: evaluate(SETS[name]) for name in names}
+    blind = [name for name in names if name.startswith("blind")]
+    if len(blind) > 1:  # every blind round together: the estimate for unseen pages
+        total: dict = {"cases": 0, "fields": {}, "mismatches": []}
+        for name in blind:
+            total["cases"] += results[name]["cases"]
+            for field, counts in results[name]["fields"].items():
+                into = total["fields"].setdefault(field, {"right": 0, "labelled": 0})
+                into["right"] += counts["right"]
+                into["labelled"] += counts["labelled"]
+        results["blind (all)"] = total
+        names = names + ["blind (all)"]
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=1))
         return 0
@@ -191,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     print("labelled pages: " + ", ".join(f"{name} {results[name]['cases']}" for name in names))
     if args.verbose:
         for name in names:
+            if name == "blind (all)":
+                continue
             for miss in results[name]["mismatches"]:
                 print(name, json.dumps(miss, ensure_ascii=False)[:600])
     return 0

@@ -38,7 +38,7 @@ FURNITURE = re.compile(
     r"今天是|发布日期:|发布时间:|信息来源:|\.docx\b|\.pdf\b|小编|版权所有|网站标识码|ICP备|简体\s*\|\s*繁体|\|\s*\|"
 )
 _KEY = re.compile(r"[\W_]+")
-SETS = {"development": "golden", "blind": "blind/golden", "blind2": "blind/golden2", "blind3": "blind/golden3", "blind4": "blind/golden4", "blind5": "blind/golden5", "blind6": "blind/golden6", "blind7": "blind/golden7", "blind8": "blind/golden8"}
+SETS = {"development": "golden", "blind": "blind/golden", "blind2": "blind/golden2", "blind3": "blind/golden3", "blind4": "blind/golden4", "blind5": "blind/golden5", "blind6": "blind/golden6", "blind7": "blind/golden7", "blind8": "blind/golden8", "blind9": "blind/golden9"}
 
 
 def load_cases(folder: str = "golden") -> list[dict]:

@@ -38,6 +38,13 @@ _UNNUMBERED_HEADING = re.compile(
     r"主要安排|工作安排|工作计划|工作思路|工作打算|下一步|其他需要报告|总体情况|主动公开政府信息情况|"
     r"收到和处理政府信息公开申请情况|行政复议、行政诉讼情况|改进情况)[^。;,,!?]{0,16}$"
 )
+# The mandated section names (longest first), for headings run into their text with no
+# punctuation at all (document-sharing dumps): cut right after the name, not after the last cue word.
+_MANDATED_RUNIN = re.compile(
+    r"[^。,;:!?]{0,20}?(?:主要举措和成效|举措和成效|存在的不足和原因|存在的主要问题及改进情况|存在的不足|不足和原因|"
+    r"第一责任人职责情况|主要安排|工作安排|工作思路|工作打算|其他需要报告的情况|其他需要报告的事项|"
+    r"主动公开政府信息情况|收到和处理政府信息公开申请情况|行政复议、行政诉讼情况|总体情况)"
+)
 _LIST_ITEM = re.compile(rf"\s*(?:[{_CN}]{{1,2}}|第[{_CN}]{{1,2}})是")
 _LIST_SPLIT = re.compile(rf"(?:(?<=^)|(?<=[{_SENTENCE_END}:]))\s*(?=(?:[{_CN}]{{1,2}}|第[{_CN}]{{1,2}})是)")
 # Words a heading ends on, for headings run into their text with no punctuation at all
@@ -108,6 +115,10 @@ def split_heading(segment: str) -> tuple[str | None, int | None, str]:
     if inner and (end < 0 or start + inner.start() < end) and enumerator(segment[start + inner.start():]):
         cut = start + inner.start()
         return _clean_heading(segment[:cut]), rank, segment[cut:].strip()
+    # 3a. a mandated section name run straight into its text: 二、存在的不足和原因山区乡镇…
+    mandated = _MANDATED_RUNIN.match(segment, start) if rank <= 2 else None
+    if mandated and len(segment) - mandated.end() >= 4 and segment[mandated.end()] not in "。,;:!?、)":
+        return _clean_heading(segment[:mandated.end()]), rank, segment[mandated.end():].strip()
     # 3. run-in heading ending with 。 (or :) and followed by its text
     if 0 < end <= limit + start and segment[end + 1:].strip():
         rest = segment[end + 1:].strip()

@@ -287,3 +287,22 @@ def test_work_report_delivered_to_congress():
     assert report.title == "2024年衢州市政府工作报告"
     assert report.report_kind == OTHER_REPORT and report.issuer == "衢州市人民政府"
     assert report.paragraphs[0].text.startswith("现在,我代表市人民政府")
+
+
+@pytest.mark.parametrize("line", ["(责编:王丽、李明)", "来源 | 嘉善司法", "▲图为县政府常务会议会前学法现场"])
+def test_repost_credits_and_image_captions_are_furniture(line):
+    assert drop_reason(line) == "credits"
+
+
+def test_mandated_section_name_run_into_its_text():
+    from search.structure import split_heading
+    assert split_heading("二、存在的不足和原因山区乡镇法治人才缺乏,合法性审查力量薄弱。")[0] == "二、存在的不足和原因"
+    assert split_heading("一、主要举措和成效全县综合行政执法事项达到930项,全年开展联合检查260次。")[0] == "一、主要举措和成效"
+    assert split_heading("四、2024年工作安排2024年,常山县将持续推进法治政府建设。")[0] == "四、2024年工作安排"
+
+
+def test_file_extension_is_not_part_of_a_title():
+    html = ("<html><head><meta charset='utf-8'><title>常山县2023年法治政府建设年度报告.docx-原创力文档</title></head><body>"
+            "<div class='doc'><p>2023年,常山县坚持以习近平法治思想为指导,全面推进法治政府建设,各项工作取得积极成效。</p>"
+            "<p>一、主要举措和成效</p><p>全县综合行政执法事项达到930项。</p></div></body></html>")
+    assert clean_page(RawPage(content=html.encode(), source="p.html")).title == "常山县2023年法治政府建设年度报告"

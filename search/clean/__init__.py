@@ -36,7 +36,7 @@ MAX_BYTES = 10 * 1024 * 1024
 MIN_REPORT_CHARS = 2
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])\(([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}[1-5]?)\)")
-_TITLE_TAG = re.compile(r"^\s*【[^】]{1,12}】\s*|\s*[(\[]\s*(?:19|20)\d{2}[-./年]\d{1,2}[-./月]\d{1,2}日?\s*[)\]]\s*$")
+_TITLE_TAG = re.compile(r"\.(?:docx?|pdf|wps|txt)\s*$|^\s*【[^】]{1,12}】\s*|\s*[(\[]\s*(?:19|20)\d{2}[-./年]\d{1,2}[-./月]\d{1,2}日?\s*[)\]]\s*$")
 _TONE = re.compile(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]")
 _ATTACHMENT_TYPES = {"pdf": ".pdf", "msword": ".doc", "wordprocessingml": ".docx", "wps": ".wps"}
 # <meta> names portals put the publication date in (政府网站发展指引: PubDate; gov.cn: firstpublishedtime)

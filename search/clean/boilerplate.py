@@ -122,7 +122,8 @@ _PREAMBLE = re.compile(r"小编|仅供参考|供大家参考|欢迎阅读|希望
 # WeChat/app reposts end with calls to action and credits (编辑:… 审核:…, 阅读原文, 关注我们).
 _SOCIAL = re.compile(
     r"阅读原文|点击上方|蓝字关注|长按(?:识别|扫描)?二维码|扫码关注|关注(?:我们|公众号)|点个?[“\"]?在看|"
-    r"^\(?(?:责任编辑|编辑|审核|校对|初审|复审|终审|审校|编审|监制|文字|图片|摄影|来源)\s*[::]"
+    r"^\(?(?:责任编辑|责编|编辑|审核|校对|初审|复审|终审|审校|编审|监制|文字|图片|摄影|来源)\s*[::|]|"
+    r"^[▲△▼]|^图为"  # image captions of a WeChat copy
 )
 # A table of contents: 目录, or headings with dot leaders and a page number (一、主要举措……1)
 _TOC = re.compile(r"^目\s*录$|(?:\.{4,}|…{2,}|·{4,}|_{4,})\s*\d{1,3}\s*$")

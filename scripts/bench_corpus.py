@@ -303,9 +303,6 @@ def build_store(data_dir: str | Path, size: int, seed: int = DEFAULT_SEED,
     tokenising = 0.0
     with Store.open(data_dir) as store:
         store.db.execute("PRAGMA synchronous=OFF")  # a throwaway corpus: no fsync per report
-        # Store.save scans the whole table for orphaned reports on every call, which makes a
-        # 1M-paragraph store quadratic (hours); a fresh corpus has none to drop.
-        store._drop_orphans = lambda: None
         for number, count in report_sizes(size, seed):
             report = generator.report(number, paragraphs=count)
             report_id = generator.report_id(number)

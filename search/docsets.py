@@ -13,20 +13,73 @@ from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
 
 from .phrase import ExactPhrase
+from .postings import TermReads
 
 _EMPTY = np.empty(0, dtype=np.int64)
+_START_BITS = 33  # a phrase start is (candidate index << 33) | (start + _START_BIAS)
+_START_BIAS = 1 << 32  # starts may be negative (a word's position minus its offset)
 
 
 def _segments(searcher):
-    """(reader, docnum offset) of every segment."""
-    reader = searcher.reader()
+    """(reader, docnum offset) of every segment (of a searcher or a reader)."""
+    reader = searcher.reader() if hasattr(searcher, "reader") else searcher
     return reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
 
 
-def _term_ids(reader, fieldname: str, text) -> np.ndarray:
+def contains(sorted_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """For each of ``ids``, whether it is in ``sorted_ids`` (binary search: no sort)."""
+    if not len(sorted_ids):
+        return np.zeros(len(ids), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+    return sorted_ids[at] == ids
+
+
+def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Sorted unique a ∩ b."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return small[contains(large, small)]
+
+
+def difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Sorted unique a − b."""
+    return a[~contains(b, a)] if len(b) and len(a) else a
+
+
+def union(parts: list[np.ndarray], size: int) -> np.ndarray:
+    """Sorted unique union of sorted arrays of docnums below ``size``: a bitmap when the
+    parts are large (sorting them would cost more), a sort when they are small."""
+    parts = [part for part in parts if len(part)]
+    if not parts:
+        return _EMPTY
+    if len(parts) == 1:
+        return parts[0]
+    total = sum(len(part) for part in parts)
+    if total * 8 < size:
+        return np.unique(np.concatenate(parts))
+    seen = np.zeros(size, dtype=bool)
+    for part in parts:
+        seen[part] = True
+    return np.flatnonzero(seen)
+
+
+def _btext(reader, fieldname: str, text) -> bytes:
+    return text if isinstance(text, bytes) else reader.schema[fieldname].to_bytes(text)
+
+
+def _deleted(reader) -> np.ndarray | None:
+    if not reader.has_deletions():
+        return None
+    deleted = reader.deleted_docs_set if hasattr(reader, "deleted_docs_set") else set(reader.deleted_docs())
+    return np.fromiter(deleted, dtype=np.int64) if deleted else None
+
+
+def _term_ids(reader, fieldname: str, text, reads: TermReads) -> np.ndarray:
     """Local docnums of a term's postings in one segment (deleted documents removed)."""
-    field = reader.schema[fieldname]
-    btext = field.to_bytes(text) if not isinstance(text, bytes) else text
+    btext = _btext(reader, fieldname, text)
+    fast = reads.get(reader, fieldname, btext)
+    if fast is not None:
+        deleted = _deleted(reader)
+        return fast.ids if deleted is None else difference(fast.ids, np.sort(deleted))
     if (fieldname, btext) not in reader:
         return _EMPTY
     matcher = reader.postings(fieldname, btext)
@@ -57,21 +110,55 @@ def _live(reader) -> np.ndarray:
     return ids
 
 
-def _phrase_ids(reader, query: ExactPhrase, known: np.ndarray = _EMPTY) -> np.ndarray:
+def _phrase_ids(reader, query: ExactPhrase, reads: TermReads, known: np.ndarray = _EMPTY) -> np.ndarray:
     """Documents with the words at their offsets; ``known`` documents (already matched by
     a sibling in an OR) are left out without checking their positions."""
-    sets = [_term_ids(reader, query.fieldname, word) for word in query.words]
+    sets = [_term_ids(reader, query.fieldname, word, reads) for word in query.words]
     if not sets:
         return _EMPTY
     candidates = sets[0]
     for ids in sets[1:]:
         if not len(candidates):
             return _EMPTY
-        candidates = np.intersect1d(candidates, ids, assume_unique=True)
+        candidates = intersect(candidates, ids)
     if len(known) and len(candidates):
-        candidates = np.setdiff1d(candidates, known, assume_unique=True)
+        candidates = difference(candidates, known)
     if not query.exact or len(query.words) < 2 or not len(candidates):
         return candidates
+    starts = None
+    for word, offset in zip(query.words, query.offsets):
+        found = _phrase_starts(reader, query.fieldname, word, offset, candidates, reads)
+        if found is None:
+            return _checked_one_by_one(reader, query, candidates)
+        starts = found if starts is None else intersect(starts, found)
+        if not len(starts):
+            return _EMPTY
+    owners = starts >> _START_BITS
+    return candidates[owners[np.concatenate(([True], owners[1:] != owners[:-1]))]]
+
+
+def _phrase_starts(reader, fieldname: str, word: str, offset: int, candidates: np.ndarray,
+                   reads: TermReads) -> np.ndarray | None:
+    """Where the phrase would start if ``word`` sits at ``offset`` in it, in every
+    candidate: (candidate index << 33) | (start + bias), sorted and unique; None when the segment
+    is not in the fast format."""
+    postings = reads.get(reader, fieldname, _btext(reader, fieldname, word), positions=True)
+    if postings is None:
+        return None
+    chosen = np.searchsorted(postings.ids, candidates)  # every candidate has the word
+    counts = postings.counts[chosen]
+    first = postings.starts[chosen]
+    gather = np.repeat(first - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(int(counts.sum()))
+    starts = postings.positions[gather] - offset + _START_BIAS
+    owner = np.repeat(np.arange(len(candidates), dtype=np.int64), counts)
+    keys = (owner << _START_BITS) | starts  # sorted: candidates ascend, positions ascend within each
+    if len(keys) > 1 and (keys[1:] <= keys[:-1]).any():
+        keys = np.unique(keys)
+    return keys
+
+
+def _checked_one_by_one(reader, query: ExactPhrase, candidates: np.ndarray) -> np.ndarray:
+    """The phrase check through Whoosh's matchers (segments in an older format)."""
     field = reader.schema[query.fieldname]
     matchers = [reader.postings(query.fieldname, field.to_bytes(word)) for word in query.words]
     kept = []
@@ -88,19 +175,19 @@ def _phrase_ids(reader, query: ExactPhrase, known: np.ndarray = _EMPTY) -> np.nd
     return np.asarray(kept, dtype=np.int64)
 
 
-def _segment_ids(reader, query) -> np.ndarray:
+def _segment_ids(reader, query, reads: TermReads) -> np.ndarray:
     if isinstance(query, ExactPhrase):
-        return _phrase_ids(reader, query)
+        return _phrase_ids(reader, query, reads)
     if isinstance(query, wq.Term):
-        return _term_ids(reader, query.fieldname, query.text)
+        return _term_ids(reader, query.fieldname, query.text, reads)
     if isinstance(query, wq.Prefix):
-        parts = [_term_ids(reader, query.fieldname, term) for term in reader.expand_prefix(query.fieldname, query.text)]
-        return np.unique(np.concatenate(parts)) if parts else _EMPTY
+        parts = [_term_ids(reader, query.fieldname, term, reads) for term in reader.expand_prefix(query.fieldname, query.text)]
+        return union(parts, reader.doc_count_all())
     if isinstance(query, wq.And):
         result = None
         for sub in query.subqueries:
-            ids = _segment_ids(reader, sub)
-            result = ids if result is None else np.intersect1d(result, ids, assume_unique=True)
+            ids = _segment_ids(reader, sub, reads)
+            result = ids if result is None else intersect(result, ids)
             if not len(result):
                 return _EMPTY
         return _EMPTY if result is None else result
@@ -109,18 +196,18 @@ def _segment_ids(reader, query) -> np.ndarray:
         # no sibling matched (行政复议 as a word settles most documents before its bigrams).
         cheap = [sub for sub in query.subqueries if not isinstance(sub, ExactPhrase)]
         phrases = [sub for sub in query.subqueries if isinstance(sub, ExactPhrase)]
-        parts = [_segment_ids(reader, sub) for sub in cheap]
+        parts = [_segment_ids(reader, sub, reads) for sub in cheap]
         if any(part is None for part in parts):
             return None
-        known = np.unique(np.concatenate(parts)) if parts else _EMPTY
+        known = union(parts, reader.doc_count_all())
         for phrase in phrases:
-            found = _phrase_ids(reader, phrase, known)
-            known = np.union1d(known, found) if len(found) else known
+            found = _phrase_ids(reader, phrase, reads, known)
+            known = union([known, found], reader.doc_count_all())
         return known
     if isinstance(query, wq.AndNot):
-        return np.setdiff1d(_segment_ids(reader, query.a), _segment_ids(reader, query.b), assume_unique=True)
+        return difference(_segment_ids(reader, query.a, reads), _segment_ids(reader, query.b, reads))
     if isinstance(query, wq.Not):
-        return np.setdiff1d(_live(reader), _segment_ids(reader, query.query), assume_unique=True)
+        return difference(_live(reader), _segment_ids(reader, query.query, reads))
     if isinstance(query, wq.Every):
         return _live(reader)
     if query is wq.NullQuery or isinstance(query, type(wq.NullQuery)):
@@ -128,11 +215,13 @@ def _segment_ids(reader, query) -> np.ndarray:
     return None  # unknown: caller falls back
 
 
-def matching_docs(searcher, query) -> np.ndarray:
-    """Sorted global docnums of every live document the query matches."""
+def matching_docs(searcher, query, reads: TermReads | None = None) -> np.ndarray:
+    """Sorted global docnums of every live document the query matches (``searcher`` may
+    also be an index reader)."""
+    reads = reads or TermReads()
     parts = []
     for reader, offset in _segments(searcher):
-        ids = _segment_ids(reader, query)
+        ids = _segment_ids(reader, query, reads)
         if ids is None:
             return np.fromiter(sorted(query.docs(searcher)), dtype=np.int64)
         if len(ids):

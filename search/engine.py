@@ -22,6 +22,7 @@ from .errors import IndexMissing
 from .docsets import matching_docs
 from .facets import FACETS, FacetTable, count_facets
 from .phrase import loosen
+from .postings import TermReads
 from .ranking import Scorer, SegmentLengths
 from .writer import LeanSegmentWriter, build_segments, write_documents
 from .highlight import snippet
@@ -172,8 +173,9 @@ class WhooshEngine:
         scored = wq.Or([main, boost]) if boost is not None else main
         searcher = self._searcher()
         table = self._facet_table(searcher)
-        counts = count_facets(table, matching_docs(searcher, main), request.selected(), _year_range(request))
-        hits = self._hits(searcher, table, loosen(scored), counts, request, parsed) if counts.total else ()
+        reads = TermReads()  # matching and ranking read each term's postings once
+        counts = count_facets(table, matching_docs(searcher, main, reads), request.selected(), _year_range(request))
+        hits = self._hits(searcher, table, loosen(scored), counts, request, parsed, reads) if counts.total else ()
         return SearchResult(
             total=counts.total,
             total_reports=len(counts.per_report),
@@ -187,11 +189,12 @@ class WhooshEngine:
             _grouped=request.group_by_report,
         )
 
-    def _hits(self, searcher, table: FacetTable, scored, counts, request: SearchRequest, parsed: ParsedQuery) -> list[Hit]:
+    def _hits(self, searcher, table: FacetTable, scored, counts, request: SearchRequest, parsed: ParsedQuery,
+              reads: TermReads) -> list[Hit]:
         """The requested page of hits, ranked over every match at once (see search.ranking)."""
         docs = counts.matched
         if request.sort == "relevance":
-            scores = Scorer(searcher, self._lengths).scores(scored, docs)
+            scores = Scorer(searcher, self._lengths, reads).scores(scored, docs)
             # Best first; ties by report id and paragraph number, which (unlike document
             # numbers) do not depend on how a parallel build laid out the segments.
             order = np.lexsort((table.seq[docs], table.report_id.codes[docs], -scores))
@@ -227,7 +230,7 @@ class WhooshEngine:
             raise IndexMissing("no live index to update")
         from whoosh import index as whoosh_index
 
-        writer = LeanSegmentWriter(whoosh_index.open_dir(str(path)), limitmb=256)
+        writer = LeanSegmentWriter(whoosh_index.open_dir(str(path)))
         try:
             for report_id in deletions:
                 writer.delete_by_term("report_id", report_id)

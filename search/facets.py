@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from whoosh import query as wq
 
+from .docsets import matching_docs
 from .index import UNKNOWN_REGION, UNKNOWN_YEAR
 
 FACETS = ("region", "report_year", "topic", "report_kind")
@@ -26,6 +28,23 @@ class Column:
 
     codes: np.ndarray
     values: list[str]
+    # Report metadata is the same on all of a report's paragraphs: by_report[report code]
+    # is then its value code (-1: none) and reports are counted without sorting pairs.
+    by_report: np.ndarray | None = None
+
+    def with_reports(self, reports: np.ndarray, report_count: int) -> "Column":
+        """This column with ``by_report`` set when every report has one value."""
+        valid = reports >= 0
+        codes, reports = self.codes[valid].astype(np.int64), reports[valid]
+        low = np.full(report_count, np.iinfo(np.int64).max)
+        high = np.full(report_count, -2, dtype=np.int64)
+        np.minimum.at(low, reports, codes)
+        np.maximum.at(high, reports, codes)
+        seen = high > -2
+        if not (low[seen] == high[seen]).all():
+            return self
+        by_report = np.where(seen, high, -1)
+        return Column(self.codes, self.values, by_report)
 
 
 @dataclass
@@ -66,7 +85,11 @@ class FacetTable:
         topics = np.zeros((size, max(1, len(topic_values))), dtype=bool)
         for index, value in enumerate(topic_values):
             topics[_postings(reader, "topic", value), index] = True
-        return cls(levels, column("report_year", UNKNOWN_YEAR), column("report_kind"), column("report_id"),
+        report_id = column("report_id")
+        reports, report_count = report_id.codes, len(report_id.values)
+        levels = {name: level.with_reports(reports, report_count) for name, level in levels.items()}
+        return cls(levels, column("report_year", UNKNOWN_YEAR).with_reports(reports, report_count),
+                   column("report_kind").with_reports(reports, report_count), report_id,
                    topics, topic_values, column("publish_date"), _numeric_column(reader, "seq"))
 
 
@@ -94,7 +117,7 @@ def _terms(reader, field_name: str) -> list[str]:
 
 
 def _postings(reader, field_name: str, value: str) -> np.ndarray:
-    return np.fromiter(reader.postings(field_name, value).all_ids(), dtype=np.int64)
+    return matching_docs(reader, wq.Term(field_name, value))
 
 
 def _as_paths(level: Column, province: Column | None, city: Column | None) -> Column:
@@ -169,14 +192,19 @@ def _masks(table: FacetTable, docs: np.ndarray, selected: dict[str, set[str]], y
     return masks
 
 
-def _count_column(column: Column, docs: np.ndarray, reports: np.ndarray) -> tuple[dict, dict]:
+def _count_column(column: Column, docs: np.ndarray, reports: np.ndarray,
+                  reports_present: np.ndarray | None = None) -> tuple[dict, dict]:
     codes = column.codes[docs]
     present = codes >= 0
     codes, reports = codes[present], reports[present]
     paragraph_counts = np.bincount(codes, minlength=len(column.values))
-    width = int(reports.max()) + 1 if len(reports) else 1
-    pairs = np.unique(codes.astype(np.int64) * width + reports)  # distinct (value, report)
-    report_counts = np.bincount(pairs // width, minlength=len(column.values))
+    if column.by_report is not None and reports_present is not None:
+        values = column.by_report[reports_present]
+        report_counts = np.bincount(values[values >= 0], minlength=len(column.values))
+    else:
+        width = int(reports.max()) + 1 if len(reports) else 1
+        pairs = np.unique(codes.astype(np.int64) * width + reports)  # distinct (value, report)
+        report_counts = np.bincount(pairs // width, minlength=len(column.values))
     paragraphs = {column.values[i]: int(n) for i, n in enumerate(paragraph_counts) if n}
     by_report = {column.values[i]: int(n) for i, n in enumerate(report_counts) if n}
     return paragraphs, by_report
@@ -184,10 +212,13 @@ def _count_column(column: Column, docs: np.ndarray, reports: np.ndarray) -> tupl
 
 def _count_facet(table: FacetTable, facet: str, docs: np.ndarray) -> tuple[dict, dict]:
     reports = table.report_id.codes[docs].astype(np.int64)
+    report_count = len(table.report_id.values)
+    valid = reports[reports >= 0]
+    present = np.flatnonzero(np.bincount(valid, minlength=report_count)) if len(valid) else valid
     if facet == "region":
         paragraphs, by_report = {}, {}
         for level in _REGION_LEVELS:
-            level_paragraphs, level_reports = _count_column(table.levels[level], docs, reports)
+            level_paragraphs, level_reports = _count_column(table.levels[level], docs, reports, present)
             paragraphs.update(level_paragraphs)
             by_report.update(level_reports)
         return paragraphs, by_report
@@ -198,9 +229,11 @@ def _count_facet(table: FacetTable, facet: str, docs: np.ndarray) -> tuple[dict,
         by_report = {}
         for i, value in enumerate(table.topic_values):
             if paragraph_counts[i]:
-                by_report[value] = int(len(np.unique(reports[matrix[:, i]])))
+                having = reports[matrix[:, i]]
+                having = having[having >= 0]
+                by_report[value] = int(np.count_nonzero(np.bincount(having, minlength=report_count)))
         return paragraphs, by_report
-    return _count_column(getattr(table, facet), docs, reports)
+    return _count_column(getattr(table, facet), docs, reports, present)
 
 
 def count_facets(table: FacetTable, docnums: np.ndarray, selected: dict[str, set[str]], year_range=None) -> FacetCounts:

@@ -19,6 +19,7 @@ from whoosh.scoring import BM25F, bm25
 from whoosh.util.numeric import byte_to_length
 
 from .phrase import ExactPhrase
+from .postings import TermReads
 
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) if b else 1 for b in range(256)], dtype=np.float64)
 _EMPTY_IDS = np.empty(0, dtype=np.int64)
@@ -61,11 +62,14 @@ def _read_lengths(reader, fieldname: str) -> np.ndarray:
     return _LENGTH_OF_BYTE[codes]
 
 
-def _postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+def _postings(reader, fieldname: str, text: str, reads: TermReads) -> tuple[np.ndarray, np.ndarray]:
     """(local ids, weights) of a term in one segment, deleted documents included (the
     documents scored are live already)."""
     field = reader.schema[fieldname]
     btext = field.to_bytes(text)
+    fast = reads.get(reader, fieldname, btext)
+    if fast is not None:
+        return fast.ids, fast.weights
     if (fieldname, btext) not in reader:
         return _EMPTY_IDS, _EMPTY_WEIGHTS
     matcher = reader.postings(fieldname, btext)
@@ -93,8 +97,9 @@ def _postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray
 class Scorer:
     """Scores a query over a sorted array of global docnums."""
 
-    def __init__(self, searcher, lengths: SegmentLengths):
+    def __init__(self, searcher, lengths: SegmentLengths, reads: TermReads | None = None):
         self.searcher = searcher
+        self.reads = reads or TermReads()
         self.weighting = searcher.weighting if isinstance(searcher.weighting, BM25F) else BM25F()
         self.lengths = lengths
 
@@ -121,7 +126,7 @@ class Scorer:
             terms = segment.expand_prefix(query.fieldname, query.text)
             present = np.zeros(len(local), dtype=bool)
             for term in terms:
-                ids, _ = _postings(segment, query.fieldname, term)
+                ids, _ = _postings(segment, query.fieldname, term, self.reads)
                 present |= np.isin(local, ids)
             return np.where(present, query.boost, 0.0), present
         if isinstance(query, wq.AndNot):
@@ -145,7 +150,7 @@ class Scorer:
         return np.where(present, total, 0.0), present
 
     def _term(self, segment, query: wq.Term, local: np.ndarray):
-        ids, weights = _postings(segment, query.fieldname, query.text)
+        ids, weights = _postings(segment, query.fieldname, query.text, self.reads)
         if not len(ids):
             return np.zeros(len(local)), np.zeros(len(local), dtype=bool)
         index = np.searchsorted(ids, local)

@@ -210,17 +210,12 @@ class CompactPositions(formats.Positions):
         return unpack_uint(valuestring[:_INT_SIZE])[0]
 
 
-def _positional_items(tokens, field_boost: float):
-    """(term bytes, frequency, weight, encoded positions) per distinct token, as Whoosh's
-    Positions.word_values yields them, without building a Token object per token."""
-    return _gapped_items(((token, position) for position, token in enumerate(tokens)), field_boost)
-
-
 class PositionalText(fields.TEXT):
     """A TEXT field whose postings use CompactPositions.
 
-    ``index`` is the hot loop of indexing (one call per field per paragraph): it accepts
-    the cached token list (or text, analysed here) and builds postings directly.
+    ``positions`` is the hot loop of indexing (one call per field per paragraph): it
+    accepts the cached token list (or text, analysed here); the segment writer
+    (``search.writer``) takes its result as is, and ``index`` encodes it for Whoosh.
     """
 
     def __init__(self, **kwargs):
@@ -228,17 +223,21 @@ class PositionalText(fields.TEXT):
         self.format = CompactPositions(field_boost=self.format.field_boost)
 
     def index(self, value, **kwargs):
+        return _encoded_items(self.positions(value), self.format.field_boost)
+
+    def positions(self, value) -> dict[str, list[int]]:
+        """Each distinct token of the value and its positions: the cached token list (or
+        text, analysed here); bigrams keep their gaps between Chinese runs."""
         if isinstance(value, (list, tuple)):
-            tokens = value
+            pairs = ((token, position) for position, token in enumerate(value))
         elif isinstance(self.analyzer, BigramTokenizer):
-            # bigrams() leaves position gaps between Chinese runs: keep them.
-            return _gapped_items(bigrams(search_form(value)), self.format.field_boost)
+            pairs = bigrams(search_form(value))
         else:
-            tokens = words(search_form(value))
-        return _positional_items(tokens, self.format.field_boost)
+            pairs = ((token, position) for position, token in enumerate(words(search_form(value))))
+        return _position_lists(pairs)
 
 
-def _gapped_items(pairs, field_boost: float):
+def _position_lists(pairs) -> dict[str, list[int]]:
     positions: dict[str, list[int]] = {}
     for token, position in pairs:
         found = positions.get(token)
@@ -246,6 +245,12 @@ def _gapped_items(pairs, field_boost: float):
             positions[token] = [position]
         else:
             found.append(position)
+    return positions
+
+
+def _encoded_items(positions: dict[str, list[int]], field_boost: float):
+    """(term bytes, frequency, weight, encoded positions) per token, as Whoosh's
+    Positions.word_values yields them."""
     for token, found in positions.items():
         count = len(found)
         yield token.encode("utf-8"), count, count * field_boost, pack_uint(count) + array("I", found).tobytes()

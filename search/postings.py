@@ -356,7 +356,11 @@ def read_term(reader, fieldname: str, btext: bytes, positions: bool = False) -> 
     if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves it as unpack's tuple
         length = length[0]
     data = terms._postfile.get(offset, length)
-    format_ = reader.schema[fieldname].format
+    return decode_term(data, reader.schema[fieldname].format, positions)
+
+
+def decode_term(data: bytes, format_, positions: bool = False) -> TermPostings:
+    """A term's postings from its bytes in the postings file (blocks after the magic)."""
     positional = is_positional(format_)
     want = positions and positional
     fixedsize = format_.fixed_value_size()

@@ -109,12 +109,21 @@ def test_reindex_killed_by_a_signal_leaves_old_index_serving(settings, seed_dir,
     assert len(engine.indexed()) == 105
 
 
-def test_parallel_rebuild_survives_pools_that_spill_to_disk(settings, seed_dir, monkeypatch):
-    """Each worker spills its posting pool into its own folder (Whoosh's default is shared)."""
+def test_parallel_rebuild_bounds_each_workers_pool_with_more_segments(settings, seed_dir, monkeypatch):
+    """A worker whose pool reaches its limit writes a segment and starts another."""
     from search import writer
 
     monkeypatch.setattr(writer, "WORKER_POOL_MB", 1)
     _bulk_store(settings, seed_dir, copies=20)
     summary = reindex(settings, full=True, run_alerts=False)
     assert summary.paragraphs_written > 500
-    assert len(WhooshEngine(settings.data_dir).indexed()) == 25
+    engine = WhooshEngine(settings.data_dir)
+    assert len(engine.indexed()) == 25
+    assert engine.stats()["segments"] > 2
+    split = engine.search(SearchRequest(query="行政复议 OR 公开"))
+    monkeypatch.undo()
+    reindex(settings, full=True, run_alerts=False)
+    whole = engine.search(SearchRequest(query="行政复议 OR 公开"))
+    assert engine.stats()["segments"] < 3
+    assert (split.total, split.total_reports, split.facets) == (whole.total, whole.total_reports, whole.facets)
+    assert split.total_reports == 25

@@ -230,6 +230,8 @@ def serve_command(data_dir, host, port, threads):
 
     settings = settings_from(data_dir)
     app = create_app(settings)
+    # Searches after a reindex find the facet table and field lengths already built.
+    app.extensions["govsearch_engine"].start_warming()
     click.echo(f"serving govsearch on http://{host}:{port}/ (data: {settings.data_dir})", err=True)
     waitress.serve(app, host=host, port=port, threads=threads or settings.serve_threads, ident="govsearch")
 

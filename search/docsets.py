@@ -28,8 +28,13 @@ def _segments(searcher):
 
 def contains(sorted_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """For each of ``ids``, whether it is in ``sorted_ids`` (binary search: no sort)."""
-    if not len(sorted_ids):
+    if not len(sorted_ids) or not len(ids):
         return np.zeros(len(ids), dtype=bool)
+    top = max(int(sorted_ids[-1]), int(ids.max())) + 1
+    if min(len(ids), len(sorted_ids)) * 16 > top:  # both large: a bitmap beats binary search
+        seen = np.zeros(top, dtype=bool)
+        seen[sorted_ids] = True
+        return seen[ids]
     at = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
     return sorted_ids[at] == ids
 
@@ -66,11 +71,16 @@ def _btext(reader, fieldname: str, text) -> bytes:
     return text if isinstance(text, bytes) else reader.schema[fieldname].to_bytes(text)
 
 
-def _deleted(reader) -> np.ndarray | None:
+def deleted_docs(reader) -> np.ndarray | None:
+    """A segment reader's deleted docnums, sorted (None: none); a reader's deletions never
+    change, so they are kept on it."""
     if not reader.has_deletions():
         return None
-    deleted = reader.deleted_docs_set if hasattr(reader, "deleted_docs_set") else set(reader.deleted_docs())
-    return np.fromiter(deleted, dtype=np.int64) if deleted else None
+    cached = reader.__dict__.get("_govsearch_deleted")
+    if cached is None:
+        deleted = reader.deleted_docs_set if hasattr(reader, "deleted_docs_set") else set(reader.deleted_docs())
+        cached = reader.__dict__["_govsearch_deleted"] = np.sort(np.fromiter(deleted, dtype=np.int64))
+    return cached if len(cached) else None
 
 
 def _term_ids(reader, fieldname: str, text, reads: TermReads) -> np.ndarray:
@@ -78,8 +88,8 @@ def _term_ids(reader, fieldname: str, text, reads: TermReads) -> np.ndarray:
     btext = _btext(reader, fieldname, text)
     fast = reads.get(reader, fieldname, btext)
     if fast is not None:
-        deleted = _deleted(reader)
-        return fast.ids if deleted is None else difference(fast.ids, np.sort(deleted))
+        deleted = deleted_docs(reader)
+        return fast.ids if deleted is None else difference(fast.ids, deleted)
     if (fieldname, btext) not in reader:
         return _EMPTY
     matcher = reader.postings(fieldname, btext)

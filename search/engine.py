@@ -96,6 +96,38 @@ class SearchResult:
 class Engine(Protocol):
     def apply(self, upserts: Iterable[StoredReport], deletions: Iterable[str]) -> None: ...
     def rebuild(self, store, tokens_version: str | None = None) -> int: ...
+    def warm(self) -> bool:
+        """Open the live index and build what searches share (facet table, field lengths)
+        now, so that the first search after a reindex does not wait for them (two seconds
+        at a million paragraphs). Returns False when there is no index yet."""
+        try:
+            searcher = self._searcher()
+        except IndexMissing:
+            return False
+        self._facet_table(searcher)
+        reader = searcher.reader()
+        for segment, _ in reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]:
+            for name, field in searcher.schema.items():
+                if field.scorable:
+                    self._lengths.get(segment, name)
+        return True
+
+    def start_warming(self, every_seconds: float = 5.0) -> threading.Event:
+        """Warm in a daemon thread whenever the index changed (checked every few seconds);
+        set the returned event to stop it."""
+        stop = threading.Event()
+
+        def loop():
+            while not stop.is_set():
+                try:
+                    self.warm()
+                except Exception:  # a reindex mid-swap: the next round retries
+                    LOGGER.exception("warming the index failed")
+                stop.wait(every_seconds)
+
+        threading.Thread(target=loop, name="govsearch-warm", daemon=True).start()
+        return stop
+
     def indexed(self) -> dict[str, str]: ...
     def search(self, request: SearchRequest) -> SearchResult: ...
     def stats(self) -> dict: ...
@@ -155,6 +187,38 @@ class WhooshEngine:
             self._facet_cache = (key, table)
         return table
 
+    def warm(self) -> bool:
+        """Open the live index and build what searches share (facet table, field lengths)
+        now, so that the first search after a reindex does not wait for them (two seconds
+        at a million paragraphs). Returns False when there is no index yet."""
+        try:
+            searcher = self._searcher()
+        except IndexMissing:
+            return False
+        self._facet_table(searcher)
+        reader = searcher.reader()
+        for segment, _ in reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]:
+            for name, field in searcher.schema.items():
+                if field.scorable:
+                    self._lengths.get(segment, name)
+        return True
+
+    def start_warming(self, every_seconds: float = 5.0) -> threading.Event:
+        """Warm in a daemon thread whenever the index changed (checked every few seconds);
+        set the returned event to stop it."""
+        stop = threading.Event()
+
+        def loop():
+            while not stop.is_set():
+                try:
+                    self.warm()
+                except Exception:  # a reindex mid-swap: the next round retries
+                    LOGGER.exception("warming the index failed")
+                stop.wait(every_seconds)
+
+        threading.Thread(target=loop, name="govsearch-warm", daemon=True).start()
+        return stop
+
     def indexed(self) -> dict[str, str]:
         try:
             return idx.indexed_keys(self._index())
@@ -193,27 +257,24 @@ class WhooshEngine:
               reads: TermReads) -> list[Hit]:
         """The requested page of hits, ranked over every match at once (see search.ranking)."""
         docs = counts.matched
+        report = table.report_id.codes[docs]
+        seq = table.seq[docs]
         if request.sort == "relevance":
             scores = Scorer(searcher, self._lengths, reads).scores(scored, docs)
             # Best first; ties by report id and paragraph number, which (unlike document
             # numbers) do not depend on how a parallel build laid out the segments.
-            order = np.lexsort((table.seq[docs], table.report_id.codes[docs], -scores))
+            keys = (seq, report, -scores)
         else:
             scores = np.zeros(len(docs))
             years = np.array([int(v) if v.isdigit() else 0 for v in table.report_year.values] + [0])
             date = table.publish_date.codes[docs]
             year = years[table.report_year.codes[docs]]
-            report = table.report_id.codes[docs]
-            seq = table.seq[docs]
             if request.sort == "publish_date":  # newest first, a report's paragraphs in order
-                order = np.lexsort((seq, report, -date))
+                keys = (seq, report, -date)
             else:
-                order = np.lexsort((seq, report, -date, -year))
-        if request.group_by_report:
-            # Each report's best paragraph, reports in the order of their best paragraphs.
-            _, first = np.unique(table.report_id.codes[docs[order]], return_index=True)
-            order = order[np.sort(first)]
+                keys = (seq, report, -date, -year)
         page = max(1, request.page)
+        order = page_order(keys, report, page * request.per_page, request.group_by_report)
         chosen = order[(page - 1) * request.per_page : page * request.per_page]
         hits = []
         for index in chosen.tolist():
@@ -261,6 +322,36 @@ class WhooshEngine:
                 "generation": self._ix_path.name if self._ix_path else None,
                 "segments": len(ix._segments()) if hasattr(ix, "_segments") else None,
             }
+
+
+def page_order(keys: tuple[np.ndarray, ...], reports: np.ndarray, end: int, grouped: bool) -> np.ndarray:
+    """Indexes of the first ``end`` results in ``np.lexsort(keys)`` order (with
+    ``grouped``: each report's first result only, reports in the order of those).
+
+    Sorting every match of a common word is most of a page's cost at a million
+    paragraphs; only the results whose leading key is within the first ``end`` can be on
+    the page, so those (ties included) are found with a partition and sorted alone.
+    """
+    primary = keys[-1]
+    pool = None
+    if len(primary) > 4 * end + 1024 and (not grouped or reports.min() >= 0):
+        if grouped:  # each report's best leading key, then the end-th best of those
+            best = np.full(int(reports.max()) + 1, np.inf)
+            np.minimum.at(best, reports, primary)
+            candidates = best[np.isfinite(best)]
+        else:
+            candidates = primary
+        if len(candidates) > end:
+            threshold = np.partition(candidates, end - 1)[end - 1]
+            pool = np.flatnonzero(primary <= threshold)
+    if pool is None:
+        order = np.lexsort(keys)
+    else:
+        order = pool[np.lexsort(tuple(key[pool] for key in keys))]
+    if grouped:
+        _, first = np.unique(reports[order], return_index=True)
+        order = order[np.sort(first)]
+    return order[:end]
 
 
 def _year_range(request: SearchRequest):

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from whoosh import query as wq
 
-from .docsets import matching_docs
+from .docsets import deleted_docs, difference, matching_docs
 from .index import UNKNOWN_REGION, UNKNOWN_YEAR
+from .postings import field_terms
 
 FACETS = ("region", "report_year", "topic", "report_kind")
 _REGION_LEVELS = ("province", "city", "county")
@@ -31,6 +32,13 @@ class Column:
     # Report metadata is the same on all of a report's paragraphs: by_report[report code]
     # is then its value code (-1: none) and reports are counted without sorting pairs.
     by_report: np.ndarray | None = None
+
+    def code(self, value: str) -> int | None:
+        """A value's code (the lookup table is built on first use, once per table)."""
+        lookup = self.__dict__.get("_lookup")
+        if lookup is None:
+            lookup = self.__dict__["_lookup"] = {v: i for i, v in enumerate(self.values)}
+        return lookup.get(value)
 
     def with_reports(self, reports: np.ndarray, report_count: int) -> "Column":
         """This column with ``by_report`` set when every report has one value."""
@@ -55,7 +63,7 @@ class FacetTable:
     report_year: Column
     report_kind: Column
     report_id: Column
-    topics: np.ndarray  # bool matrix docs × topics
+    topics: np.ndarray  # topic bits: words × docs, uint64; topic i is bit i % 64 of word i // 64
     topic_values: list[str]
     publish_date: Column  # codes follow the sorted term list, so code order is date order
     seq: np.ndarray  # paragraph number within its report
@@ -67,10 +75,10 @@ class FacetTable:
         def column(field_name: str, default: str | None = None) -> Column:
             codes = np.full(size, -1, dtype=np.int32)
             values = []
-            for value in _terms(reader, field_name):
+            for value, docs in _field_postings(reader, field_name).items():
                 if not value:
                     continue
-                codes[_postings(reader, field_name, value)] = len(values)
+                codes[docs] = len(values)
                 values.append(value)
             if default is not None:
                 values.append(default)
@@ -81,10 +89,11 @@ class FacetTable:
         levels = {"province": _as_paths(province, None, None),
                   "city": _as_paths(city, province, None),
                   "county": _as_paths(county, province, city)}
-        topic_values = [v for v in _terms(reader, "topic") if v]
-        topics = np.zeros((size, max(1, len(topic_values))), dtype=bool)
-        for index, value in enumerate(topic_values):
-            topics[_postings(reader, "topic", value), index] = True
+        topic_docs = {value: docs for value, docs in _field_postings(reader, "topic").items() if value}
+        topic_values = list(topic_docs)
+        topics = np.zeros((max(1, (len(topic_values) + 63) // 64), size), dtype=np.uint64)
+        for index, docs in enumerate(topic_docs.values()):
+            topics[index // 64, docs] |= _topic_bit(index)
         report_id = column("report_id")
         reports, report_count = report_id.codes, len(report_id.values)
         levels = {name: level.with_reports(reports, report_count) for name, level in levels.items()}
@@ -110,14 +119,27 @@ def _numeric_column(reader, field_name: str) -> np.ndarray:
     return values
 
 
-def _terms(reader, field_name: str) -> list[str]:
+def _field_postings(reader, field_name: str) -> dict[str, np.ndarray]:
+    """Every value of a field with its live global docnums, values in sorted order.
+    FastCodec segments are read in one pass over their term table (no lookup per term:
+    at a million paragraphs the report_id field alone has 33,000 terms per segment)."""
     if field_name not in reader.schema:
-        return []
-    return [t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon(field_name)]
-
-
-def _postings(reader, field_name: str, value: str) -> np.ndarray:
-    return matching_docs(reader, wq.Term(field_name, value))
+        return {}
+    found: dict[bytes, list[np.ndarray]] = {}
+    leaves = reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
+    for leaf, offset in leaves:
+        deleted = deleted_docs(leaf)
+        terms = field_terms(leaf, field_name)
+        if terms is None:  # an older segment format: a lookup per term
+            terms = ((btext, matching_docs(leaf, wq.Term(field_name, btext))) for btext in leaf.lexicon(field_name))
+            deleted = None  # matching_docs leaves deleted documents out already
+        for btext, ids in terms:
+            if deleted is not None:
+                ids = difference(ids, deleted)
+            if len(ids):
+                found.setdefault(btext, []).append(ids + offset)
+    return {btext.decode("utf-8"): (parts[0] if len(parts) == 1 else np.concatenate(parts))
+            for btext, parts in sorted(found.items())}
 
 
 def _as_paths(level: Column, province: Column | None, city: Column | None) -> Column:
@@ -132,8 +154,14 @@ def _as_paths(level: Column, province: Column | None, city: Column | None) -> Co
     if not len(present):
         return Column(codes, [])
     city_codes = city.codes[present] if city is not None else np.full(len(present), -1, dtype=np.int32)
-    triples = np.stack([province.codes[present], city_codes, level.codes[present]], axis=1)
-    distinct, inverse = np.unique(triples, axis=0, return_inverse=True)
+    # One int64 key per (province, city, name) triple: a 1-D unique is many times faster
+    # than np.unique(axis=0) over a million rows.
+    city_span, name_span = len(city.values) + 1 if city is not None else 1, len(level.values)
+    keys = (province.codes[present].astype(np.int64) * city_span + (city_codes.astype(np.int64) + 1)) * name_span \
+        + level.codes[present]
+    distinct_keys, inverse = np.unique(keys, return_inverse=True)
+    distinct = np.stack([distinct_keys // name_span // city_span, distinct_keys // name_span % city_span - 1,
+                         distinct_keys % name_span], axis=1)
     paths = []
     for province_code, city_code, name_code in distinct.tolist():
         parts = [province.values[province_code]]
@@ -145,13 +173,38 @@ def _as_paths(level: Column, province: Column | None, city: Column | None) -> Co
     return Column(codes, paths)
 
 
+class ReportCounts:
+    """Matching paragraphs per report, read like a dict; built from the counts array only
+    for the few reports a page asks about (a common word matches 30,000 reports)."""
+
+    def __init__(self, counts: np.ndarray, reports: Column):
+        self._counts = counts
+        self._reports = reports
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self._counts))
+
+    def get(self, report_id: str, default: int | None = None) -> int | None:
+        code = self._reports.code(report_id)
+        count = int(self._counts[code]) if code is not None and code < len(self._counts) else 0
+        return count if count else default
+
+    def as_dict(self) -> dict[str, int]:
+        values = self._reports.values
+        return {values[i]: int(self._counts[i]) for i in np.flatnonzero(self._counts).tolist()}
+
+
 @dataclass
 class FacetCounts:
     paragraphs: dict[str, dict[str, int]] = field(default_factory=dict)
     reports: dict[str, dict[str, int]] = field(default_factory=dict)
     total: int = 0  # paragraphs matching query and every filter
-    per_report: dict[str, int] = field(default_factory=dict)  # report_id → matching paragraphs
+    per_report: "ReportCounts | dict[str, int]" = field(default_factory=dict)  # report_id → matching paragraphs
     matched: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+
+
+def _topic_bit(index: int) -> np.uint64:
+    return np.uint64(1 << (index % 64))
 
 
 def _lookup(values: list[str], wanted) -> np.ndarray:
@@ -188,7 +241,9 @@ def _masks(table: FacetTable, docs: np.ndarray, selected: dict[str, set[str]], y
         masks["report_kind"] = _lookup(table.report_kind.values, lambda v: v in kinds)[table.report_kind.codes[docs]]
     if topics:
         columns = [i for i, v in enumerate(table.topic_values) if v in topics]
-        masks["topic"] = table.topics[docs][:, columns].any(axis=1) if columns else np.zeros(len(docs), dtype=bool)
+        masks["topic"] = np.zeros(len(docs), dtype=bool)
+        for column in columns:
+            masks["topic"] |= (table.topics[column // 64][docs] & _topic_bit(column)) != 0
     return masks
 
 
@@ -223,15 +278,20 @@ def _count_facet(table: FacetTable, facet: str, docs: np.ndarray) -> tuple[dict,
             by_report.update(level_reports)
         return paragraphs, by_report
     if facet == "topic":
-        matrix = table.topics[docs]
-        paragraph_counts = matrix.sum(axis=0)
-        paragraphs = {table.topic_values[i]: int(n) for i, n in enumerate(paragraph_counts) if n}
-        by_report = {}
-        for i, value in enumerate(table.topic_values):
-            if paragraph_counts[i]:
-                having = reports[matrix[:, i]]
-                having = having[having >= 0]
-                by_report[value] = int(np.count_nonzero(np.bincount(having, minlength=report_count)))
+        # One gather of each document's topic bits, and the bits OR-ed per report: then
+        # each topic is a bit test over those arrays.
+        paragraphs, by_report = {}, {}
+        valid = reports >= 0
+        for word in range(table.topics.shape[0]):
+            bits = table.topics[word][docs]
+            report_bits = np.zeros(report_count, dtype=np.uint64)
+            np.bitwise_or.at(report_bits, reports[valid], bits[valid])
+            for i, value in enumerate(table.topic_values[word * 64:(word + 1) * 64]):
+                bit = _topic_bit(i)
+                count = int(np.count_nonzero(bits & bit))
+                if count:
+                    paragraphs[value] = count
+                    by_report[value] = int(np.count_nonzero(report_bits & bit))
         return paragraphs, by_report
     return _count_column(getattr(table, facet), docs, reports, present)
 
@@ -263,5 +323,5 @@ def count_facets(table: FacetTable, docnums: np.ndarray, selected: dict[str, set
     result.total = int(len(result.matched))
     report_codes = table.report_id.codes[result.matched]
     counts = np.bincount(report_codes[report_codes >= 0], minlength=len(table.report_id.values))
-    result.per_report = {table.report_id.values[i]: int(counts[i]) for i in np.nonzero(counts)[0].tolist()}
+    result.per_report = ReportCounts(counts, table.report_id)
     return result

@@ -32,7 +32,7 @@ from whoosh.matching import ListMatcher
 from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE, pack_uint, pack_ushort
 
-BLOCK_POSTINGS = 1024
+BLOCK_POSTINGS = 4096
 _HEADER = struct.Struct("<iIIIfBBBB")
 _SINGLE_WEIGHT = 1
 _WIDTH_DTYPES = {1: np.dtype("<u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4")}
@@ -352,11 +352,33 @@ def read_term(reader, fieldname: str, btext: bytes, positions: bool = False) -> 
         info = terms.term_info(fieldname, btext)
     except TermNotFound:
         return EMPTY
+    return _read_extent(terms, info, reader.schema[fieldname].format, positions)
+
+
+def field_terms(reader, fieldname: str):
+    """(term bytes, ids) of every term of a field in one FastCodec segment, in term
+    order, deleted documents included; None when the segment is in another format.
+    One pass over the term table, no lookup per term."""
+    if not segment_is_fast(reader):
+        return None
+    terms = reader._terms
+    if fieldname not in terms._fieldmap:
+        return iter(())
+    format_ = reader.schema[fieldname].format
+
+    def walk():
+        for (name, btext), info in terms.items_from(fieldname, b""):
+            if name != fieldname:
+                break
+            yield btext, _read_extent(terms, info, format_).ids
+    return walk()
+
+
+def _read_extent(terms, info, format_, positions: bool = False) -> TermPostings:
     offset, length = info.extent()
     if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves it as unpack's tuple
         length = length[0]
-    data = terms._postfile.get(offset, length)
-    return decode_term(data, reader.schema[fieldname].format, positions)
+    return decode_term(terms._postfile.get(offset, length), format_, positions)
 
 
 def decode_term(data: bytes, format_, positions: bool = False) -> TermPostings:

@@ -94,6 +94,21 @@ def _postings(reader, fieldname: str, text: str, reads: TermReads) -> tuple[np.n
     return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
 
 
+def _weights_at(ids: np.ndarray, weights: np.ndarray, local: np.ndarray, size: int):
+    """(the term's weight in each of ``local``, 0 where absent; presence mask). Many
+    documents: scatter into a segment-sized array and gather (no binary search per
+    document); few: binary search."""
+    if len(local) * 16 > size:
+        dense = np.zeros(size, dtype=np.float64)
+        dense[ids] = weights
+        present = np.zeros(size, dtype=bool)
+        present[ids] = True
+        return dense[local], present[local]
+    index = np.minimum(np.searchsorted(ids, local), len(ids) - 1)
+    present = ids[index] == local
+    return np.where(present, weights[index], 0.0), present
+
+
 class Scorer:
     """Scores a query over a sorted array of global docnums."""
 
@@ -153,17 +168,14 @@ class Scorer:
         ids, weights = _postings(segment, query.fieldname, query.text, self.reads)
         if not len(ids):
             return np.zeros(len(local)), np.zeros(len(local), dtype=bool)
-        index = np.searchsorted(ids, local)
-        clipped = np.minimum(index, len(ids) - 1)
-        present = ids[clipped] == local
+        term_weights, present = _weights_at(ids, weights, local, segment.doc_count_all())
         field = self.searcher.schema[query.fieldname]
         if not field.scorable:
-            scores = np.where(present, weights[clipped], 0.0)
-            return scores * query.boost, present
+            return term_weights * query.boost, present
         parent = self.searcher
         idf = parent.idf(query.fieldname, query.text)
         avgfl = parent.avg_field_length(query.fieldname) or 1
         B = self.weighting._field_B.get(query.fieldname, self.weighting.B)
         lengths = self.lengths.get(segment, query.fieldname)[local]
-        scores = bm25(idf, weights[clipped], lengths, avgfl, B, self.weighting.K1)
+        scores = bm25(idf, term_weights, lengths, avgfl, B, self.weighting.K1)
         return np.where(present, scores, 0.0) * query.boost, present

@@ -81,3 +81,36 @@ def test_removed_and_changed_reports_leave_the_index(settings, seed_dir):
     assert victim not in {hit.report_id for hit in result.hits}
     assert result.total_reports <= before
     assert victim not in engine.indexed()
+
+
+def test_warming_builds_the_facet_table_before_the_first_search(settings, seed_dir, monkeypatch):
+    """The server warms a changed index in the background: searches find it ready."""
+    import time
+
+    from search import engine as engine_module
+
+    builds = []
+    original = engine_module.FacetTable.build
+    monkeypatch.setattr(engine_module.FacetTable, "build",
+                        classmethod(lambda cls, reader: builds.append(reader) or original(reader)))
+    pages = sorted(seed_dir.glob("*.txt"))
+    engine = WhooshEngine(settings.data_dir)
+    assert engine.warm() is False  # no index yet: nothing to do, no error
+    import_paths(settings, pages[:4])
+    reindex(settings, run_alerts=False)
+    assert engine.warm() is True and len(builds) == 1
+    first = engine.search(SearchRequest(query="行政复议"))
+    assert len(builds) == 1  # the search used the warmed table
+
+    stop = engine.start_warming(every_seconds=0.05)
+    try:
+        import_paths(settings, pages[4:])
+        reindex(settings, run_alerts=False)
+        deadline = time.monotonic() + 10
+        while len(builds) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(builds) == 2  # rebuilt for the new index without any search
+        second = engine.search(SearchRequest(query="行政复议"))
+        assert len(builds) == 2 and second.total_reports >= first.total_reports
+    finally:
+        stop.set()

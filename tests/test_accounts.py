@@ -182,3 +182,24 @@ def test_user_b_cannot_read_or_change_user_a_saved_queries_or_feed(app, settings
     alice_token = token(alice.get("/account/").get_data(as_text=True))
     alice.post("/account/feed-token", data={"csrf_token": alice_token})
     assert alice.get(f"/feeds/{alice_record.feed_token}.atom").status_code == 404
+
+
+def test_saved_query_name_cannot_break_out_of_its_delete_confirmation(app, settings):
+    """The delete question is a data attribute read by app.js (no inline script for a name
+    to escape from), and the CSP forbids inline scripts."""
+    client = app.test_client()
+    register(client, "quotes@example.org")
+    save_search(client, "/?q=行政复议")
+    with AlertsDB.open(settings.data_dir) as db:
+        [saved] = db.saved_queries()
+    page = client.get(f"/alerts/queries/{saved.id}").get_data(as_text=True)
+    name = "x');alert(1);('\" onmouseover=\"alert(2)"
+    client.post(f"/alerts/queries/{saved.id}", data={
+        "csrf_token": token(page), "name": name, "q": "行政复议", "frequency": "daily", "atom": "y", "webhook_url": ""})
+    response = client.get("/alerts/queries")
+    listing = response.get_data(as_text=True)
+    soup = BeautifulSoup(listing, "lxml")
+    [form] = soup.select("form[data-confirm]")
+    assert form["data-confirm"] == f"删除「{name}」及其提醒?"  # the attribute holds the name, quotes and all
+    assert not [tag for tag in soup.find_all(True) if any(attr.startswith("on") for attr in tag.attrs)]
+    assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"].split("script-src")[1].split(";")[0]

@@ -87,4 +87,20 @@ def test_save_a_search_then_see_the_new_report_in_the_inbox(settings, tmp_path):
         page.wait_for_selector("p.paragraph.target")
         assert "紫藤萝" in page.inner_text("p.paragraph.target")
         assert "#p" in page.url
+
+        # Deleting asks first (app.js, data-confirm: the CSP allows no inline handlers).
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{server.url}/alerts/queries")
+        questions = []
+        page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+        page.click("form[data-confirm] button")
+        page.wait_for_timeout(300)
+        assert questions == ["删除「紫藤萝调解」及其提醒?"]
+        assert "紫藤萝调解" in page.inner_text("table.saved-queries")  # dismissed: still there
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("form[data-confirm] button")
+        page.wait_for_load_state()
+        assert page.locator("table.saved-queries").count() == 0 or "紫藤萝调解" not in page.inner_text("main")
+        assert not errors
         context.close()

@@ -132,4 +132,16 @@
       }
     });
   }
+
+  // Forms that ask first (data-confirm holds the question; no inline handlers, see the CSP).
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+    });
+  });
+
+  // Read-only fields meant for copying (the feed address) select themselves when clicked.
+  document.querySelectorAll("input[data-select-on-click]").forEach(function (input) {
+    input.addEventListener("click", function () { input.select(); });
+  });
 })();

@@ -96,38 +96,7 @@ class SearchResult:
 class Engine(Protocol):
     def apply(self, upserts: Iterable[StoredReport], deletions: Iterable[str]) -> None: ...
     def rebuild(self, store, tokens_version: str | None = None) -> int: ...
-    def warm(self) -> bool:
-        """Open the live index and build what searches share (facet table, field lengths)
-        now, so that the first search after a reindex does not wait for them (two seconds
-        at a million paragraphs). Returns False when there is no index yet."""
-        try:
-            searcher = self._searcher()
-        except IndexMissing:
-            return False
-        self._facet_table(searcher)
-        reader = searcher.reader()
-        for segment, _ in reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]:
-            for name, field in searcher.schema.items():
-                if field.scorable:
-                    self._lengths.get(segment, name)
-        return True
-
-    def start_warming(self, every_seconds: float = 5.0) -> threading.Event:
-        """Warm in a daemon thread whenever the index changed (checked every few seconds);
-        set the returned event to stop it."""
-        stop = threading.Event()
-
-        def loop():
-            while not stop.is_set():
-                try:
-                    self.warm()
-                except Exception:  # a reindex mid-swap: the next round retries
-                    LOGGER.exception("warming the index failed")
-                stop.wait(every_seconds)
-
-        threading.Thread(target=loop, name="govsearch-warm", daemon=True).start()
-        return stop
-
+    def warm(self) -> bool: ...
     def indexed(self) -> dict[str, str]: ...
     def search(self, request: SearchRequest) -> SearchResult: ...
     def stats(self) -> dict: ...

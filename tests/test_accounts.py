@@ -132,13 +132,18 @@ def test_save_search_form_keeps_query_and_every_filter(app, settings):
     assert "行政复议" in listing and "浙江省" in listing
 
 
-def test_edit_pause_and_delete_own_saved_query(app, settings):
+def own_saved_query(app, settings, address: str, search_url: str):
+    """A new user's client, their one saved search, and its edit page."""
     client = app.test_client()
-    register(client, "owner@example.org")
-    save_search(client, "/?q=行政复议&region=浙江省")
+    register(client, address)
+    save_search(client, search_url)
     with AlertsDB.open(settings.data_dir) as db:
         [saved] = db.saved_queries()
-    page = client.get(f"/alerts/queries/{saved.id}").get_data(as_text=True)
+    return client, saved, client.get(f"/alerts/queries/{saved.id}").get_data(as_text=True)
+
+
+def test_edit_pause_and_delete_own_saved_query(app, settings):
+    client, saved, page = own_saved_query(app, settings, "owner@example.org", "/?q=行政复议&region=浙江省")
     edited = client.post(f"/alerts/queries/{saved.id}", data={
         "csrf_token": token(page), "name": "复议(每周)", "q": "行政复议 调解", "frequency": "weekly",
         "atom": "y", "webhook_url": ""})  # the region box left unticked: filter removed
@@ -187,12 +192,7 @@ def test_user_b_cannot_read_or_change_user_a_saved_queries_or_feed(app, settings
 def test_saved_query_name_cannot_break_out_of_its_delete_confirmation(app, settings):
     """The delete question is a data attribute read by app.js (no inline script for a name
     to escape from), and the CSP forbids inline scripts."""
-    client = app.test_client()
-    register(client, "quotes@example.org")
-    save_search(client, "/?q=行政复议")
-    with AlertsDB.open(settings.data_dir) as db:
-        [saved] = db.saved_queries()
-    page = client.get(f"/alerts/queries/{saved.id}").get_data(as_text=True)
+    client, saved, page = own_saved_query(app, settings, "quotes@example.org", "/?q=行政复议")
     name = "x');alert(1);('\" onmouseover=\"alert(2)"
     client.post(f"/alerts/queries/{saved.id}", data={
         "csrf_token": token(page), "name": name, "q": "行政复议", "frequency": "daily", "atom": "y", "webhook_url": ""})

@@ -13,11 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from whoosh import query as wq
 
-from .docsets import deleted_docs, difference, matching_docs
+from .docsets import field_postings
 from .index import UNKNOWN_REGION, UNKNOWN_YEAR
-from .postings import field_terms
 
 FACETS = ("region", "report_year", "topic", "report_kind")
 _REGION_LEVELS = ("province", "city", "county")
@@ -75,7 +73,7 @@ class FacetTable:
         def column(field_name: str, default: str | None = None) -> Column:
             codes = np.full(size, -1, dtype=np.int32)
             values = []
-            for value, docs in _field_postings(reader, field_name).items():
+            for value, docs in field_postings(reader, field_name).items():
                 if not value:
                     continue
                 codes[docs] = len(values)
@@ -89,7 +87,7 @@ class FacetTable:
         levels = {"province": _as_paths(province, None, None),
                   "city": _as_paths(city, province, None),
                   "county": _as_paths(county, province, city)}
-        topic_docs = {value: docs for value, docs in _field_postings(reader, "topic").items() if value}
+        topic_docs = {value: docs for value, docs in field_postings(reader, "topic").items() if value}
         topic_values = list(topic_docs)
         topics = np.zeros((max(1, (len(topic_values) + 63) // 64), size), dtype=np.uint64)
         for index, docs in enumerate(topic_docs.values()):
@@ -117,29 +115,6 @@ def _numeric_column(reader, field_name: str) -> np.ndarray:
         dtype = np.dtype(">" + column_reader._typecode)
         values[offset : offset + count] = np.frombuffer(raw, dtype=dtype)
     return values
-
-
-def _field_postings(reader, field_name: str) -> dict[str, np.ndarray]:
-    """Every value of a field with its live global docnums, values in sorted order.
-    FastCodec segments are read in one pass over their term table (no lookup per term:
-    at a million paragraphs the report_id field alone has 33,000 terms per segment)."""
-    if field_name not in reader.schema:
-        return {}
-    found: dict[bytes, list[np.ndarray]] = {}
-    leaves = reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
-    for leaf, offset in leaves:
-        deleted = deleted_docs(leaf)
-        terms = field_terms(leaf, field_name)
-        if terms is None:  # an older segment format: a lookup per term
-            terms = ((btext, matching_docs(leaf, wq.Term(field_name, btext))) for btext in leaf.lexicon(field_name))
-            deleted = None  # matching_docs leaves deleted documents out already
-        for btext, ids in terms:
-            if deleted is not None:
-                ids = difference(ids, deleted)
-            if len(ids):
-                found.setdefault(btext, []).append(ids + offset)
-    return {btext.decode("utf-8"): (parts[0] if len(parts) == 1 else np.concatenate(parts))
-            for btext, parts in sorted(found.items())}
 
 
 def _as_paths(level: Column, province: Column | None, city: Column | None) -> Column:

@@ -204,14 +204,13 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
 
 
 def indexed_keys(ix) -> dict[str, str]:
-    """report_id → content_hash of what the index holds (read from the term list, not documents)."""
+    """report_id → content_hash of what the index holds (read from the term list, not
+    documents; a key whose documents are all deleted does not count)."""
+    from .docsets import live_terms
+
     keys = {}
     with ix.reader() as reader:
-        for raw in reader.lexicon("report_key"):
-            text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        for text in live_terms(reader, "report_key"):
             report_id, _, digest = text.partition(":")
-            # Deleted documents keep their terms until segments merge: check for a live one.
-            postings = reader.postings("report_key", text)
-            if any(not reader.is_deleted(docnum) for docnum in postings.all_ids()):
-                keys[report_id] = digest
+            keys[report_id] = digest
     return keys

@@ -32,6 +32,8 @@ from whoosh.matching import ListMatcher
 from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE, pack_uint, pack_ushort
 
+from .schema import CompactPositions
+
 BLOCK_POSTINGS = 4096
 _HEADER = struct.Struct("<iIIIfBBBB")
 _SINGLE_WEIGHT = 1
@@ -48,8 +50,6 @@ def _width(values: np.ndarray) -> int:
 
 def is_positional(format_) -> bool:
     """Whether a field's values are CompactPositions (count, then uint32 positions)."""
-    from .schema import CompactPositions
-
     return isinstance(format_, CompactPositions)
 
 
@@ -355,10 +355,10 @@ def read_term(reader, fieldname: str, btext: bytes, positions: bool = False) -> 
     return _read_extent(terms, info, reader.schema[fieldname].format, positions)
 
 
-def field_terms(reader, fieldname: str):
+def field_terms(reader, fieldname: str, ids: bool = True):
     """(term bytes, ids) of every term of a field in one FastCodec segment, in term
-    order, deleted documents included; None when the segment is in another format.
-    One pass over the term table, no lookup per term."""
+    order, deleted documents included (ids None unless asked for); None when the segment
+    is in another format. One pass over the term table, no lookup per term."""
     if not segment_is_fast(reader):
         return None
     terms = reader._terms
@@ -370,7 +370,7 @@ def field_terms(reader, fieldname: str):
         for (name, btext), info in terms.items_from(fieldname, b""):
             if name != fieldname:
                 break
-            yield btext, _read_extent(terms, info, format_).ids
+            yield btext, _read_extent(terms, info, format_).ids if ids else None
     return walk()
 
 

@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS reports (
     tokens_version TEXT                   -- analyzer fingerprint the tokens were made with
 );
 CREATE INDEX IF NOT EXISTS reports_fingerprint ON reports(fingerprint);
+-- content_hashes() reads this alone instead of scanning every report's JSON.
+CREATE INDEX IF NOT EXISTS reports_hash ON reports(report_id, content_hash);
 CREATE INDEX IF NOT EXISTS reports_issuer ON reports(issuer);
 CREATE INDEX IF NOT EXISTS reports_region ON reports(region_code, report_kind);
 CREATE TABLE IF NOT EXISTS sources (

@@ -111,6 +111,7 @@ class WhooshEngine:
         self._ix = None
         self._ix_path: Path | None = None
         self._facet_cache: tuple[object, FacetTable] | None = None
+        self._facet_build_lock = threading.Lock()
         self._lengths = SegmentLengths()
         self._local = threading.local()  # one open searcher per serving thread
 
@@ -151,9 +152,15 @@ class WhooshEngine:
         with self._lock:
             if self._facet_cache is not None and self._facet_cache[0] == key:
                 return self._facet_cache[1]
-        table = FacetTable.build(searcher.reader())
-        with self._lock:
-            self._facet_cache = (key, table)
+        # One build at a time: searches arriving while the warming thread (or another
+        # search) builds this table wait for it instead of building it again.
+        with self._facet_build_lock:
+            with self._lock:
+                if self._facet_cache is not None and self._facet_cache[0] == key:
+                    return self._facet_cache[1]
+            table = FacetTable.build(searcher.reader())
+            with self._lock:
+                self._facet_cache = (key, table)
         return table
 
     def warm(self) -> bool:

@@ -91,8 +91,13 @@ def test_warming_builds_the_facet_table_before_the_first_search(settings, seed_d
 
     builds = []
     original = engine_module.FacetTable.build
-    monkeypatch.setattr(engine_module.FacetTable, "build",
-                        classmethod(lambda cls, reader: builds.append(reader) or original(reader)))
+
+    def counted(cls, reader):
+        table = original(reader)
+        builds.append(reader)  # once built: a search racing the warming thread waits for it
+        return table
+
+    monkeypatch.setattr(engine_module.FacetTable, "build", classmethod(counted))
     pages = sorted(seed_dir.glob("*.txt"))
     engine = WhooshEngine(settings.data_dir)
     assert engine.warm() is False  # no index yet: nothing to do, no error

@@ -163,6 +163,19 @@ def test_spam_vocabulary_is_learnt_from_the_mirrors_own_ads():
     assert strip_inline_spam("开元棋牌机关负责人出庭应诉率100%。", vocabulary) == "机关负责人出庭应诉率100%。"
 
 
+@pytest.mark.parametrize("page, name", [
+    ("<noscript>请打开 JavaScript 后刷新</noscript>".encode("gb18030"), "JavaScript"),
+    (b"<script>window._cf_chl_opt={};</script><form action='/?__cf_chl_f_tk=1'></form>", "Cloudflare"),
+    (b"<script>$_ts=window['$_ts'];$_ts['cd']='x';</script>", "Ruishu"),
+])
+def test_cleaner_and_crawler_share_the_challenge_markers(page, name):
+    """One list (search.challenges): a saved page and a fetched response are judged alike."""
+    from search.crawl.fetch import challenge_reason
+
+    assert name in refusal_reason(page, {}, "")
+    assert name in challenge_reason(200, {}, page)
+
+
 def test_challenge_and_redirect_pages_are_refused():
     challenge = b"<html><head><script>var wzws_cid='1';</script></head><body><noscript>x</noscript></body></html>"
     assert refusal_reason(challenge, {}, "").startswith("blocked: WZWS")

@@ -3,24 +3,19 @@
 A crawler (or a person saving pages) sometimes keeps the WZWS/瑞数/加速乐 challenge, or a
 ``meta refresh`` stub, instead of the article; neither may become a report. TRS articles
 split over several pages (``createPageHTML(3, 0, …)``) give only part of the text per page.
-The crawler has its own, response-level check (``search.crawl.fetch.challenge_reason``);
-this one works on the saved bytes alone, as ``govsearch clean FILE`` sees them.
+The challenge markers are shared with the crawler's response-level check
+(``search.challenges``); this one works on the saved bytes alone, as ``govsearch clean
+FILE`` sees them.
 """
 from __future__ import annotations
 
 import logging
 import re
 
+from ..challenges import challenge_marker
+
 LOGGER = logging.getLogger(__name__)
 
-_CHALLENGES = (
-    (re.compile(rb"wzws_cid|wzwschallenge|WZWS_CONFIRM|wzws-waf", re.I), "WZWS anti-crawler challenge"),
-    (re.compile(rb"\$_ts\s*=\s*window\[|\$_ts\.(?:cd|nsd)"), "Ruishu (瑞数) JavaScript challenge"),
-    (re.compile(rb"__jsl_clearance|__jsluid"), "jiasule (加速乐) JavaScript challenge"),
-    (re.compile(rb"yunsuo_session_verify|security_verify_data"), "Yunsuo (云锁) JavaScript challenge"),
-    (re.compile(rb"/cdn-cgi/challenge-platform|cf_chl_"), "Cloudflare JavaScript challenge"),
-)
-_ASKS_FOR_SCRIPT = re.compile("请(?:开启|启用|打开)\\s*JavaScript|enable JavaScript and cookies", re.I)
 _REFRESH = re.compile(r"^\s*\d*\s*;?\s*url\s*=\s*['\"]?(?P<url>[^'\" >]+)", re.I)
 _REDIRECT_WORDS = re.compile(r"正在跳转|自动跳转|页面跳转|如果.{0,8}没有.{0,4}跳转|点击这里|redirect", re.I)
 _PAGINATION = re.compile(r"createPageHTML\(\s*(?P<total>\d+)\s*,\s*(?P<current>\d+)")
@@ -34,13 +29,9 @@ def refusal_reason(content: bytes, meta: dict[str, str], text: str) -> str | Non
         meta: the page's <meta> values (``refresh`` holds a redirect target).
         text: the report text left after cleaning.
     """
-    head = content[:65536]
-    for pattern, name in _CHALLENGES:
-        if pattern.search(head):
-            return f"blocked: {name} page saved instead of the article"
-    decoded = head.decode("utf-8", "ignore")
-    if _ASKS_FOR_SCRIPT.search(decoded):
-        return "blocked: page asks for JavaScript (challenge) instead of showing the article"
+    challenge = challenge_marker(content[:65536])
+    if challenge:
+        return f"blocked: {challenge} page saved instead of the article"
     refresh = _REFRESH.match(meta.get("refresh") or meta.get("Refresh") or "")
     if refresh or (_REDIRECT_WORDS.search(text) and len(text) < 80):
         target = refresh.group("url") if refresh else "elsewhere"

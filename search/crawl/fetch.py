@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 
+from ..challenges import challenge_marker
 from ..errors import FetchError
 
 LOGGER = logging.getLogger(__name__)
@@ -38,19 +39,6 @@ GENERIC_BINARY_TYPES = {
 }
 DOCUMENT_EXTENSIONS = {".pdf": "application/pdf", ".docx": DOCX_TYPE, ".doc": "application/msword",
                        ".wps": "application/kswps"}
-
-# Markers of JavaScript / cookie challenge pages served instead of content.
-_CHALLENGE_MARKERS = (
-    (re.compile(rb"wzws_cid|wzwschallenge|WZWS_CONFIRM|/WZWS", re.I), "WZWS anti-crawler challenge"),
-    (re.compile(rb"\$_ts\s*=\s*window\[|\$_ts\.(?:cd|nsd)|\$_ts\['"), "瑞数 (Ruishu) JavaScript challenge"),
-    (re.compile(rb"__jsl_clearance|__jsluid"), "加速乐 (jiasule) JavaScript challenge"),
-    (re.compile(rb"yunsuo_session_verify|security_verify_data"), "云锁 (Yunsuo) JavaScript challenge"),
-    (re.compile(rb"/cdn-cgi/challenge-platform|cf-chl-|cf_chl_"), "Cloudflare JavaScript challenge"),
-    (re.compile(b"|".join(re.escape(phrase.encode(encoding)) for phrase in ("请开启JavaScript", "请启用JavaScript")
-                          for encoding in ("utf-8", "gb18030")) + b"|enable JavaScript and cookies", re.I),
-     "page asks for JavaScript (challenge)"),
-)
-
 
 @dataclass(frozen=True)
 class Response:
@@ -135,10 +123,9 @@ def challenge_reason(status: int, headers: dict[str, str], content: bytes) -> st
     if _visible_chinese(content) >= 60:
         return None
     header_text = " ".join(f"{k}: {v}" for k, v in headers.items()).encode("latin-1", "replace")
-    head = content[:65536]
-    for pattern, reason in _CHALLENGE_MARKERS:
-        if pattern.search(header_text) or pattern.search(head):
-            return reason
+    reason = challenge_marker(header_text, content[:65536])
+    if reason:
+        return reason
     if status == 521:
         return "HTTP 521 (JavaScript challenge)"
     return None

@@ -20,7 +20,7 @@ _START_BITS = 33  # a phrase start is (candidate index << 33) | (start + _START_
 _START_BIAS = 1 << 32  # starts may be negative (a word's position minus its offset)
 
 
-def _segments(searcher):
+def segments(searcher):
     """(reader, docnum offset) of every segment (of a searcher or a reader)."""
     reader = searcher.reader() if hasattr(searcher, "reader") else searcher
     return reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
@@ -230,7 +230,7 @@ def matching_docs(searcher, query, reads: TermReads | None = None) -> np.ndarray
     also be an index reader)."""
     reads = reads or TermReads()
     parts = []
-    for reader, offset in _segments(searcher):
+    for reader, offset in segments(searcher):
         ids = _segment_ids(reader, query, reads)
         if ids is None:
             return np.fromiter(sorted(query.docs(searcher)), dtype=np.int64)
@@ -246,7 +246,7 @@ def field_postings(reader, field_name: str) -> dict[str, np.ndarray]:
     if field_name not in reader.schema:
         return {}
     found: dict[bytes, list[np.ndarray]] = {}
-    for leaf, offset in _segments(reader):
+    for leaf, offset in segments(reader):
         deleted = deleted_docs(leaf)
         terms = field_terms(leaf, field_name)
         if terms is None:  # an older segment format: a lookup per term
@@ -265,7 +265,7 @@ def live_terms(reader, field_name: str) -> list[str]:
     """The values of a field that some live document has, sorted; postings are read
     only in segments with deletions."""
     found: set[bytes] = set()
-    for leaf, _ in _segments(reader):
+    for leaf, _ in segments(reader):
         deleted = deleted_docs(leaf)
         terms = field_terms(leaf, field_name, ids=deleted is not None)
         if terms is None:  # an older segment format: a lookup per term

@@ -19,7 +19,7 @@ from whoosh import query as wq
 
 from . import index as idx
 from .errors import IndexMissing
-from .docsets import matching_docs
+from .docsets import matching_docs, segments
 from .facets import FACETS, FacetTable, count_facets
 from .phrase import loosen
 from .postings import TermReads
@@ -172,8 +172,7 @@ class WhooshEngine:
         except IndexMissing:
             return False
         self._facet_table(searcher)
-        reader = searcher.reader()
-        for segment, _ in reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]:
+        for segment, _ in segments(searcher):
             for name, field in searcher.schema.items():
                 if field.scorable:
                     self._lengths.get(segment, name)

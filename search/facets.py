@@ -11,10 +11,11 @@ Counts are of paragraphs; ``reports`` counts the distinct reports among them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
-from .docsets import field_postings
+from .docsets import field_postings, segments
 from .index import UNKNOWN_REGION, UNKNOWN_YEAR
 
 FACETS = ("region", "report_year", "topic", "report_kind")
@@ -31,12 +32,13 @@ class Column:
     # is then its value code (-1: none) and reports are counted without sorting pairs.
     by_report: np.ndarray | None = None
 
+    @cached_property
+    def _codes_by_value(self) -> dict[str, int]:
+        return {value: code for code, value in enumerate(self.values)}
+
     def code(self, value: str) -> int | None:
         """A value's code (the lookup table is built on first use, once per table)."""
-        lookup = self.__dict__.get("_lookup")
-        if lookup is None:
-            lookup = self.__dict__["_lookup"] = {v: i for i, v in enumerate(self.values)}
-        return lookup.get(value)
+        return self._codes_by_value.get(value)
 
     def with_reports(self, reports: np.ndarray, report_count: int) -> "Column":
         """This column with ``by_report`` set when every report has one value."""
@@ -102,9 +104,8 @@ class FacetTable:
 
 def _numeric_column(reader, field_name: str) -> np.ndarray:
     """A NUMERIC column of every segment read in bulk (raw big-endian values)."""
-    segments = reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
     values = np.zeros(reader.doc_count_all(), dtype=np.int64)
-    for segment, offset in segments:
+    for segment, offset in segments(reader):
         column = segment.schema[field_name].column_type
         if not segment._perdoc.has_column(field_name):
             continue

@@ -18,6 +18,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F, bm25
 from whoosh.util.numeric import byte_to_length
 
+from .docsets import segments
 from .phrase import ExactPhrase
 from .postings import TermReads
 
@@ -121,8 +122,7 @@ class Scorer:
     def scores(self, query, docs: np.ndarray) -> np.ndarray:
         out = np.zeros(len(docs), dtype=np.float64)
         reader = self.searcher.reader()
-        segments = reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
-        for segment, offset in segments:
+        for segment, offset in segments(reader):
             low = np.searchsorted(docs, offset)
             high = np.searchsorted(docs, offset + segment.doc_count_all())
             if high > low:

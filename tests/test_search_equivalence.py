@@ -267,12 +267,11 @@ def test_every_index_layout_gives_the_golden_results(tmp_path, build):
 
 def _postings_by_paragraph(engine) -> dict:
     """(field, term, paragraph id) → (weight, positions) over every segment."""
+    from search.docsets import segments
     from search.postings import read_term
 
-    reader = engine._searcher().reader()
-    leaves = reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
     found = {}
-    for leaf, _ in leaves:
+    for leaf, _ in segments(engine._searcher()):
         paragraph = [leaf.stored_fields(d)["paragraph_id"] for d in range(leaf.doc_count_all())]
         live = set(leaf.all_doc_ids())
         for fieldname, btext in leaf.all_terms():

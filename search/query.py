@@ -86,7 +86,10 @@ class _ParseError(Exception):
     pass
 
 
-_TOKEN = re.compile(r'\s+|[()]|\|\||\||[^\s()|"“”「」『』]+|["“”「」『』]')
+_QUOTE_MARKS = '"“”「」『』'
+# A closing mark with no opener (法治」) carries no meaning: it separates words like a space.
+_STRAY_CLOSERS = set(_QUOTE_MARKS) - set(_QUOTES)
+_WORD = re.compile(r'[^\s()|"“”「」『』]+')
 
 
 def _lex(text: str) -> list[tuple[str, str]]:
@@ -95,7 +98,7 @@ def _lex(text: str) -> list[tuple[str, str]]:
     i = 0
     while i < len(text):
         char = text[i]
-        if char.isspace():
+        if char.isspace() or char in _STRAY_CLOSERS:
             i += 1
             continue
         if char in "()":
@@ -113,7 +116,7 @@ def _lex(text: str) -> list[tuple[str, str]]:
             tokens.append(("PHRASE", text[i + 1 : end]))
             i = end + 1
             continue
-        match = re.compile(r'[^\s()|"“”「」『』]+').match(text, i)
+        match = _WORD.match(text, i)
         word = match.group()
         i = match.end()
         if word in _OPERATOR_WORDS:

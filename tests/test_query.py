@@ -47,3 +47,13 @@ def test_broken_query_keeps_its_words():
 def test_empty_query_means_everything():
     parsed = parse_query("   ")
     assert parsed.tree is None and parsed.notice is None
+
+
+@pytest.mark.parametrize("query, tree", [("法治」", Words("法治")), ("』", None), ("法治』 OR 复议", Or((Words("法治"), Words("复议")))),
+                                         ("「法治」", Words("法治", quoted=True))])
+def test_a_stray_closing_mark_is_read_as_a_space(query, tree):
+    """A closing 」 or 』 with no opener once crashed the lexer (and every alerts run)."""
+    parsed = parse_query(query)
+    assert parsed.tree == tree
+    if tree is not None:
+        compile_tree(parsed.tree)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
+import unicodedata
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
@@ -58,8 +60,23 @@ def _close_db(_exc=None) -> None:
 
 
 def safe_next(target: str | None) -> str | None:
-    """A redirect target only if it stays on this site (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith("//") or target.startswith("/\\"):
+    r"""A redirect target only if it is a path on this site (no open redirects, no header injection).
+
+    Refused rather than repaired: any control, format or line-separator character (browsers
+    and werkzeug drop a tab or newline, so ``/<TAB>/evil`` would become ``//evil``; CR/LF would
+    split the header), any backslash (browsers read ``\`` as ``/``), ``//`` and ``/\`` (another
+    host), and anything with a scheme or host (``https:evil``).
+
+    >>> [safe_next(t) for t in ("/alerts/inbox?q=行政 复议", "/\t/evil", "//evil", "/\\evil", "https:evil", "/a\r\nb")]
+    ['/alerts/inbox?q=行政 复议', None, None, None, None, None]
+    """
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(unicodedata.category(char)[0] == "C" or unicodedata.category(char) in ("Zl", "Zp")
+                             for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return None
     return target
 

@@ -82,7 +82,7 @@ def list_command(data_dir, email, as_json):
 def add_command(data_dir, email, name, query, region, year, year_from, year_to, topic, kind, frequency,
                 by_email, atom, webhook, as_json):
     """Save a query for a user; it fires for reports indexed from now on."""
-    from .webhook import check_url
+    from .destinations import target_for
 
     settings = settings_from(data_dir)
     filters = Filters(regions=region, years=tuple(str(y) for y in year), topics=topic, kinds=kind,
@@ -91,7 +91,7 @@ def add_command(data_dir, email, name, query, region, year, year_from, year_to, 
         raise click.UsageError("give a --query or at least one filter")
     if webhook:
         try:
-            check_url(webhook, settings.webhook_allow_private)
+            target_for(settings, webhook)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
     with AlertsDB.open(settings.data_dir) as db:

@@ -25,7 +25,7 @@ import urllib3
 
 from ..challenges import challenge_marker
 from ..errors import FetchError
-from .deadline import Deadline, deadline_session
+from ..deadline import Deadline, deadline_session
 
 LOGGER = logging.getLogger(__name__)
 

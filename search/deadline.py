@@ -5,9 +5,10 @@ second never trips it, and urllib3 keeps gathering a 64 KB chunk (or a header li
 byte by byte. So a watchdog shuts the response's socket down when the deadline passes:
 the blocked read returns at once, in the status line, the headers or the body alike.
 
-Used through ``deadline_session(session)`` (mounts adapters whose connections report
-their socket to the deadline in force on this thread) and ``Deadline(seconds)`` as a
-context manager around the request and the reading of its body.
+Used through ``deadline_session(session)`` (mounts adapters on a requests session) or
+``guarded_pool(scheme)`` (urllib3 pool classes), whose connections report their socket
+to the deadline in force on this thread, and ``Deadline(seconds)`` as a context manager
+around the request and the reading of its body. The crawler and the webhooks use it.
 """
 from __future__ import annotations
 
@@ -103,6 +104,11 @@ class _HTTPSPool(HTTPSConnectionPool):
 
 
 _POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+def guarded_pool(scheme: str) -> type[HTTPConnectionPool]:
+    """The urllib3 pool class for ``scheme`` whose connections obey the Deadline in force."""
+    return _POOLS[scheme]
 
 
 class _DeadlineAdapter(HTTPAdapter):

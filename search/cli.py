@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import sys
 from html import unescape
 
@@ -30,6 +32,39 @@ def settings_from(data_dir: str | None, **overrides):
         return load_settings({"data_dir": data_dir, **overrides})
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
+
+
+class Text(click.ParamType):
+    """Text typed on the command line. Bytes the locale cannot decode reach Python as lone
+    surrogates, which no encoder (opencc, SQLite, the terminal) accepts: they become U+FFFD,
+    and stderr says so. Paths keep their bytes (click.Path): a file may have any name."""
+
+    name = "text"
+
+    def convert(self, value, param, ctx):
+        if not isinstance(value, str) or not _SURROGATES.search(value):
+            return value
+        try:
+            fixed = os.fsencode(value).decode(sys.getfilesystemencoding(), "replace")
+        except UnicodeError:  # a surrogate that did not come from undecodable bytes
+            fixed = value
+        fixed = _SURROGATES.sub("\ufffd", fixed)
+        name = param.human_readable_name if param else "argument"
+        click.echo(f"warning: {name} had bytes that are not valid {sys.getfilesystemencoding()} text; "
+                   f"they were replaced with \ufffd: {fixed}", err=True)
+        return fixed
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def text_params(command: click.Command) -> None:
+    """Make every plain-string argument and option of ``command`` (and its subcommands) a Text."""
+    for param in command.params:
+        if type(param.type) is click.types.StringParamType:
+            param.type = Text()
+    for sub in getattr(command, "commands", {}).values():
+        text_params(sub)
 
 
 class Progress:
@@ -246,6 +281,7 @@ def _register_subsystem_commands() -> None:
 
 
 _register_subsystem_commands()
+text_params(cli)
 
 
 def main() -> None:

@@ -88,7 +88,7 @@ def is_public(ip: IPAddress) -> bool:
 
 
 def check_url(url: str, allow_private: bool = False, allow_networks: Iterable[IPNetwork] = (),
-              resolve=socket.getaddrinfo) -> WebhookTarget:
+              resolve=None) -> WebhookTarget:
     """The target a webhook URL may be POSTed to; raises RefusedDestination (a ValueError) otherwise."""
     if not isinstance(url, str) or _UNSAFE_URL_CHARS.search(url):
         raise RefusedDestination("webhook URL must not contain spaces, control characters or backslashes")
@@ -113,7 +113,7 @@ def check_url(url: str, allow_private: bool = False, allow_networks: Iterable[IP
             raise RefusedDestination(f"webhook host {host} is a numeric address in a non-standard form") from None
     port = port or (443 if parts.scheme == "https" else 80)
     try:
-        infos = resolve(host, port, type=socket.SOCK_STREAM)
+        infos = (resolve or socket.getaddrinfo)(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise RefusedDestination(f"cannot resolve {host}") from None
     addresses = list(dict.fromkeys(info[4][0] for info in infos))

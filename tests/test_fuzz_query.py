@@ -39,7 +39,7 @@ def search_engine(indexed_data):
     return WhooshEngine(indexed_data.data_dir)
 
 
-@settings(max_examples=1000, **FUZZ)
+@settings(max_examples=600, **FUZZ)
 @given(text=queries)
 def test_any_string_parses_to_a_query_or_an_empty_one(text):
     parsed = parse_query(text)

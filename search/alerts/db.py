@@ -283,6 +283,8 @@ class AlertsDB(SQLiteFile):
 
     def saved_query(self, query_id: int, user_id: int | None = None) -> SavedQuery | None:
         """One saved query; with ``user_id``, only if that user owns it (others see nothing)."""
+        if not -2**63 <= query_id < 2**63:  # /alerts/queries/<huge number>: no such query, not an OverflowError
+            return None
         sql, args = "SELECT * FROM saved_queries WHERE id=?", [query_id]
         if user_id is not None:
             sql, args = sql + " AND user_id=?", args + [user_id]

@@ -1,0 +1,65 @@
+"""Evidence in a paragraph's own text that index statistics miss, for the top of a ranking.
+
+Run over the best few hundred candidates only (like Elasticsearch's rescore window):
+
+* the query's words as one run (党政主要负责人履行推进法治建设第一责任人职责 verbatim);
+* the query's words within one sentence rather than scattered over a paragraph;
+* for a count question (多少条, 场次), a number followed by the measure word (151场);
+* a page *about* a report (news, an interpretation) below the report itself.
+
+Engine-neutral: it reads the stored text, not the index.
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+from .models import NOT_A_REPORT
+from .normalize import search_form
+from .understand import QueryPlan
+
+PHRASE_BONUS = 1.5
+SENTENCE_BONUS = 1.0
+COUNT_BONUS = 2.0
+NOT_A_REPORT_PENALTY = 0.5
+
+_NOT_WORD = re.compile(r"[\W_]+")
+_SENTENCE_END = re.compile(r"[。！？；;!?\n]+")
+
+
+def _fold(text: str) -> str:
+    return _NOT_WORD.sub("", search_form(text)).lower()
+
+
+@functools.lru_cache(maxsize=256)
+def _count_pattern(measures: tuple[str, ...]) -> re.Pattern:
+    """A number (digits or Chinese numerals), an optional 万/亿 and 余/多, then the measure word."""
+    alternatives = "|".join(re.escape(m) for m in sorted(measures, key=len, reverse=True))
+    return re.compile(r"(?:\d[\d,.，]*|[一二三四五六七八九十百千两]+)\s*(?:万|亿|千|百)?\s*(?:余|多)?\s*(?:" + alternatives + ")")
+
+
+def _clause_in(clause, folded: str) -> bool:
+    if clause.group is not None:
+        return any(_fold(child.text) in folded for child in clause.group.children)
+    if _fold(clause.text) in folded:
+        return True
+    return bool(clause.parts) and all(_fold(part) in folded for part in clause.parts)
+
+
+def text_bonus(plan: QueryPlan, text: str, report_kind: str) -> float:
+    """Extra score from the paragraph's text (0 when nothing applies)."""
+    bonus = 0.0
+    folded = _fold(text)
+    if plan.phrases:
+        lengths = [len(_fold(p)) for p in plan.phrases]
+        found = sum(n for p, n in zip(plan.phrases, lengths) if _fold(p) in folded)
+        bonus += PHRASE_BONUS * found / max(1, sum(lengths))
+    present = [c for c in plan.clauses if _clause_in(c, folded)]
+    if len(present) >= 2:
+        best = max(sum(1 for c in present if _clause_in(c, _fold(s))) for s in _SENTENCE_END.split(text))
+        bonus += SENTENCE_BONUS * (best - 1) / (len(present) - 1)
+    if plan.measures and _count_pattern(plan.measures).search(search_form(text)):
+        bonus += COUNT_BONUS
+    if report_kind == NOT_A_REPORT:
+        bonus -= NOT_A_REPORT_PENALTY
+    return bonus

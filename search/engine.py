@@ -39,8 +39,8 @@ LOGGER = logging.getLogger(__name__)
 SORTS = ("relevance", "publish_date", "report_year")
 # Relevance = these weights × (share of the query's weight in paragraph + report, in the
 # paragraph itself, BM25F normalised to the best candidate) + the text bonus of search.rerank.
-COVERAGE_WEIGHT = 4.0
-TEXT_COVERAGE_WEIGHT = 3.0
+COVERAGE_WEIGHT = 15.0
+TEXT_COVERAGE_WEIGHT = 1.5
 BM25_WEIGHT = 2.0
 RERANK_WINDOW = 200  # candidates whose text is read for the bonus
 SUGGEST_BELOW = 3  # full matches below which "did you mean" is tried

@@ -33,6 +33,7 @@ from whoosh import index as whoosh_index
 from .errors import IndexLocked, IndexMissing
 from .models import StoredReport
 from .normalize import search_form
+from .measures import count_measures
 from .schema import build_schema
 
 LOGGER = logging.getLogger(__name__)
@@ -189,6 +190,7 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
             "title": title,
             "about": about,
             "copy_key": copy_key(paragraph.text, title),
+            "counts": ",".join(count_measures(search_form(paragraph.text))),
             "section": section_text,
             "body": body,
             "_stored_body": paragraph.text,

@@ -5,15 +5,17 @@ Run over the best few hundred candidates only (like Elasticsearch's rescore wind
 * the query's words as one run (党政主要负责人履行推进法治建设第一责任人职责 verbatim);
 * the query's words within one sentence rather than scattered over a paragraph;
 * for a count question (多少条, 场次), a number followed by the measure word (151场);
+* a word met only as one item of an enumeration (报告包括总体情况、…、行政复议…情况) is
+  a passing mention, below a paragraph about it;
 * a page *about* a report (news, an interpretation) below the report itself.
 
 Engine-neutral: it reads the stored text, not the index.
 """
 from __future__ import annotations
 
-import functools
 import re
 
+from .measures import count_measures
 from .models import NOT_A_REPORT
 from .normalize import search_form
 from .understand import QueryPlan
@@ -22,6 +24,9 @@ PHRASE_BONUS = 1.5
 SENTENCE_BONUS = 1.0
 COUNT_BONUS = 2.0
 NOT_A_REPORT_PENALTY = 0.5
+LIST_PENALTY = 1.5
+LIST_ITEMS = 4  # a sentence of this many 、-separated short items is an enumeration
+LIST_ITEM_CHARS = 30
 
 _NOT_WORD = re.compile(r"[\W_]+")
 _SENTENCE_END = re.compile(r"[。！？；;!?\n]+")
@@ -31,19 +36,23 @@ def _fold(text: str) -> str:
     return _NOT_WORD.sub("", search_form(text)).lower()
 
 
-@functools.lru_cache(maxsize=256)
-def _count_pattern(measures: tuple[str, ...]) -> re.Pattern:
-    """A number (digits or Chinese numerals), an optional 万/亿 and 余/多, then the measure word."""
-    alternatives = "|".join(re.escape(m) for m in sorted(measures, key=len, reverse=True))
-    return re.compile(r"(?:\d[\d,.，]*|[一二三四五六七八九十百千两]+)\s*(?:万|亿|千|百)?\s*(?:余|多)?\s*(?:" + alternatives + ")")
-
-
 def _clause_in(clause, folded: str) -> bool:
     if clause.group is not None:
         return any(_fold(child.text) in folded for child in clause.group.children)
     if _fold(clause.text) in folded:
         return True
     return bool(clause.parts) and all(_fold(part) in folded for part in clause.parts)
+
+
+def _is_enumeration(sentence: str) -> bool:
+    items = [item for item in re.split(r"[、,，]", sentence) if item.strip()]
+    return sentence.count("、") >= LIST_ITEMS - 1 and sum(map(len, items)) <= LIST_ITEM_CHARS * len(items)
+
+
+def _only_listed(clause, text: str) -> bool:
+    """True when every sentence holding the clause is an enumeration of short items."""
+    holding = [s for s in _SENTENCE_END.split(search_form(text)) if _clause_in(clause, _fold(s))]
+    return bool(holding) and all(_is_enumeration(s) for s in holding)
 
 
 def text_bonus(plan: QueryPlan, text: str, report_kind: str) -> float:
@@ -58,7 +67,10 @@ def text_bonus(plan: QueryPlan, text: str, report_kind: str) -> float:
     if len(present) >= 2:
         best = max(sum(1 for c in present if _clause_in(c, _fold(s))) for s in _SENTENCE_END.split(text))
         bonus += SENTENCE_BONUS * (best - 1) / (len(present) - 1)
-    if plan.measures and _count_pattern(plan.measures).search(search_form(text)):
+    if present and all(_only_listed(c, text) for c in present):
+        bonus -= LIST_PENALTY
+    wanted = {m for c in plan.clauses for m in c.measures}
+    if wanted and wanted & set(count_measures(search_form(text))):
         bonus += COUNT_BONUS
     if report_kind == NOT_A_REPORT:
         bonus -= NOT_A_REPORT_PENALTY

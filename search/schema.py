@@ -309,6 +309,8 @@ def build_schema() -> fields.Schema:
         # Copies of one paragraph (a mirror, a traditional-script copy of the report) share
         # this key: hits collapse to one with "另有 N 个来源" (search.copies).
         copy_key=fields.COLUMN(columns.NumericColumn("q")),
+        # Measure words that follow a number in the paragraph (151场 → 场): count questions.
+        counts=fields.KEYWORD(commas=True),
         body=PositionalText(analyzer=word_analyzer(), stored=True),
         bigram=PositionalText(analyzer=bigram_analyzer()),
         section_path=fields.STORED(),

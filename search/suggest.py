@@ -21,7 +21,7 @@ from .understand import QueryPlan
 
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 MAX_WORD = 8  # longer words are not corrected (too many candidates, too little evidence)
-MAX_PAIR_WORD = 4  # two characters replaced at once only in words this short
+PAIR_WORD = range(4, 7)  # two characters replaced at once only in words of 4-6 characters
 
 
 def _toneless(syllable: str) -> str:
@@ -84,7 +84,7 @@ def correct_word(word: str, frequency: Callable[[str], int]) -> str | None:
             count = frequency(candidate)
             if count > best_count:
                 best, best_count = candidate, count
-    if best is None and len(word) <= MAX_PAIR_WORD:
+    if best is None and len(word) in PAIR_WORD:
         for i in range(len(word)):
             for j in range(i + 1, len(word)):
                 for a in options[i][:30]:
@@ -116,8 +116,8 @@ def suggest(query: str, plan: QueryPlan, frequency: Callable[[str, str], int]) -
             changed = True
             continue
         for piece in pieces:
-            fixed = correct_word(piece, lambda t: frequency("body", t))
-            if fixed and len(piece) >= 2:
+            fixed = correct_word(piece, lambda t: frequency("body", t)) if len(piece) >= 2 else None
+            if fixed:
                 corrected = corrected.replace(piece, fixed)
                 changed = True
     return corrected if changed and corrected != form else None

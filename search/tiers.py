@@ -26,13 +26,14 @@ from .docsets import contains, intersect, matching_docs, union
 from .phrase import ExactPhrase, NearParts
 from .postings import TermReads
 from .query import Words, _all_words_query, _compile_words, compile_tree
-from .schema import chinese_runs
+from .schema import chinese_runs, search_words
 from .normalize import search_form
 from .understand import Clause, QueryPlan
 
 NEAR_WINDOW = 12  # bigram positions between the starts of two parts (about one clause of a sentence)
 NEAR_CREDIT = 0.8  # a near match counts this much of a whole one in ranking
 PART_CREDIT = 0.5  # all parts present, but apart, count at most this much
+DROPPABLE_SHARE = 0.25  # a near match may lack a part worth at most this share of the parts' weight
 PART_BOOST = 0.3  # a part's BM25 counts this much of a whole clause's
 REPORT_ONLY_SHARE = 0.5  # report metadata alone must cover this share of the query's weight …
 REPORT_ONLY_CLAUSES = 2  # … and this many clauses, to bring in its paragraphs
@@ -43,9 +44,10 @@ class ClauseQueries:
     """The Whoosh queries of one clause."""
 
     text: object  # the clause in the paragraph (whole)
-    near: object | None  # its parts close together
     report: object | None  # in the report's title / issuer / region / year
-    parts: tuple  # each part anywhere in the paragraph (for partial credit)
+    parts: tuple  # each part anywhere in the paragraph (for near matches)
+    near: tuple  # (NearParts, indexes of the parts it holds): the whole set, and each set without one part
+    fragments: tuple  # every sub-word (search mode) anywhere in the paragraph: partial credit
     scored: object  # what the clause adds to the BM25 score
 
 
@@ -56,30 +58,49 @@ def clause_queries(clause: Clause, schema) -> ClauseQueries:
         text = compile_tree(clause.group)
         report = wq.Or([q for q in (_all_words_query("about", w.text) for w in clause.group.children) if q]) \
             if has_about else None
-        return ClauseQueries(text, None, report, (), text)
+        return ClauseQueries(text, report, (), (), (), text)
+    if clause.measures:
+        text = wq.Or([wq.Term("counts", m) for m in clause.measures]) if "counts" in schema else wq.NullQuery
+        return ClauseQueries(text, None, (), (), (), text)
     if clause.year is not None:
         text = wq.Term("body", clause.year)
-        return ClauseQueries(text, None, wq.Term("report_year", clause.year), (), text)
+        return ClauseQueries(text, wq.Term("report_year", clause.year), (), (), (), text)
     text = _compile_words(Words(clause.text))
-    parts = tuple(q for q in (_compile_words(Words(p)) for p in clause.parts) if q is not wq.NullQuery)
-    near = _near_query(clause.parts)
+    parts = tuple(_compile_words(Words(p)) for p in clause.parts)
+    fragments = tuple(q for q in (_compile_words(Words(f)) for f in _fragments(clause)) if q is not wq.NullQuery)
     report = _all_words_query("about", clause.text) if has_about else None
-    scored = wq.Or([text, wq.Or(list(parts), boost=PART_BOOST)]) if parts else text
-    return ClauseQueries(text, near, report, parts, scored)
+    scored = wq.Or([text, wq.Or(list(fragments), boost=PART_BOOST)]) if fragments else text
+    return ClauseQueries(text, report, parts, _near_queries(clause.parts), fragments, scored)
 
 
-def _near_query(parts: tuple[str, ...]):
-    """Every Chinese part as a bigram substring, close together (None: fewer than two)."""
-    queries = []
-    for part in parts:
-        runs = chinese_runs(search_form(part))
-        if len(runs) != 1 or len(runs[0]) < 2:
-            continue  # numbers and single characters: presence is checked by ``parts``
-        run = runs[0]
-        pairs = [run[i : i + 2] for i in range(len(run) - 1)]
-        queries.append(wq.Term("bigram", pairs[0]) if len(pairs) == 1
-                       else ExactPhrase("bigram", pairs, list(range(len(pairs)))))
-    return NearParts(queries, NEAR_WINDOW) if len(queries) >= 2 else None
+def _fragments(clause: Clause) -> list[str]:
+    """The clause's sub-words (法治政府建设示范创建 → 法治 政府 建设 示范 创建 …), without itself."""
+    found = [w for w in search_words(clause.text) if w != clause.text and len(w) >= 2]
+    found.extend(p for p in clause.parts if p != clause.text)
+    return list(dict.fromkeys(found))
+
+
+def _bigram_part(part: str):
+    runs = chinese_runs(search_form(part))
+    if len(runs) != 1 or len(runs[0]) < 2:
+        return None  # numbers and single characters: presence is checked by ``parts``
+    run = runs[0]
+    pairs = [run[i : i + 2] for i in range(len(run) - 1)]
+    return wq.Term("bigram", pairs[0]) if len(pairs) == 1 else ExactPhrase("bigram", pairs, list(range(len(pairs))))
+
+
+def _near_queries(parts: tuple[str, ...]) -> tuple:
+    """Parts close together: all of them, and (for three or more) all but one — a generic
+    part such as 政府 in 主动公开政府信息 is often left out (主动公开信息62.73万条)."""
+    queries = [(i, q) for i, q in enumerate(_bigram_part(p) for p in parts) if q is not None]
+    if len(queries) < 2:
+        return ()
+    variants = [(NearParts([q for _, q in queries], NEAR_WINDOW), frozenset(i for i, _ in queries))]
+    if len(queries) >= 3:
+        for drop in range(len(queries)):
+            kept = [(i, q) for j, (i, q) in enumerate(queries) if j != drop]
+            variants.append((NearParts([q for _, q in kept], NEAR_WINDOW), frozenset(i for i, _ in kept)))
+    return tuple(variants)
 
 
 @dataclass
@@ -90,7 +111,7 @@ class Tiering:
     whole: np.ndarray  # bool [doc, clause]
     near: np.ndarray  # bool [doc, clause]
     in_report: np.ndarray  # bool [doc, clause]
-    part_share: np.ndarray  # float [doc, clause]: idf share of the clause's parts in the paragraph
+    part_share: np.ndarray  # float [doc, clause]: idf share of the clause's sub-words in the paragraph
     weights: np.ndarray  # float [clause]: how rare each clause is (BM25 idf)
     labels: tuple[str, ...]
 
@@ -150,17 +171,16 @@ def tier(searcher, plan: QueryPlan, reads: TermReads) -> Tiering:
         docs = required if required is not None else np.empty(0, dtype=np.int64)
         empty = np.zeros((len(docs), 0), dtype=bool)
         return Tiering(docs, empty, empty, empty, np.zeros((len(docs), 0)), np.zeros(0), labels)
-    whole_sets, near_sets, report_sets, part_sets = [], [], [], []
+    whole_sets, near_sets, report_sets, fragment_sets = [], [], [], []
     for queries in clauses:
         whole = matching_docs(searcher, queries.text, reads)
-        near = matching_docs(searcher, queries.near, reads) if queries.near is not None else whole[:0]
         whole_sets.append(whole)
-        near_sets.append(near)
+        near_sets.append(_near_docs(searcher, queries, documents, size, reads))
         report_sets.append(matching_docs(searcher, queries.report, reads) if queries.report is not None else whole[:0])
-        part_sets.append([matching_docs(searcher, p, reads) for p in queries.parts])
+        fragment_sets.append([matching_docs(searcher, f, reads) for f in queries.fragments])
     weights = np.array([_idf(len(union([w, n], size)), documents) for w, n in zip(whole_sets, near_sets)])
-    part_weights = [np.array([_idf(len(p), documents) for p in parts]) for parts in part_sets]
-    in_text = union([*whole_sets, *near_sets, *(p for parts in part_sets for p in parts)], size)
+    fragment_weights = [np.array([_idf(len(f), documents) for f in sets]) for sets in fragment_sets]
+    in_text = union([*whole_sets, *near_sets, *(f for sets in fragment_sets for f in sets)], size)
     docs = union([in_text, _report_candidates(report_sets, weights, size)], size)
     if required is not None:
         docs = intersect(docs, required)
@@ -171,10 +191,25 @@ def tier(searcher, plan: QueryPlan, reads: TermReads) -> Tiering:
         whole[:, c] = contains(whole_sets[c], docs)
         near[:, c] = contains(near_sets[c], docs) & ~whole[:, c]
         in_report[:, c] = contains(report_sets[c], docs)
-        if part_sets[c]:
-            found = np.stack([contains(p, docs) for p in part_sets[c]], axis=1)
-            share[:, c] = found @ part_weights[c] / max(part_weights[c].sum(), 1e-9)
+        if fragment_sets[c]:
+            found = np.stack([contains(f, docs) for f in fragment_sets[c]], axis=1)
+            share[:, c] = found @ fragment_weights[c] / max(fragment_weights[c].sum(), 1e-9)
     return Tiering(docs, whole, near, in_report, share, weights, labels)
+
+
+def _near_docs(searcher, queries: ClauseQueries, documents: int, size: int, reads: TermReads) -> np.ndarray:
+    """Paragraphs with the clause's parts close together; a variant without one part counts
+    when that part is common enough to be left out (at most DROPPABLE_SHARE of the weight)."""
+    if not queries.near:
+        return np.empty(0, dtype=np.int64)
+    part_weights = np.array([_idf(len(matching_docs(searcher, p, reads)), documents) for p in queries.parts])
+    total = part_weights.sum()
+    found = []
+    for near, kept in queries.near:
+        dropped = total - part_weights[list(kept)].sum()
+        if dropped <= DROPPABLE_SHARE * total + 1e-9:
+            found.append(matching_docs(searcher, near, reads))
+    return union(found, size)
 
 
 def _report_candidates(report_sets: list[np.ndarray], weights: np.ndarray, size: int) -> np.ndarray:
@@ -194,6 +229,8 @@ def _report_candidates(report_sets: list[np.ndarray], weights: np.ndarray, size:
 def scored_query(plan: QueryPlan, schema):
     """What ranks candidates by BM25F: every clause (its parts lightly), report words as a lift."""
     parts = [clause_queries(c, schema).scored for c in plan.clauses]
+    parts.extend(wq.Or([q], boost=PART_BOOST) for q in (_compile_words(Words(w)) for w in plan.optional)
+                 if q is not wq.NullQuery)
     if plan.required is not None:
         parts.append(compile_tree(plan.required))
     return wq.Or(parts) if len(parts) > 1 else (parts[0] if parts else wq.Every())

@@ -10,9 +10,11 @@ character string of such a query finds nothing. So the parsed query is read into
 * ``clauses``: the other words. A paragraph with all of them is a full match; one with
   some of them is a partial match, ranked below every full match and labelled with the
   words it lacks (Lucene's should-clauses with ``minimum_should_match``).
-* question and filler words (多少, 哪些, 情况 …) are never required (``ignored``);
-* a count question (多少条, 几场, 场次, 件数) becomes ``measures``: paragraphs where a number
-  is followed by that measure word rank higher (累计举行151场 answers 场次);
+* question and filler words (多少, 哪些, 情况 …) are never required (``ignored``), nor are
+  time spans a page often leaves out (全年, 一年: ``optional``, which only lift the rank);
+* a count question (多少条, 几场, 场次, 件数) becomes a count clause: a number followed by
+  that measure word (or one a page uses for the same count: 件/条/项) satisfies it
+  (累计举行151场 answers 场次), and such paragraphs rank higher;
 * a short compound the segmenter cuts (法治督察 → 法治 + 督察) is one clause whose
   ``parts`` also count when they stand near each other (法治政府建设实地督察);
 * a long or question-like run of words becomes one clause per word;
@@ -22,9 +24,9 @@ The plan is engine-neutral: each engine turns clauses into its own queries.
 
 >>> plan = plan_query(parse_query("全年主动公开政府信息多少条"))
 >>> [c.text for c in plan.clauses], plan.ignored, plan.measures
-(['全年', '主动公开', '政府', '信息'], ('多少',), ('条',))
+(['主动公开', '政府', '信息', '多少条'], ('多少',), ('条',))
 >>> [(c.text, c.parts) for c in plan_query(parse_query("法治督察 场次")).clauses]
-[('法治督察', ('法治', '督察'))]
+[('法治督察', ('法治', '督察')), ('场次', ())]
 >>> plan_query(parse_query('"综合查一次" -信访')).clauses
 ()
 """
@@ -54,6 +56,8 @@ class QueryVocabulary:
     count_markers: frozenset[str]
     count_nouns: dict[str, str]
     measures: frozenset[str]
+    measure_classes: tuple[tuple[str, ...], ...]
+    optional: frozenset[str]
 
 
 @functools.lru_cache(maxsize=1)
@@ -61,7 +65,8 @@ def vocabulary() -> QueryVocabulary:
     """The word lists in search/data/query_words.json."""
     data = json.loads(resources.files("search").joinpath("data/query_words.json").read_text(encoding="utf-8"))
     return QueryVocabulary(frozenset(data["fillers"]), frozenset(data["count_markers"]),
-                           dict(data["count_nouns"]), frozenset(data["measures"]))
+                           dict(data["count_nouns"]), frozenset(data["measures"]),
+                           tuple(tuple(group) for group in data["measure_classes"]), frozenset(data["optional"]))
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ class Clause:
     parts: tuple[str, ...] = ()  # sub-words that also count when near each other
     year: str | None = None  # a year clause: the report's year satisfies it too
     group: object | None = None  # an OR group of the query tree, matched as written
+    measures: tuple[str, ...] = ()  # a count clause: a number followed by one of these (151场)
 
     @property
     def label(self) -> str:
@@ -86,6 +92,7 @@ class QueryPlan:
     measures: tuple[str, ...] = ()
     highlight_terms: tuple[str, ...] = field(default_factory=tuple)
     phrases: tuple[str, ...] = ()  # runs of the query's words as typed; a paragraph with one ranks higher
+    optional: tuple[str, ...] = ()  # words that lift a paragraph but are never required (全年)
 
     @property
     def empty(self) -> bool:
@@ -96,8 +103,9 @@ class QueryPlan:
         pieces = []
         if self.ignored:
             pieces.append("已忽略: " + "、".join(self.ignored))
-        if self.measures:
-            pieces.append("优先显示含数量(" + "、".join(self.measures) + ")的段落")
+        for clause in self.clauses:
+            if clause.measures:
+                pieces.append(f"“{clause.text}”按数字加量词(如 12{clause.measures[0]})匹配")
         return ";".join(pieces) or None
 
 
@@ -107,10 +115,12 @@ def plan_query(parsed: ParsedQuery) -> QueryPlan:
     if tree is None:
         return QueryPlan(None, (), highlight_terms=parsed.highlight_terms)
     children = tree.children if isinstance(tree, And) else (tree,)
-    required, clauses, ignored, measures, phrases = [], [], [], [], []
+    required, clauses, ignored, measures, phrases, optional = [], [], [], [], [], []
     for child in children:
         if isinstance(child, Words) and not child.quoted and child.field is None:
             found, dropped, wanted, runs = _unit_clauses(child.text)
+            optional.extend(c.text for c in found if c.text in vocabulary().optional)
+            found = [c for c in found if c.text not in vocabulary().optional]
             clauses.extend(found)
             ignored.extend(dropped)
             measures.extend(wanted)
@@ -119,20 +129,21 @@ def plan_query(parsed: ParsedQuery) -> QueryPlan:
             clauses.append(Clause(text=child.render(), group=child))
         else:
             required.append(child)
-    # Nothing but filler words: search them after all rather than nothing.
-    if not clauses and not required and ignored:
-        clauses = [Clause(text=w) for w in dict.fromkeys(ignored)]
-        ignored = []
+    # Nothing but filler or optional words: search them after all rather than nothing.
+    if not clauses and not required and (ignored or optional):
+        clauses = [Clause(text=w) for w in dict.fromkeys(optional + ignored)]
+        ignored, optional = [], []
     clauses = list({c.text: c for c in clauses}.values())
     req = None if not required else (required[0] if len(required) == 1 else And(tuple(required)))
     terms = list(parsed.highlight_terms)
     for clause in clauses:
-        if clause.group is None:
+        if clause.group is None and not clause.measures:
             terms.append(clause.text)
             terms.extend(clause.parts)
+    terms.extend(optional)
     highlight = tuple(t for t in dict.fromkeys(terms) if t not in ignored or not clauses)
     return QueryPlan(req, tuple(clauses), tuple(dict.fromkeys(ignored)), tuple(dict.fromkeys(measures)), highlight,
-                     tuple(dict.fromkeys(phrases)))
+                     tuple(dict.fromkeys(phrases)), tuple(dict.fromkeys(optional)))
 
 
 def _unit_clauses(text: str) -> tuple[list[Clause], list[str], list[str], list[str]]:
@@ -146,6 +157,7 @@ def _unit_clauses(text: str) -> tuple[list[Clause], list[str], list[str], list[s
     kept: list[str] = []
     ignored: list[str] = []
     measures: list[str] = []
+    count_words: list[str] = []  # what the user typed for the count (多少条, 场次): the clause's label
     years: list[str] = []
     question = False
     runs: list[list[str]] = [[]]  # consecutive kept words; anything else ends a run
@@ -158,18 +170,22 @@ def _unit_clauses(text: str) -> tuple[list[Clause], list[str], list[str], list[s
             runs.append([])
         if token in vocab.count_markers or (token[0] == "几" and token[1:] in vocab.measures):
             question = True
-            ignored.append(token)
             measure = token[1:] if token[0] == "几" and len(token) > 1 else None
+            if measure is None:
+                ignored.append(token)
             if measure is None and following in vocab.measures:
                 measure = following
                 i += 1
             if measure:
                 measures.append(measure)
+                count_words.append(token if token[0] == "几" else token + measure)
         elif token in vocab.count_nouns:
             measures.append(vocab.count_nouns[token])
+            count_words.append(token)
             question = True
         elif token in vocab.measures and len(tokens) == 1:
             measures.append(token)
+            count_words.append(token)
         elif token in vocab.fillers and len(tokens) > 1:
             question = True
             ignored.append(token)
@@ -184,9 +200,10 @@ def _unit_clauses(text: str) -> tuple[list[Clause], list[str], list[str], list[s
         i += 1
     phrases = [p for p in ("".join(r) for r in runs if len(r) > 1) if p in form.lower()]
     clauses = [Clause(text=f"{y}年", year=y) for y in years]
+    counts = [Clause(text=word, measures=_measure_class(measure)) for word, measure in zip(count_words, measures)]
     groups = _merge_single_characters(kept, form)
     if not groups:
-        return clauses, ignored, measures, phrases
+        return clauses + counts, ignored, measures, phrases
     long_run = len(groups) > COMPOUND_MAX_WORDS or sum(map(len, groups)) > COMPOUND_MAX_CHARS
     if question or long_run or years:
         clauses.extend(Clause(text=g, parts=_cover(g)) for g in groups)
@@ -195,7 +212,14 @@ def _unit_clauses(text: str) -> tuple[list[Clause], list[str], list[str], list[s
         parts = tuple(groups) if len(groups) > 1 else _cover(groups[0])
         clauses.append(Clause(text=whole, parts=parts))
         phrases = []  # the clause is the phrase
-    return clauses, ignored, measures, phrases
+    return clauses + counts, ignored, measures, phrases
+
+
+def _measure_class(measure: str) -> tuple[str, ...]:
+    for group in vocabulary().measure_classes:
+        if measure in group:
+            return tuple(group)
+    return (measure,)
 
 
 def _merge_single_characters(tokens: list[str], form: str) -> list[str]:

@@ -241,15 +241,17 @@ class WhooshEngine:
         table = self._facet_table(searcher)
         reads = TermReads()  # matching and ranking read each term's postings once
         tiering = tier(searcher, plan, reads) if not plan.empty else everything(searcher, reads)
-        if request.report_ids is not None:
-            allowed = matching_docs(searcher, wq.Or([wq.Term("report_id", r) for r in request.report_ids])
-                                    if request.report_ids else wq.NullQuery, reads)
-            tiering = tiering.select(contains(allowed, tiering.docs))
-        full = tiering.full
+        tiering = self._restricted(searcher, tiering, request, reads)
         selected, years = request.selected(), _year_range(request)
+        passing = filter_mask(table, tiering.docs, selected, years)
+        if request.partial and plan.clauses and not passing.any():
+            # Nothing with a word of the query under these filters: sub-words, rather than an empty page.
+            tiering = self._restricted(searcher, tier(searcher, plan, reads, fragments=True), request, reads)
+            passing = filter_mask(table, tiering.docs, selected, years)
+        full = tiering.full
         counts = count_facets(table, tiering.docs[full], selected, years)
-        partial = tiering.select(~full & filter_mask(table, tiering.docs, selected, years)) \
-            if request.partial else tiering.select(np.zeros(len(tiering.docs), dtype=bool))
+        partial = tiering.select(~full & passing) if request.partial \
+            else tiering.select(np.zeros(len(tiering.docs), dtype=bool))
         facets, basis = counts, "full"
         if not counts.total and len(partial.docs):
             facets, basis = count_facets(table, tiering.docs[~full], selected, years), "partial"
@@ -279,6 +281,15 @@ class WhooshEngine:
             _grouped=request.group_by_report,
         )
 
+    @staticmethod
+    def _restricted(searcher, tiering: Tiering, request: SearchRequest, reads: TermReads) -> Tiering:
+        """The candidates within ``request.report_ids`` (alerts), when given."""
+        if request.report_ids is None:
+            return tiering
+        allowed = matching_docs(searcher, wq.Or([wq.Term("report_id", r) for r in request.report_ids])
+                                if request.report_ids else wq.NullQuery, reads)
+        return tiering.select(contains(allowed, tiering.docs))
+
     def _hits(self, searcher, table: FacetTable, shown: Tiering, plan: QueryPlan, parsed: ParsedQuery,
               request: SearchRequest, reads: TermReads) -> list[Hit]:
         """The requested page of hits: full matches first, then partial ones, each ranked
@@ -288,6 +299,9 @@ class WhooshEngine:
         full = shown.full
         report = table.report_id.codes[docs]
         seq = table.seq[docs]
+        # Every full match before every partial one. (Near matches are not a tier of their
+        # own: real pages often write a term's parts in another order, 信息主动公开 for
+        # 主动公开信息, and a strict tier put those answers below weaker whole-word hits.)
         tier_rank = (~full).astype(np.int8)
         if request.sort == "relevance":
             scores = self._relevance(searcher, shown, plan, parsed, reads)

@@ -12,8 +12,9 @@ candidate paragraph gets, per clause, whether it is
 
 A **full** match has every clause somewhere (paragraph or report) and at least one in
 the paragraph itself; every other candidate is **partial** and names what it lacks.
-Candidates are paragraphs with a clause (or a part of one) in their own text, plus the
-paragraphs of reports whose metadata alone covers most of the query.
+Candidates are paragraphs with a clause in their own text (or, when no paragraph has one,
+with a sub-word of one), plus the paragraphs of reports whose metadata alone covers most
+of the query.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from whoosh import query as wq
 from .docsets import contains, intersect, matching_docs, union
 from .phrase import ExactPhrase, NearParts
 from .postings import TermReads
-from .query import Words, _all_words_query, _compile_words, compile_tree
+from .query import And, Not, Words, _all_words_query, _compile_words, compile_tree
 from .schema import chinese_runs, search_words
 from .normalize import search_form
 from .understand import Clause, QueryPlan
@@ -159,8 +160,9 @@ def _idf(document_frequency: int, documents: int) -> float:
     return float(np.log(1 + (documents - document_frequency + 0.5) / (document_frequency + 0.5)))
 
 
-def tier(searcher, plan: QueryPlan, reads: TermReads) -> Tiering:
-    """Candidates of the plan (every required part satisfied) and their clause matches."""
+def tier(searcher, plan: QueryPlan, reads: TermReads, fragments: bool = False) -> Tiering:
+    """Candidates of the plan (every required part satisfied) and their clause matches;
+    ``fragments``: also paragraphs with only sub-words of the clauses."""
     schema = searcher.schema
     documents = max(1, searcher.doc_count())
     size = searcher.doc_count_all()
@@ -171,19 +173,28 @@ def tier(searcher, plan: QueryPlan, reads: TermReads) -> Tiering:
         docs = required if required is not None else np.empty(0, dtype=np.int64)
         empty = np.zeros((len(docs), 0), dtype=bool)
         return Tiering(docs, empty, empty, empty, np.zeros((len(docs), 0)), np.zeros(0), labels)
-    whole_sets, near_sets, report_sets, fragment_sets = [], [], [], []
-    for queries in clauses:
+    whole_sets, near_sets, report_sets, fragment_sets, typed_sets = [], [], [], [], []
+    for clause, queries in zip(plan.clauses, clauses):
         whole = matching_docs(searcher, queries.text, reads)
         whole_sets.append(whole)
+        if clause.parts_typed:
+            typed_sets.extend(matching_docs(searcher, p, reads) for p in queries.parts)
         near_sets.append(_near_docs(searcher, queries, documents, size, reads))
         report_sets.append(matching_docs(searcher, queries.report, reads) if queries.report is not None else whole[:0])
         fragment_sets.append([matching_docs(searcher, f, reads) for f in queries.fragments])
     weights = np.array([_idf(len(union([w, n], size)), documents) for w, n in zip(whole_sets, near_sets)])
     fragment_weights = [np.array([_idf(len(f), documents) for f in sets]) for sets in fragment_sets]
-    in_text = union([*whole_sets, *near_sets, *(f for sets in fragment_sets for f in sets)], size)
+    # A candidate has a clause of the query in its text, or one of the words typed run
+    # together in a clause; sub-words (行政 of a mistyped 行政覆议) bring in candidates only
+    # when asked (``fragments``: the page would be empty otherwise).
+    in_text = union([*whole_sets, *near_sets, *typed_sets], size)
+    if fragments:
+        in_text = union([in_text, *(f for sets in fragment_sets for f in sets)], size)
     docs = union([in_text, _report_candidates(report_sets, weights, size)], size)
     if required is not None:
-        docs = intersect(docs, required)
+        # What the user marked strict (a phrase, +word, a field) already names the hits: each
+        # is a candidate even with none of the other words. Exclusions alone name nothing.
+        docs = required if _names_hits(plan.required) else intersect(docs, required)
     shape = (len(docs), len(clauses))
     whole, near, in_report, share = (np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool),
                                      np.zeros(shape, dtype=bool), np.zeros(shape))
@@ -195,6 +206,12 @@ def tier(searcher, plan: QueryPlan, reads: TermReads) -> Tiering:
             found = np.stack([contains(f, docs) for f in fragment_sets[c]], axis=1)
             share[:, c] = found @ fragment_weights[c] / max(fragment_weights[c].sum(), 1e-9)
     return Tiering(docs, whole, near, in_report, share, weights, labels)
+
+
+def _names_hits(required) -> bool:
+    """True when the strict part of a query requires some word (not only exclusions)."""
+    children = required.children if isinstance(required, And) else (required,)
+    return any(not isinstance(child, Not) for child in children)
 
 
 def _near_docs(searcher, queries: ClauseQueries, documents: int, size: int, reads: TermReads) -> np.ndarray:

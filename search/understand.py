@@ -75,6 +75,8 @@ class Clause:
 
     text: str  # search form; what "缺少: …" names
     parts: tuple[str, ...] = ()  # sub-words that also count when near each other
+    parts_typed: bool = False  # the parts are words the user typed run together (示范创建 in
+    # 法治政府建设示范创建), not pieces of one word (法治 of 法治督察): one alone makes a candidate
     year: str | None = None  # a year clause: the report's year satisfies it too
     group: object | None = None  # an OR group of the query tree, matched as written
     measures: tuple[str, ...] = ()  # a count clause: a number followed by one of these (151场)
@@ -210,7 +212,7 @@ def _unit_clauses(text: str) -> tuple[list[Clause], list[str], list[str], list[s
     else:
         whole = "".join(groups) if "".join(groups) in form.lower() else " ".join(groups)
         parts = tuple(groups) if len(groups) > 1 else _cover(groups[0])
-        clauses.append(Clause(text=whole, parts=parts))
+        clauses.append(Clause(text=whole, parts=parts, parts_typed=len(groups) > 1))
         phrases = []  # the clause is the phrase
     return clauses + counts, ignored, measures, phrases
 

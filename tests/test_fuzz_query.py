@@ -31,12 +31,14 @@ queries = st.one_of(
 filters = st.lists(st.one_of(st.sampled_from(["浙江省", "杭州市", "浙江省/杭州市", "2022", "行政复议", ""]),
                              st.text(max_size=12)), max_size=3).map(tuple)
 
-FUZZ = dict(deadline=2000, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = dict(deadline=5000, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")
 def search_engine(indexed_data):
-    return WhooshEngine(indexed_data.data_dir)
+    engine = WhooshEngine(indexed_data.data_dir)
+    engine.search(SearchRequest(query="法治 行政复议"))  # the first search loads the index: not a fuzz example's time
+    return engine
 
 
 @settings(max_examples=600, **FUZZ)
@@ -48,12 +50,14 @@ def test_any_string_parses_to_a_query_or_an_empty_one(text):
     assert parse_query(parsed.interpretation).interpretation == parsed.interpretation  # how it was read, read again
 
 
-@settings(max_examples=400, **FUZZ)
+@settings(max_examples=300, **FUZZ)
 @given(text=queries, regions=filters, topics=filters, kinds=filters,
        sort=st.sampled_from(sorted(SORTS) + ["evil"]), group=st.booleans(),
        page=st.integers(min_value=1, max_value=600), year_from=st.none() | st.integers(-5, 3000))
 def test_any_string_searches_to_a_result(search_engine, text, regions, topics, kinds, sort, group, page, year_from):
     result = search_engine.search(SearchRequest(query=text, regions=regions, topics=topics, kinds=kinds, sort=sort,
                                                 group_by_report=group, page=page, year_from=year_from, per_page=5))
-    assert result.total >= len(result.hits) and result.total_reports <= result.total
+    listed = (result.total_reports + result.total_partial_reports) if group else (result.total + result.total_partial)
+    assert len(result.hits) <= 5 and (not result.hits or (page - 1) * 5 + len(result.hits) <= listed)
+    assert result.total_reports <= result.total and result.total_partial_reports <= result.total_partial
     json.dumps(result.to_dict(), ensure_ascii=False)  # what the API and --json print

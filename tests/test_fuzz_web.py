@@ -107,7 +107,7 @@ values = st.one_of(
 )
 
 
-@settings(max_examples=50, deadline=None, derandomize=True,
+@settings(max_examples=50, deadline=10000, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_value_of_any_parameter_of_every_get_route_is_no_5xx(site, data):

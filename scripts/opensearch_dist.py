@@ -8,7 +8,8 @@ into ``modules/<name>/`` with its libraries and a plugin descriptor, as OpenSear
 What to fetch is declared in ``scripts/opensearch-node/pom.xml`` and ``modules.tsv``; Maven (the
 registry's ordinary client) downloads it with strict checksums, and every file used is checked again
 here against the ``.sha1`` that Maven Central served beside it. The assembled distribution is cached
-under ``<cache>/opensearch-<version>-<fingerprint>`` and reused until the declaration changes.
+under ``<cache>/opensearch-<version>-<fingerprint>`` and reused until the declaration changes
+(older ones are left alone: nodes of another checkout may be running from them).
 """
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ DIST_GROUP = "org.opensearch.distribution.integ-test-zip"
 MAVEN_ATTEMPTS = 3
 MAVEN_BACKOFF_SECONDS = (10, 30)
 READY_MARK = ".govsearch-assembled"
+# Bump when assemble() lays the distribution out differently: the cached one is then rebuilt.
+LAYOUT = 1
 
 
 class DistError(RuntimeError):
@@ -95,8 +98,8 @@ def load_modules(path: Path = MODULES_TSV) -> tuple[Module, ...]:
 
 def fingerprint() -> str:
     """A short hash of everything that decides the assembled distribution."""
-    digest = hashlib.sha256()
-    for path in [POM, MODULES_TSV, Path(__file__), *sorted(POLICIES.glob("*.policy"))]:
+    digest = hashlib.sha256(f"layout {LAYOUT}".encode())
+    for path in [POM, MODULES_TSV, *sorted(POLICIES.glob("*.policy"))]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
@@ -121,9 +124,6 @@ def ensure_distribution(cache: Path, maven_repo: Path, log=print) -> Path:
         assembled.rename(home)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    for stale in cache.glob("opensearch-*"):
-        if stale != home and stale.is_dir():
-            shutil.rmtree(stale, ignore_errors=True)
     log(f"assembled {home}")
     return home
 

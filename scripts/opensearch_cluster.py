@@ -130,10 +130,15 @@ def fresh_cluster(options: Options) -> tuple[Node, ...]:
     cluster = options.run_dir / "cluster"
     if cluster.exists():
         shutil.rmtree(cluster)
+    cluster.mkdir(parents=True)
+    options.run_dir.chmod(0o755)
     ports = free_ports(2 * len(NODE_NAMES))
     nodes = tuple(Node(name=name, folder=str(cluster / name), http_port=ports[2 * i],
                        transport_port=ports[2 * i + 1]) for i, name in enumerate(NODE_NAMES))
     account = service_account(options.user)
+    if account:
+        for path in (options.distribution / "bin" / "opensearch", cluster):
+            check_reachable(path, options.user)
     for node in nodes:
         write_config(node, nodes, options)
         if account:
@@ -156,6 +161,16 @@ def service_account(name: str) -> tuple[int, int] | None:
                                f"made: {done.stderr.strip()}")
         entry = pwd.getpwnam(name)
     return entry.pw_uid, entry.pw_gid
+
+
+def check_reachable(path: Path, user: str) -> None:
+    """Fail clearly when the service user could not get to ``path`` (e.g. under /root)."""
+    for folder in path.parents:
+        if not folder.stat().st_mode & 0o001:
+            raise ClusterError(f"{folder} is closed to other users, and the nodes run as {user} "
+                               f"(OpenSearch will not run as root): keep the distribution and the "
+                               f"run directory outside it (GOVSEARCH_OPENSEARCH_CACHE, "
+                               f"GOVSEARCH_OPENSEARCH_RUN)")
 
 
 def chown_tree(folder: Path, uid: int, gid: int) -> None:

@@ -115,7 +115,15 @@ def ensure_distribution(cache: Path, maven_repo: Path, log=print) -> Path:
     cache.chmod(0o755)
     log(f"fetching OpenSearch {version} and its modules from Maven Central (once; cached in {cache})")
     tree = resolve(maven_repo, log)
-    verify_checksums(tree, maven_repo, log)
+    bad = verify_checksums(tree, maven_repo)
+    if bad:  # a corrupt file in the local repository: it was removed, so Maven fetches it anew
+        log("checksum mismatch, fetching again:\n  " + "\n  ".join(bad))
+        tree = resolve(maven_repo, log)
+        bad = verify_checksums(tree, maven_repo)
+    if bad:
+        raise DistError("checksum verification failed twice (files differ from the .sha1 Maven "
+                        "Central serves):\n  " + "\n  ".join(bad))
+    log(f"verified {sum(1 for a in tree if a.type != 'pom')} files against Maven Central's .sha1")
     work = Path(tempfile.mkdtemp(prefix=".assembling-", dir=cache))
     try:
         assembled = assemble(tree, maven_repo, version, work)
@@ -133,7 +141,7 @@ def resolve(maven_repo: Path, log) -> dict[Artifact, tuple[Artifact, ...]]:
     with tempfile.TemporaryDirectory(prefix="govsearch-opensearch-") as tmp:
         tgf = Path(tmp) / "tree.tgf"
         command = [
-            "mvn", "-B", "-q", "--strict-checksums", "-f", str(POM),
+            "mvn", "-B", "-q", "--strict-checksums", "-Dstyle.color=never", "-f", str(POM),
             f"-Dmaven.repo.local={maven_repo}",
             "-Dmaven.wagon.http.retryHandler.count=3",
             "-Dmaven.wagon.httpconnectionManager.ttlSeconds=25",
@@ -158,9 +166,20 @@ def run_maven(command: list[str], log) -> None:
             wait = MAVEN_BACKOFF_SECONDS[attempt - 1]
             log(f"Maven failed (attempt {attempt} of {MAVEN_ATTEMPTS}); retrying in {wait}s")
             time.sleep(wait)
-    tail = "\n".join(output.splitlines()[-25:])
     raise DistError(f"could not fetch OpenSearch from Maven Central after {MAVEN_ATTEMPTS} "
-                    f"attempts ({' '.join(command[:6])} …):\n{tail}")
+                    f"attempts ({' '.join(command[:6])} …):\n{maven_reason(output)}")
+
+
+def maven_reason(output: str, limit: int = 12) -> str:
+    r"""The lines of Maven's output that say what went wrong (else its last lines).
+
+    >>> maven_reason("[INFO] x\n[ERROR] Failed to execute goal a: Could not transfer b\n[ERROR] \n[ERROR] help")
+    '[ERROR] Failed to execute goal a: Could not transfer b'
+    """
+    telling = re.compile(r"Could not|Failed|[Cc]hecksum|Connect|refused|timed out|Unknown host|"
+                         r"not found|Non-resolvable|BUILD FAILURE")
+    lines = [line for line in output.splitlines() if telling.search(line)]
+    return "\n".join((lines or output.splitlines())[-limit:])
 
 
 def parse_tgf(text: str) -> dict[Artifact, tuple[Artifact, ...]]:
@@ -200,8 +219,9 @@ def parse_coordinates(text: str) -> Artifact:
     return Artifact(group, artifact, type_, classifier, version)
 
 
-def verify_checksums(tree: dict[Artifact, tuple[Artifact, ...]], maven_repo: Path, log) -> None:
-    """Check every fetched file against the .sha1 Maven Central served for it."""
+def verify_checksums(tree: dict[Artifact, tuple[Artifact, ...]], maven_repo: Path) -> list[str]:
+    """Check every fetched file against the .sha1 Maven Central served for it; the mismatches
+    (each bad file is removed from the local repository, which Maven would otherwise reuse)."""
     bad = []
     for artifact in tree:
         if artifact.type == "pom":
@@ -215,12 +235,8 @@ def verify_checksums(tree: dict[Artifact, tuple[Artifact, ...]], maven_repo: Pat
         actual = hashlib.sha1(path.read_bytes()).hexdigest()
         if actual != expected:
             bad.append(f"{path}: sha1 {actual}, Maven Central says {expected}")
-            # A corrupt file in the local repository would be reused by Maven: drop it.
             shutil.rmtree(path.parent, ignore_errors=True)
-    if bad:
-        raise DistError("checksum verification failed (the bad files were removed; run again):\n  "
-                        + "\n  ".join(bad))
-    log(f"verified {sum(1 for a in tree if a.type != 'pom')} files against Maven Central's .sha1")
+    return bad
 
 
 def assemble(tree, maven_repo: Path, version: str, work: Path) -> Path:

@@ -330,3 +330,10 @@ def test_java_24_and_later_are_refused(tmp_path):
                                            "JAVA_HOME": str(homes[17])})
     assert chosen == homes[17]
     assert opensearch_cluster.java_major(homes[25]) == 25
+
+
+def test_the_scripts_examples_hold():
+    import doctest
+
+    for module in (opensearch_dist, opensearch_cluster):
+        assert doctest.testmod(module).failed == 0

@@ -12,7 +12,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
 
-from .phrase import ExactPhrase
+from .phrase import ExactPhrase, NearParts
 from .postings import TermReads, field_terms
 
 _EMPTY = np.empty(0, dtype=np.int64)
@@ -185,7 +185,71 @@ def _checked_one_by_one(reader, query: ExactPhrase, candidates: np.ndarray) -> n
     return np.asarray(kept, dtype=np.int64)
 
 
+def _start_keys(reader, part, candidates: np.ndarray, reads: TermReads) -> np.ndarray | None:
+    """(candidate index << 33) | (start + bias) of every place a part (a Term or an
+    ExactPhrase, present in every candidate) starts; None for older segment formats."""
+    if isinstance(part, wq.Term):
+        return _phrase_starts(reader, part.fieldname, part.text, 0, candidates, reads)
+    starts = None
+    for word, offset in zip(part.words, part.offsets):
+        found = _phrase_starts(reader, part.fieldname, word, offset, candidates, reads)
+        if found is None:
+            return None
+        starts = found if starts is None else intersect(starts, found)
+    return starts
+
+
+def _part_starts(reader, part, docnum: int) -> set[int]:
+    """Where a part (Term or ExactPhrase) starts in one document, through Whoosh's matchers."""
+    words, offsets = ([part.text], [0]) if isinstance(part, wq.Term) else (part.words, part.offsets)
+    field = reader.schema[part.fieldname]
+    starts = None
+    for word, offset in zip(words, offsets):
+        matcher = reader.postings(part.fieldname, field.to_bytes(word))
+        matcher.skip_to(docnum)
+        shifted = {position - offset for position in matcher.value_as("positions")}
+        starts = shifted if starts is None else starts & shifted
+    return starts or set()
+
+
+def _near_one_by_one(reader, query: NearParts, candidates: np.ndarray) -> np.ndarray:
+    kept = []
+    for docnum in candidates.tolist():
+        starts = [_part_starts(reader, part, docnum) for part in query.parts]
+        if any(all(any(abs(other - anchor) <= query.window for other in others) for others in starts[1:])
+               for anchor in starts[0]):
+            kept.append(docnum)
+    return np.asarray(kept, dtype=np.int64)
+
+
+def _near_ids(reader, query: NearParts, reads: TermReads) -> np.ndarray:
+    """Documents where every part starts within ``window`` positions of a start of the first."""
+    candidates = None
+    for part in query.parts:
+        ids = _segment_ids(reader, part, reads)
+        candidates = ids if candidates is None else intersect(candidates, ids)
+        if candidates is None or not len(candidates):
+            return _EMPTY
+    if candidates is None or len(query.parts) < 2:
+        return _EMPTY if candidates is None else candidates
+    keys = [_start_keys(reader, part, candidates, reads) for part in query.parts]
+    if any(k is None for k in keys):  # an older segment format: positions through Whoosh's matchers
+        return _near_one_by_one(reader, query, candidates)
+    anchors = keys[0]
+    near = np.ones(len(anchors), dtype=bool)
+    for other in keys[1:]:
+        # The first start of ``other`` at or after anchor - window must be within anchor + window;
+        # the candidate index in the high bits keeps the comparison inside one document.
+        at = np.searchsorted(other, anchors - query.window)
+        found = other[np.minimum(at, len(other) - 1)]
+        near &= (at < len(other)) & (found <= anchors + query.window)
+    owners = np.unique(anchors[near] >> _START_BITS)
+    return candidates[owners]
+
+
 def _segment_ids(reader, query, reads: TermReads) -> np.ndarray:
+    if isinstance(query, NearParts):
+        return _near_ids(reader, query, reads)
     if isinstance(query, ExactPhrase):
         return _phrase_ids(reader, query, reads)
     if isinstance(query, wq.Term):

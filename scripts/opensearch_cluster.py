@@ -119,7 +119,8 @@ def start(options: Options, log) -> tuple[Node, ...]:
         wait_green(started, options.timeout)
     except ClusterError:
         for node in started:
-            stop_node(node)
+            if node not in alive:  # leave alone what was running before this start
+                stop_node(node)
         raise
     log(f"cluster green with {len(started)} nodes in {time.monotonic() - began:.1f}s")
     return started

@@ -50,7 +50,7 @@ def test_any_string_parses_to_a_query_or_an_empty_one(text):
     assert parse_query(parsed.interpretation).interpretation == parsed.interpretation  # how it was read, read again
 
 
-@settings(max_examples=300, **FUZZ)
+@settings(max_examples=200, **FUZZ)
 @given(text=queries, regions=filters, topics=filters, kinds=filters,
        sort=st.sampled_from(sorted(SORTS) + ["evil"]), group=st.booleans(),
        page=st.integers(min_value=1, max_value=600), year_from=st.none() | st.integers(-5, 3000))

@@ -38,7 +38,8 @@ class Problem:
         if self.reason == "empty_range":
             return f"empty year range {self.value}: --year-from is after --year-to"
         what = "not a year" if self.reason == "not_a_year" else "unknown"
-        nearest = f" (nearest: {', '.join(self.nearest)})" if self.nearest else ""
+        shown = [f"{v} ({topic_names().get(v)})" if self.param == "topic" else v for v in self.nearest]
+        nearest = f" (nearest: {', '.join(shown)})" if shown else ""
         return f"{what} {name} {self.value!r}{nearest}"
 
 
@@ -139,6 +140,9 @@ def check_filters(regions=(), years=(), topics=(), kinds=(), year_from=None, yea
     >>> checked = check_filters(regions=["浙江"], topics=["行政复议与行政应诉"], year_from=2025, year_to=2019)
     >>> checked.topics, [(p.param, p.reason, p.nearest[:1]) for p in checked.problems]
     (('review_litigation',), [('region', 'unknown', ('浙江省',)), ('from', 'empty_range', ())])
+    >>> check_filters(topics=["复议"]).problems[0].text()
+    "unknown --topic '复议' (nearest: review_litigation (行政复议与行政应诉))"
+
     """
     problems: list[Problem] = []
     good_regions = []
@@ -158,7 +162,8 @@ def check_filters(regions=(), years=(), topics=(), kinds=(), year_from=None, yea
             good_topics.append(topic_id)
         else:
             options = list(topic_names()) + list(topic_names().values())
-            problems.append(Problem("topic", value, "unknown", nearest(value, options)))
+            ids = dict.fromkeys(resolve_topic(option) for option in nearest(value, options, limit=2 * NEAREST))
+            problems.append(Problem("topic", value, "unknown", tuple(ids)[:NEAREST]))
     good_kinds = []
     for value in dict.fromkeys(v for v in kinds if str(v).strip()):
         if search_form(value.strip()) in REPORT_KINDS:

@@ -113,20 +113,25 @@ def ingest_pages(settings: Settings, pages: Iterable[RawPage | tuple[str, Except
     with Store.open(settings.data_dir) as store:
         for page in pages:
             if isinstance(page, tuple):  # a page that could not even be read
-                summary.failed.append((page[0], str(page[1])))
+                summary.failed.append((page[0], _reason(page[1])))
                 continue
             try:
                 _ingest_one(store, page, settings, summary, fingerprint)
             except GovsearchError as exc:
                 # Counted as failed and listed once in the summary the caller prints.
                 LOGGER.info("failed on %s: %s", page.source, exc)
-                summary.failed.append((page.source, str(exc)))
+                summary.failed.append((page.source, _reason(exc)))
             except Exception as exc:  # a cleaner bug must not lose the rest of the batch
                 LOGGER.exception("failed on %s", page.source)
                 summary.failed.append((page.source, f"internal error: {type(exc).__name__}: {exc}"))
             if progress:
                 progress(page.source)
     return summary
+
+
+def _reason(error: Exception) -> str:
+    """Why a page failed, without its source (the summary already names it)."""
+    return getattr(error, "reason", None) or str(error)
 
 
 def _ingest_one(store: Store, page: RawPage, settings: Settings, summary: ImportSummary, fingerprint) -> None:

@@ -96,7 +96,8 @@ def resolve_topic(value: str) -> str | None:
 
 def nearest(value: str, candidates, limit: int = NEAREST) -> tuple[str, ...]:
     """Valid values close to ``value``: those that start with it or contain it (浙江 → 浙江省),
-    then those difflib finds similar (浙江身 → 浙江省).
+    those it contains or starts with but for their suffix (苏州工业园区 → 苏州市), then those
+    difflib finds similar (浙江身 → 浙江省).
 
     >>> nearest("浙江", ["江苏省", "浙江省", "浙江省/杭州市"])
     ('浙江省', '浙江省/杭州市')
@@ -108,6 +109,8 @@ def nearest(value: str, candidates, limit: int = NEAREST) -> tuple[str, ...]:
         found += [c for c in pool if c.startswith(key)]
         found += [c for c in pool if key in c and c not in found]
         found += [c for c in pool if c in key and len(c) >= 2 and c not in found]
+        # 苏州工业园区 → 苏州市: a name without its suffix (市, 区, 县 …) that the value starts with
+        found += [c for c in pool if len(c) >= 3 and key.startswith(c[:-1]) and c not in found]
     found += [c for c in difflib.get_close_matches(key, pool, n=limit, cutoff=0.5) if c not in found]
     return tuple(found[:limit])
 
@@ -131,7 +134,8 @@ def _check_region(value: str) -> Problem | None:
         paths.sort(key=lambda path: (-difflib.SequenceMatcher(None, key, path).ratio(), path))
         return Problem("region", value, "unknown", tuple(paths[:NEAREST]))
     bad = next((part for part in parts if part not in _regions()), key)
-    return Problem("region", value, "unknown", nearest(bad, _regions()))
+    names = [region for region in _regions() if "/" not in region]  # 浙江 → 浙江省, not its cities' paths
+    return Problem("region", value, "unknown", nearest(bad, names))
 
 
 def check_filters(regions=(), years=(), topics=(), kinds=(), year_from=None, year_to=None) -> CheckedFilters:

@@ -46,6 +46,8 @@ class SearchRequest:
     kinds: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
+    published_from: str | None = None  # YYYY-MM-DD, inclusive: the publish-date range
+    published_to: str | None = None
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
@@ -213,7 +215,8 @@ class WhooshEngine:
         searcher = self._searcher()
         table = self._facet_table(searcher)
         reads = TermReads()  # matching and ranking read each term's postings once
-        counts = count_facets(table, matching_docs(searcher, main, reads), request.selected(), _year_range(request))
+        counts = count_facets(table, matching_docs(searcher, main, reads), request.selected(), _year_range(request),
+                              _published_range(request))
         hits = self._hits(searcher, table, loosen(scored), counts, request, parsed, reads) if counts.total else ()
         return SearchResult(
             total=counts.total,
@@ -333,6 +336,12 @@ def _year_range(request: SearchRequest):
     if request.year_from is None and request.year_to is None:
         return None
     return (request.year_from, request.year_to)
+
+
+def _published_range(request: SearchRequest):
+    if request.published_from is None and request.published_to is None:
+        return None
+    return (request.published_from, request.published_to)
 
 
 def _hit(fields: dict, score: float, parsed: ParsedQuery, more: int) -> Hit:

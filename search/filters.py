@@ -3,7 +3,7 @@
 A filter value nothing can match (a misspelt region, a kind that does not exist, a year
 range that ends before it starts) used to give 0 hits and no word why. ``check_filters``
 sorts the values into the ones a search can use and ``Problem``s that name the value and
-the nearest valid ones. The edges decide what a problem means: the CLI makes it a usage
+the nearest valid ones. Publish-date bounds may be a day, a month or a year. The edges decide what a problem means: the CLI makes it a usage
 error (exit 2), the web page drops the value and shows a notice.
 
 Topics are accepted by id (``review_litigation``) or by the Chinese name the UI shows
@@ -11,8 +11,10 @@ Topics are accepted by id (``review_litigation``) or by the Chinese name the UI 
 """
 from __future__ import annotations
 
+import calendar
 import difflib
 import functools
+import re
 from dataclasses import dataclass
 
 from .index import UNKNOWN_REGION, UNKNOWN_YEAR
@@ -27,17 +29,20 @@ NEAREST = 3  # valid values named beside an invalid one
 class Problem:
     """One filter value that was left out, and why."""
 
-    param: str  # the parameter as the web spells it: region, year, topic, kind, from, to
+    param: str  # the parameter as the web spells it: region, year, topic, kind, from, to, pub_from, pub_to
     value: str
-    reason: str  # "unknown", "not_a_year" or "empty_range"
+    reason: str  # "unknown", "not_a_year", "not_a_date" or "empty_range"
     nearest: tuple[str, ...] = ()  # the closest valid values, best first
 
     def text(self, option: str | None = None) -> str:
         """One English line for the CLI, e.g. ``unknown --region '浙江' (nearest: 浙江省)``."""
         name = option or f"--{self.param}"
+        if self.reason == "empty_range" and self.param == "pub_from":
+            return f"empty publish-date range {self.value}: the start is after the end"
         if self.reason == "empty_range":
             return f"empty year range {self.value}: --year-from is after --year-to"
-        what = "not a year" if self.reason == "not_a_year" else "unknown"
+        what = {"not_a_year": "not a year", "not_a_date": "not a date (YYYY-MM-DD, YYYY-MM or YYYY)"}.get(
+            self.reason, "unknown")
         shown = [f"{v} ({topic_names().get(v)})" if self.param == "topic" else v for v in self.nearest]
         nearest = f" (nearest: {', '.join(shown)})" if shown else ""
         return f"{what} {name} {self.value!r}{nearest}"
@@ -56,6 +61,8 @@ class CheckedFilters:
     kinds: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
+    published_from: str | None = None  # YYYY-MM-DD
+    published_to: str | None = None
     problems: tuple[Problem, ...] = ()
 
 
@@ -122,6 +129,29 @@ def _year(value) -> int | None:
     return None
 
 
+_DATE = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?$")
+
+
+def publish_date_bound(value, end: bool = False) -> str | None:
+    """A publish-date bound as YYYY-MM-DD, or None if it is not a date. A year or a month
+    means its first day as a start and its last day as an end (``end``).
+
+    >>> publish_date_bound("2023"), publish_date_bound("2023-2", end=True), publish_date_bound("2023-02-30")
+    ('2023-01-01', '2023-02-28', None)
+    """
+    found = _DATE.match(str(value).strip())
+    if not found or not YEAR_LOW <= int(found.group(1)) <= YEAR_HIGH:
+        return None
+    year, month, day = int(found.group(1)), found.group(2), found.group(3)
+    months = (int(month),) * 2 if month else (1, 12)
+    month_number = months[1] if end else months[0]
+    last = calendar.monthrange(year, month_number)[1] if 1 <= month_number <= 12 else 0
+    day_number = int(day) if day else (last if end else 1)
+    if not 1 <= month_number <= 12 or not 1 <= day_number <= last:
+        return None
+    return f"{year:04d}-{month_number:02d}-{day_number:02d}"
+
+
 def _check_region(value: str) -> Problem | None:
     key = search_form(value.strip())
     if key in _regions():
@@ -138,7 +168,8 @@ def _check_region(value: str) -> Problem | None:
     return Problem("region", value, "unknown", nearest(bad, names))
 
 
-def check_filters(regions=(), years=(), topics=(), kinds=(), year_from=None, year_to=None) -> CheckedFilters:
+def check_filters(regions=(), years=(), topics=(), kinds=(), year_from=None, year_to=None,
+                  published_from=None, published_to=None) -> CheckedFilters:
     """Sort filter values into usable ones and problems (see the module docstring).
 
     >>> checked = check_filters(regions=["浙江"], topics=["行政复议与行政应诉"], year_from=2025, year_to=2019)
@@ -185,5 +216,13 @@ def check_filters(regions=(), years=(), topics=(), kinds=(), year_from=None, yea
     low, high = bounds["from"], bounds["to"]
     if low is not None and high is not None and low > high:
         problems.append(Problem("from", f"{low}–{high}", "empty_range"))
+    dates = {}
+    for param, value, end in (("pub_from", published_from, False), ("pub_to", published_to, True)):
+        dates[param] = publish_date_bound(value, end) if value is not None and str(value).strip() else None
+        if value is not None and str(value).strip() and dates[param] is None:
+            problems.append(Problem(param, str(value), "not_a_date"))
+    if dates["pub_from"] and dates["pub_to"] and dates["pub_from"] > dates["pub_to"]:
+        problems.append(Problem("pub_from", f"{dates['pub_from']}–{dates['pub_to']}", "empty_range"))
     return CheckedFilters(tuple(dict.fromkeys(good_regions)), tuple(good_years), tuple(dict.fromkeys(good_topics)),
-                          tuple(dict.fromkeys(good_kinds)), low, high, tuple(problems))
+                          tuple(dict.fromkeys(good_kinds)), low, high, dates["pub_from"], dates["pub_to"],
+                          tuple(problems))

@@ -199,3 +199,19 @@ def test_reindex_says_what_the_alerts_step_did(runner, tmp_path, seed_dir):
     assert "alerts: not run (--no-alerts" in _run(runner, "reindex", "--no-alerts", "--data-dir", data).output
     payload = json.loads(_run(runner, "reindex", "--full", "--data-dir", data, "--json").output)
     assert payload["alerts"]["status"] == "nothing_new"
+
+
+def test_publish_date_range(runner, tmp_path, seed_dir):
+    data = _indexed(runner, tmp_path, seed_dir)
+    everything = json.loads(_run(runner, "search", "法治", "--limit", "100", "--data-dir", data, "--json").output)
+    dates = sorted({hit["publish_date"] for hit in everything["hits"] if hit["publish_date"]})
+    low, high = dates[0], dates[-2]
+    narrowed = json.loads(_run(runner, "search", "法治", "--limit", "100", "--published-from", low,
+                               "--published-to", high, "--data-dir", data, "--json").output)
+    assert 0 < narrowed["total"] < everything["total"]
+    assert all(low <= hit["publish_date"] <= high for hit in narrowed["hits"])
+    bad = runner.invoke(cli, ["search", "法治", "--published-from", "2023-02-30", "--data-dir", str(data)])
+    assert bad.exit_code == 2 and "--published-from '2023-02-30'" in bad.output
+    empty = runner.invoke(cli, ["search", "法治", "--published-from", "2024", "--published-to", "2023",
+                                "--data-dir", str(data)])
+    assert empty.exit_code == 2 and "2024-01-01–2023-12-31" in empty.output

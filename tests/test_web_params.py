@@ -53,7 +53,7 @@ def test_unknown_kind_and_topic_names_and_ids(client):
 
 def test_a_reversed_year_range_is_searched_the_right_way_round_and_said(client):
     text = page(client, "/?q=法治&from=2023&to=2019")
-    assert "2023–2019 的起止年颠倒,已按 2019–2023 检索" in notice(text)
+    assert "年度范围 2023–2019 的起止颠倒,已按 2019–2023 检索" in notice(text)
     assert total(text) == total(page(client, "/?q=法治&from=2019&to=2023"))
     assert "from=2023" not in text  # links carry the range that was searched
 
@@ -99,3 +99,26 @@ def test_csv_links_keep_the_query_and_the_paragraph(client):
     for row in rows:
         parts = urlsplit(row["url"])
         assert parse_qs(parts.query)["q"] == ["行政复议"] and parts.fragment == "p" + parse_qs(parts.query)["p"][0]
+
+
+def test_publish_date_range_keeps_reports_published_then(client):
+    everything = client.get("/api/search?q=法治&per_page=100").get_json()
+    dates = sorted({hit["publish_date"] for hit in everything["hits"] if hit["publish_date"]})
+    assert len(dates) >= 2
+    low, high = dates[0], dates[len(dates) // 2]
+    narrowed = client.get(f"/api/search?q=法治&per_page=100&pub_from={low}&pub_to={high}").get_json()
+    assert 0 < narrowed["total"] < everything["total"]
+    assert all(hit["publish_date"] and low <= hit["publish_date"] <= high for hit in narrowed["hits"])
+    # facet counts are narrowed too, and a year stands for the whole year
+    assert sum(narrowed["facets"]["report_kind"].values()) == narrowed["total"]
+    year = low[:4]
+    by_year = client.get(f"/api/search?q=法治&per_page=100&pub_from={year}&pub_to={year}").get_json()
+    assert {hit["publish_date"][:4] for hit in by_year["hits"]} == {year}
+    text = page(client, f"/?q=法治&pub_from={low}&pub_to={high}")
+    assert f"发布日期:{low}–{high}" in text and f'value="{low}"' in text
+
+
+def test_a_bad_publish_date_is_dropped_with_a_notice(client):
+    text = page(client, "/?q=法治&pub_from=2023-13-40")
+    assert "「2023-13-40」不是日期" in notice(text) and total(text) == total(page(client, "/?q=法治"))
+    assert client.get("/api/search?q=法治&pub_to=yesterday").status_code == 400

@@ -20,7 +20,8 @@ from search.filters import CheckedFilters, Problem, check_filters, resolve_topic
 MAX_PAGE = 500
 FILTER_PARAMS = ("region", "year", "topic", "kind")
 PARAM_LABELS = {"region": "地区", "year": "报告年度", "topic": "主题", "kind": "报告类型",
-                "from": "年度范围的起始年", "to": "年度范围的截止年"}
+                "from": "年度范围的起始年", "to": "年度范围的截止年",
+                "pub_from": "发布日期的起始日", "pub_to": "发布日期的截止日"}
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,15 @@ def _checked() -> tuple[CheckedFilters, MultiDict]:
         return cached
     args = request.args
     checked = check_filters(args.getlist("region"), args.getlist("year"), args.getlist("topic"),
-                            args.getlist("kind"), args.get("from"), args.get("to"))
+                            args.getlist("kind"), args.get("from"), args.get("to"), args.get("pub_from"),
+                            args.get("pub_to"))
     dropped = {(p.param, p.value) for p in checked.problems if p.reason != "empty_range"}
-    swapped = {}
-    if any(p.reason == "empty_range" for p in checked.problems):  # links carry the range the page searched
-        swapped = {"from": str(checked.year_to), "to": str(checked.year_from)}
+    swapped = {}  # links carry the ranges the page searched: reversed ones the right way round
+    reversed_ranges = {p.param for p in checked.problems if p.reason == "empty_range"}
+    if "from" in reversed_ranges:
+        swapped.update({"from": str(checked.year_to), "to": str(checked.year_from)})
+    if "pub_from" in reversed_ranges:
+        swapped.update({"pub_from": checked.published_to, "pub_to": checked.published_from})
     seen_topics: set[str] = set()
     kept = []
     for key, value in args.items(multi=True):
@@ -88,11 +93,16 @@ def search_request_from_args(per_page: int | None = None, page: int | None = Non
     year_from, year_to = checked.year_from, checked.year_to
     if year_from and year_to and year_from > year_to:  # a reversed range means the same years (with a notice)
         year_from, year_to = year_to, year_from
+    published_from, published_to = checked.published_from, checked.published_to
+    if published_from and published_to and published_from > published_to:
+        published_from, published_to = published_to, published_from
     return SearchRequest(
         query=request.args.get("q", "")[:500],
         regions=checked.regions, years=checked.years, topics=checked.topics, kinds=checked.kinds,
         year_from=year_from,
         year_to=year_to,
+        published_from=published_from,
+        published_to=published_to,
         sort=sort if sort in SORTS else "relevance",
         page=page or _int_arg("page", 1, MAX_PAGE) or 1,
         per_page=per_page or _int_arg("per_page", 1, 100) or current_app.config["GOVSEARCH_SETTINGS"].results_per_page,
@@ -119,10 +129,12 @@ def filter_notices(topic_label=lambda topic_id: topic_id) -> list[FilterNotice]:
         label = PARAM_LABELS.get(problem.param, problem.param)
         if problem.reason == "empty_range":
             low, high = problem.value.split("–")
-            notices.append(FilterNotice(f"年度范围 {low}–{high} 的起止年颠倒,已按 {high}–{low} 检索。"))
+            what = "发布日期范围" if problem.param == "pub_from" else "年度范围"
+            notices.append(FilterNotice(f"{what} {low}–{high} 的起止颠倒,已按 {high}–{low} 检索。"))
             continue
-        if problem.reason == "not_a_year":
-            notices.append(FilterNotice(f"{label}「{problem.value}」不是年份,已忽略此条件。"))
+        if problem.reason in ("not_a_year", "not_a_date"):
+            kind = "年份" if problem.reason == "not_a_year" else "日期(如 2023-06-30、2023-06 或 2023)"
+            notices.append(FilterNotice(f"{label}「{problem.value}」不是{kind},已忽略此条件。"))
             continue
         options = tuple((topic_label(value) if problem.param == "topic" else value.replace("/", " "),
                          state_url(add=((problem.param, value),))) for value in problem.nearest)

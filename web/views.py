@@ -192,6 +192,9 @@ def active_chips(search: SearchRequest) -> list[dict]:
     if search.year_from or search.year_to:
         span = f"{search.year_from or '…'}–{search.year_to or '…'}"
         chips.append({"label": f"年度范围:{span}", "href": state_url(**{"from": None, "to": None})})
+    if search.published_from or search.published_to:
+        span = f"{search.published_from or '…'}–{search.published_to or '…'}"
+        chips.append({"label": f"发布日期:{span}", "href": state_url(pub_from=None, pub_to=None)})
     return chips
 
 
@@ -207,7 +210,8 @@ def loosen_suggestions(search: SearchRequest) -> list[dict]:
     suggestions = []
     chips = active_chips(search)
     if chips:
-        loose = replace(search, regions=(), years=(), topics=(), kinds=(), year_from=None, year_to=None)
+        loose = replace(search, regions=(), years=(), topics=(), kinds=(), year_from=None, year_to=None,
+                        published_from=None, published_to=None)
         suggestions.append({"label": "去掉所有筛选条件", "count": _count(loose),
                             "href": url_for("search.search_page", q=search.query) if search.query else url_for("search.search_page")})
         if len(chips) > 1:
@@ -251,7 +255,8 @@ def search_page():
     """The search page: box, facets, chips, hits, pages; the intro when nothing is asked."""
     search = search_request_from_args()
     result, error, status = None, None, 200
-    has_input = bool(search.query.strip()) or any(search.selected().values()) or search.year_from or search.year_to
+    has_input = (bool(search.query.strip()) or any(search.selected().values()) or search.year_from or search.year_to
+                 or search.published_from or search.published_to)
     if has_input:
         try:
             result = engine().search(search)

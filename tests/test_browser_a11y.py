@@ -343,3 +343,34 @@ def test_missing_glyph_check_sees_boxes_when_no_cjk_font_is_installed(site, tmp_
         assert "行" in missing and "检" in missing and not re.search(r"[A-Za-z0-9]", missing)
     finally:
         browser.close()
+
+
+# --- saved queries and alerts ----------------------------------------------------------
+def test_saved_queries_open_their_search_and_pausing_is_not_the_alarm_colour(site):
+    context, page = new_page(site, logged_in=True)
+    try:
+        page.goto(site["server"].url + "/alerts/queries")
+        colour = lambda selector: _rgb(page.locator(selector).first.evaluate("b => getComputedStyle(b).backgroundColor"))
+        pause, delete = colour("td.actions button.secondary"), colour("td.actions button.danger")
+        assert delete[0] > 150 and delete[1] < 60, delete  # red: deleting cannot be undone
+        assert max(pause) - min(pause) < 40, pause  # grey: pausing can
+        page.get_by_role("link", name="打开此检索").first.click()
+        page.wait_for_url(re.compile(r"/\?q=%E9%93%B6%E6%9D%8F%E5%8F%B6"))
+        assert int(page.locator("#total strong").first.inner_text()) >= 1
+    finally:
+        context.close()
+
+
+def test_alert_times_are_shown_in_local_time(site):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    context, page = new_page(site, logged_in=True)
+    try:
+        page.goto(site["server"].url + "/alerts/inbox")
+        stamp = page.locator(".alert-item time").first
+        moment = datetime.fromisoformat(stamp.get_attribute("datetime"))
+        assert stamp.inner_text() == moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+        assert "UTC" not in page.locator(".alert-item .meta").first.inner_text()
+    finally:
+        context.close()

@@ -34,6 +34,18 @@ def _bool(value: str) -> bool:
     raise ValueError(f"not a boolean: {value!r}")
 
 
+def _timezone(value: str) -> str:
+    """An IANA time zone name (Asia/Shanghai), checked against the system's zone database."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = str(value).strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (an IANA name such as Asia/Shanghai)") from None
+    return name
+
+
 def _networks(value: str) -> tuple[str, ...]:
     """Comma-separated CIDR networks, each checked ('127.0.0.1/32, ::1/128')."""
     networks = tuple(part.strip() for part in value.split(",") if part.strip())
@@ -66,6 +78,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("crawl_max_bytes", 15 * 1024 * 1024, "Largest response the crawler keeps.", int),
     Setting("results_per_page", 20, "Hits per page in the web UI.", int),
     Setting("serve_threads", 8, "Worker threads of the WSGI server.", int),
+    Setting("timezone", "Asia/Shanghai", "Time zone the web pages show times in (alert times; stored as UTC).",
+            _timezone),
 )
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 

@@ -41,11 +41,14 @@ def data_dir(indexed_data, tmp_path):
 
 
 def test_search_with_undecodable_bytes_searches_the_rest(runner, data_dir):
-    result = runner.invoke(cli, ["search", UNDECODABLE, "--region", "\udcff浙江省", "--json", "--data-dir", data_dir],
-                           catch_exceptions=False)
+    result = runner.invoke(cli, ["search", UNDECODABLE, "--json", "--data-dir", data_dir], catch_exceptions=False)
     assert result.exit_code == 0
     assert "replaced with \ufffd" in result.stderr and "\ufffd\ufffd法治" in result.stderr
     assert "法治" in json.loads(result.stdout)["interpretation"]
+    # In a filter the replaced text is checked like any other value: a usage error that names it.
+    region = runner.invoke(cli, ["search", "法治", "--region", "\udcff浙江省", "--data-dir", data_dir],
+                           catch_exceptions=False)
+    assert region.exit_code == 2 and "\ufffd浙江省" in region.stderr and "Traceback" not in region.output
 
 
 def test_alerts_add_with_undecodable_bytes_stores_readable_text(runner, data_dir):

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import pytest
 from flask import Request
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from werkzeug.datastructures import ImmutableMultiDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -95,7 +95,7 @@ def test_the_recording_pass_found_the_parameters(site):
     assert len(routes) >= 12
 
 
-TRICKY = ["", "0", "-1", "1e9", "99999999999999999999", "9223372036854775808", "-9223372036854775809", "NaN", "行政复议」", "『", "%", "%zz", "\x00", "../..",
+TRICKY = ["", "0", "-1", "--5", "²", "３", "1e9", "99999999999999999999", "9223372036854775808", "-9223372036854775809", "NaN", "行政复议」", "『", "%", "%zz", "\x00", "../..",
           "//evil.example", "/\t/evil", "/\r\n/evil", "\r\n", "<script>", "'", '"', "浙江省/杭州市", "relevance", "1"]
 values = st.one_of(
     st.text(max_size=40),  # any text
@@ -114,11 +114,18 @@ def test_every_tricky_value_in_every_parameter_and_path_of_every_get_route_is_no
     for rule, path in routes:
         names = sorted(READ.get(rule.endpoint, set())) + ["x"]
         for value in TRICKY:
-            response = client.get(path, query_string=[(name, value) for name in names])
-            assert response.status_code < 500, (path, value, response.status_code)
+            get_ok(client, path, [(name, value) for name in names])
             if rule.arguments and value:
-                response = client.get(path_with(rule, {name: value for name in rule.arguments}))
-                assert response.status_code < 500, (rule.rule, value, response.status_code)
+                get_ok(client, path_with(rule, {name: value for name in rule.arguments}))
+
+
+def get_ok(client, path: str, params=None) -> None:
+    """GET, and fail naming the request when it is a 5xx (in tests Flask raises the view's exception)."""
+    try:
+        status = client.get(path, query_string=params).status_code
+    except Exception as exc:  # noqa: BLE001 — the promise is "never", whatever it is
+        pytest.fail(f"GET {path} {params!r} raised {type(exc).__name__}: {exc}")
+    assert status < 500, (path, params, status)
 
 
 def path_with(rule, values: dict[str, str]) -> str:
@@ -130,7 +137,8 @@ def path_with(rule, values: dict[str, str]) -> str:
     return path
 
 
-@settings(max_examples=25, deadline=10000, derandomize=True,
+# No shrink phase: a failure names its request already, and shrinking examples of 14 requests takes minutes.
+@settings(max_examples=25, deadline=10000, derandomize=True, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_value_of_any_parameter_of_every_get_route_is_no_5xx(site, data):
@@ -140,11 +148,10 @@ def test_any_value_of_any_parameter_of_every_get_route_is_no_5xx(site, data):
         names = sorted(READ.get(rule.endpoint, set())) + ["x"]
         params = [(name, data.draw(values, label=f"{rule.endpoint} {name}"))
                   for name in names if data.draw(st.booleans())]
-        response = client.get(path, query_string=params)
-        assert response.status_code < 500, (path, params, response.status_code)
+        get_ok(client, path, params)
 
 
-@settings(max_examples=100, deadline=3000, derandomize=True,
+@settings(max_examples=100, deadline=3000, derandomize=True, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_value_in_a_path_is_no_5xx(site, data):
@@ -152,4 +159,4 @@ def test_any_value_in_a_path_is_no_5xx(site, data):
     rule, _path = data.draw(st.sampled_from([r for r in routes if r[0].arguments]), label="route")
     path = path_with(rule, {name: data.draw(st.text(min_size=1, max_size=30) | values.filter(bool), label=name)
                             for name in rule.arguments})
-    assert client.get(path).status_code < 500, path
+    get_ok(client, path)

@@ -7,7 +7,8 @@ A candidate is any topic with vocabulary in the paragraph or its headings. Its f
   (topic_evidence.py);
 - ``heading``, ``outer``: the deepest heading's words and the outer headings' (a prior);
 - ``dominant``: the topic has the strongest evidence and no other comes near (half of it): a
-  paragraph of a report body is about something, and this is the only thing it is about;
+  paragraph of a report body is about something, and this is the only thing it is about (not
+  said of openings, whose strongest words are the political formulae of the genre);
 - ``runner_up``: the topic's evidence is far below the strongest topic's;
 - ``overview``: the paragraph is an opening or overview (how strongly: its opening cues over the
   threshold, at most 3) and its heading does not name the topic;
@@ -19,6 +20,7 @@ The mandated section's own topic is not a candidate: it is given outright.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 from search.enrich.topic_evidence import TopicEvidence, collect
@@ -47,6 +49,16 @@ class Candidate:
     topic: str
     values: tuple[float, ...]  # in FEATURES order
     words: tuple[str, ...]
+
+
+# 在主动公开方面,… / 行政执法方面:… : a run-in heading that names the paragraph's subject.
+_RUN_IN = re.compile(r"^\s*(?:在|关于)?([^,,。;;::、]{2,14}?)(?:方面|工作方面)[,,::]")
+
+
+def with_run_in(text: str, section_path: tuple[str, ...]) -> tuple[str, ...]:
+    """The section path, plus the paragraph's run-in heading (在X方面,) as its deepest heading."""
+    found = _RUN_IN.match(text)
+    return section_path + (found.group(1),) if found else section_path
 
 
 @functools.lru_cache(maxsize=4096)
@@ -97,6 +109,7 @@ def candidates(text: str, headings: Headings, opening: float) -> list[Candidate]
     ranked = sorted(totals.values(), reverse=True)
     best = ranked[0] if ranked else 0.0
     second = ranked[1] if len(ranked) > 1 else 0.0
+    is_opening = opening >= scoring["overview_threshold"]
     found = []
     for topic in sorted(totals, key=lambda t: tax.order.get(t, 99)):
         if topic in section:
@@ -110,9 +123,9 @@ def candidates(text: str, headings: Headings, opening: float) -> list[Candidate]
             1.0 if text_ev and text_ev.listed_only else 0.0,
             min(head_ev.score, scoring["heading_cap"]) if head_ev else 0.0,
             min(outer_ev.score, scoring["outer_cap"]) if outer_ev else 0.0,
-            1.0 if totals[topic] == best and second <= 0.5 * best and best >= 0.8 else 0.0,
+            1.0 if totals[topic] == best and second <= 0.5 * best and best >= 0.8 and not is_opening else 0.0,
             1.0 if totals[topic] < scoring["runner_up_ratio"] * best else 0.0,
-            min(opening / scoring["overview_threshold"], 3.0) if opening >= scoring["overview_threshold"] and not head_ev else 0.0,
+            min(opening / scoring["overview_threshold"], 3.0) if is_opening and not head_ev else 0.0,
             1.0 if "leadership" in section and topic != "leadership" else 0.0,
             1.0 if "next_year_plan" in section else 0.0,
             1.0 if "shortcomings" in section else 0.0,

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from search.enrich.topic_evidence import collect
-from search.enrich.topic_features import FEATURES, Candidate, candidates, overview_score, read_headings
+from search.enrich.topic_features import FEATURES, Candidate, candidates, overview_score, read_headings, with_run_in
 from search.enrich.topic_lexicon import match_form
 from search.enrich.topic_taxonomy import taxonomy
 from search.models import DISCLOSURE_REPORT, LAW_REPORT, TopicScore
@@ -81,8 +81,8 @@ def _result(scores: list[TopicScore], first: tuple[str, ...] = ()) -> TopicResul
 
 def _law_topics(text: str, section_path: tuple[str, ...]) -> TopicResult:
     tax = taxonomy()
-    headings = read_headings(section_path)
-    opening, opening_words = overview_score(text, headings, bool(section_path))
+    headings = read_headings(with_run_in(text, section_path))
+    opening, opening_words = overview_score(text, read_headings(section_path), bool(section_path))
     is_overview = opening >= tax.scoring["overview_threshold"]
     scores = [TopicScore(topic, tax.scoring["section_confidence"], (headings.section_words[topic],))
               for topic in headings.section]
@@ -99,7 +99,7 @@ def _law_topics(text: str, section_path: tuple[str, ...]) -> TopicResult:
 def _disclosure_topics(text: str, section_path: tuple[str, ...]) -> TopicResult:
     """A 信息公开 paragraph: its section names the topic; keywords decide where the section does not."""
     tax = taxonomy()
-    headings = [match_form(h) for h in section_path if h]
+    headings = [match_form(h) for h in with_run_in(text, section_path) if h]
     prior: dict[str, tuple[float, str]] = {}
     for depth, heading in enumerate(reversed(headings)):
         for cue, topic in tax.disclosure_cues:
@@ -115,16 +115,22 @@ def _disclosure_topics(text: str, section_path: tuple[str, ...]) -> TopicResult:
         z = -2.4
         if topic in prior:
             # one section named: it is the subject; two (存在的主要问题及改进情况): the text picks
-            z += 2.0 + 2.0 * prior[topic][0] if len(prior) == 1 else 1.6 + 1.0 * prior[topic][0]
+            z += 2.0 + 2.0 * prior[topic][0] if len(prior) == 1 else 0.5 + 1.5 * prior[topic][0]
+        elif prior:
+            z -= 1.0  # a section's paragraph names other areas in passing (问题: 主动公开内容不全)
         if ev:
-            z += 0.8 * min(ev.score, 4.0) + 1.5 * ev.share
+            z += 0.8 * min(ev.score, 4.0) + 1.5 * ev.share + 0.6 * min(ev.lead, 2.0)
             if ev.score < 0.35 * best:
                 z -= 1.0
         value = round(_sigmoid(z), 3)
         if value >= _KEEP_BELOW:
             words = ((prior[topic][1],) if topic in prior else ()) + (ev.words if ev else ())
             scores.append(TopicScore(topic, value, tuple(dict.fromkeys(words))[:8]))
-    opening, opening_words = overview_score(text, read_headings(section_path), bool(headings))
+    headings_read = read_headings(section_path)
+    opening, opening_words = overview_score(text, headings_read, bool(section_path))
+    if headings_read.overview_heading and not prior:
+        opening += tax.scoring["overview_threshold"]  # straight under 一、总体情况: an overview by the format
+        opening_words = (headings[-1][:12],) + opening_words
     if opening >= tax.scoring["overview_threshold"] and not prior:
         value = round(_sigmoid(opening - tax.scoring["overview_threshold"] + 1.0), 3)
         scores.append(TopicScore(tax.overview_id, value, opening_words[:8], structural=True))

@@ -28,6 +28,7 @@ from typing import Iterable, Iterator
 
 from whoosh import index as whoosh_index
 
+from .enrich.topics import confidence_level
 from .errors import IndexLocked, IndexMissing
 from .models import StoredReport
 from .normalize import search_form
@@ -173,6 +174,7 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
     year = str(report.report_year) if report.report_year else UNKNOWN_YEAR
     keys = region_keys(region) or [UNKNOWN_REGION]
     tokens = stored.tokens if stored.tokens and len(stored.tokens) == len(report.paragraphs) else None
+    topic_level = confidence_level()
     for seq, paragraph in enumerate(report.paragraphs):
         section_text = " ".join(paragraph.section_path)
         # Cached tokens go in as a list (Whoosh positions them itself); the text is stored.
@@ -198,7 +200,8 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
             "publish_date": report.publish_date or "",
             "report_kind": report.report_kind,
             "issuer": report.issuer or "",
-            "topic": ",".join(paragraph.topics),
+            # The facet counts confident topics only (and the structural label, apart in the UI).
+            "topic": ",".join(paragraph.facet_topics(topic_level)),
             "quality": ",".join(report.quality),
         }
 

@@ -13,6 +13,7 @@ apart, for each topic:
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -67,39 +68,40 @@ def collect(text: str, matches: list[Match]) -> dict[str, TopicEvidence]:
     """Evidence per topic from the hits in one paragraph's (matched-form) text."""
     if not matches:
         return {}
-    lists = enumeration_spans(text)
+    lists = enumeration_spans(text) if "、" in text else []
     sentences = sentence_spans(text, clauses=True) or [(0, len(text))]
+    starts = [start for start, _ in sentences]
     total_chars = sum(end - start for start, end in sentences) or 1
-    first_end = (sentence_spans(text) or [(0, len(text))])[0][1]
+    first = _SENTENCE_END.search(text)
+    first_end = first.end() if first else len(text)
     # Listed hits: only the heaviest per (list, topic) counts, and at LIST_FACTOR.
     best_listed: dict[tuple[int, str], Match] = {}
-    weighted: list[tuple[Match, float]] = []
+    weighted: list[tuple[Match, float, bool]] = []  # (hit, its weight here, merely listed)
     for match in matches:
-        where = _inside(match, lists)
+        where = _inside(match, lists) if lists else -1
         if where < 0:
-            weighted.append((match, match.weight))
+            weighted.append((match, match.weight, False))
             continue
         key = (where, match.topic)
         if key not in best_listed or match.weight > best_listed[key].weight:
             best_listed[key] = match
-    listed = {id(m) for m in best_listed.values()}
-    weighted += [(m, m.weight * LIST_FACTOR) for m in best_listed.values()]
+    weighted += [(m, m.weight * LIST_FACTOR, True) for m in best_listed.values()]
 
     score: dict[str, float] = {}
     lead: dict[str, float] = {}
     unlisted: set[str] = set()
     words: dict[str, dict[str, float]] = {}
     per_sentence: dict[tuple[int, str], float] = {}
-    for match, weight in weighted:
+    for match, weight, is_listed in weighted:
         topic = match.topic
         score[topic] = score.get(topic, 0.0) + weight
-        if id(match) not in listed:
+        if not is_listed:
             unlisted.add(topic)
         if match.start < first_end:
             lead[topic] = lead.get(topic, 0.0) + weight
         bucket = words.setdefault(topic, {})
         bucket[match.term] = bucket.get(match.term, 0.0) + weight
-        index = next((i for i, (a, b) in enumerate(sentences) if a <= match.start < b), len(sentences) - 1)
+        index = max(0, bisect.bisect_right(starts, match.start) - 1)
         per_sentence[(index, topic)] = per_sentence.get((index, topic), 0.0) + weight
     share: dict[str, float] = {}
     for (index, topic), weight in per_sentence.items():

@@ -41,6 +41,7 @@ class Taxonomy:
     disclosure_cues: tuple[tuple[str, str], ...]  # (heading cue, 信息公开 topic), longest first
     disclosure_strong: tuple[str, ...]
     disclosure_weak: tuple[str, ...]
+    disclosure_headings: tuple[str, ...]
     law_markers: tuple[str, ...]
     section_cues: tuple[tuple[str, str], ...]  # (cue, topic or "") of the mandated sections
     first_section_cues: tuple[str, ...]
@@ -84,6 +85,7 @@ def taxonomy() -> Taxonomy:
         disclosure_cues=tuple(disclosure_cues),
         disclosure_strong=tuple(match_form(m) for m in disclosure["markers"]["strong"]),
         disclosure_weak=tuple(match_form(m) for m in disclosure["markers"]["weak"]),
+        disclosure_headings=tuple(match_form(m) for m in disclosure["markers"].get("headings", ())),
         law_markers=tuple(match_form(m) for m in disclosure["markers"].get("law", ())),
         section_cues=tuple(cues),
         first_section_cues=first,

@@ -137,19 +137,24 @@ def _disclosure_topics(text: str, section_path: tuple[str, ...]) -> TopicResult:
     return _result(scores)
 
 
-def report_family(kind: str | None, texts: Iterable[str]) -> str:
+def report_family(kind: str | None, texts: Iterable[str], headings: Iterable[str] = (), prepared: bool = False) -> str:
     """Which taxonomy a report is read with: what its words say, its kind only tipping a close call.
 
-    A page the kind classifier got wrong still gets the topics its text is about.
+    A page the kind classifier got wrong still gets the topics its text is about. Headings
+    that only a 信息公开 report has (主动公开, 依申请公开, 政府信息管理 …) weigh most.
     """
     tax = taxonomy()
     disclosure = law = 0.0
+    for heading in headings:
+        heading = match_form(heading)
+        disclosure += 2.0 if any(m in heading for m in tax.disclosure_headings) else 0.0
+        law += sum(1.0 for m in tax.law_markers if m in heading)
     for text in texts:
-        text = match_form(text)
-        disclosure += sum(2.0 for m in tax.disclosure_strong if m in text) + sum(0.5 for m in tax.disclosure_weak if m in text)
+        text = text if prepared else match_form(text)
+        disclosure += sum(1.0 for m in tax.disclosure_strong if m in text) + sum(0.25 for m in tax.disclosure_weak if m in text)
         law += sum(1.0 for m in tax.law_markers if m in text)
     prior = 3.0 if kind == DISCLOSURE_REPORT else (-3.0 if kind == LAW_REPORT else 0.0)
-    return DISCLOSURE if disclosure + prior > law * 1.5 + 1.0 else LAW
+    return DISCLOSURE if disclosure + prior > law * 1.5 + 1.5 else LAW
 
 
 def classify_paragraph(text: str, section_path: Sequence[str] = (), family: str | None = None) -> TopicResult:
@@ -159,9 +164,9 @@ def classify_paragraph(text: str, section_path: Sequence[str] = (), family: str 
     family (LAW or DISCLOSURE; None reads it from the paragraph's own headings and words).
     """
     path = tuple(section_path)
-    if family is None:
-        family = report_family(None, (*path, text))
     prepared = match_form(text or "")
+    if family is None:
+        family = report_family(None, (prepared,), path, prepared=True)
     if family == DISCLOSURE:
         return _disclosure_topics(prepared, path)
     return _law_topics(prepared, path)
@@ -174,7 +179,7 @@ def classify_report(paragraphs: Sequence[tuple[str, Sequence[str]]], kind: str |
     The report's family is read once from its title, headings and first paragraphs.
     """
     headings = {h for _, path in paragraphs for h in path}
-    family = report_family(kind, [title or "", *headings, *(text[:300] for text, _ in paragraphs[:20])])
+    family = report_family(kind, [title or "", *(text[:300] for text, _ in paragraphs[:20])], headings)
     return tuple(classify_paragraph(text, path, family) for text, path in paragraphs)
 
 

@@ -17,9 +17,20 @@ Measured honestly:
   flatters them here);
 - on the real labels (../shared/realpages/topics.jsonl), which neither saw, after training on
   everything.
-Never a training-set score. ``--blend`` also scores rules + model (the model's log-odds added to
-the rules' with weight 0.5). The classifier ships whichever wins on both; this script is
-how that was decided (see the note in search/data/topics.json ``scoring``).
+Never a training-set score. It also scores a blend (the model's log-odds added to the rules' with
+weight 0.5) and the rules with feature weights *fitted* by logistic regression on the team's labels
+(same folds). The classifier ships whichever wins on both; this script is how that was decided.
+
+Measured 2026-12 (micro P / R / F1):
+
+    cross-validated on the team's labels   n-gram model .95/.49/.65   rules .91/.92/.91
+                                           blend .94/.86/.90           fitted weights .91/.91/.91
+    real paragraphs (held out)             n-gram model .79/.40/.54   rules .94/.90/.92
+                                           blend .94/.77/.85           fitted weights .98/.74/.84
+
+So the rules with hand-set weights ship: ~220 training paragraphs are too few for n-grams, and
+the team's labels follow looser conventions (listed items and openings get topics) than the
+real labels, which fitted weights learn.
 """
 from __future__ import annotations
 
@@ -207,9 +218,9 @@ def micro(rows: list[dict], predicted: list[set[str]]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help="indent the JSON")
     parser.add_argument("--no-weak", action="store_true", help="train on the team's labels only")
-    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--l2", type=float, default=0.1, help="L2 strength of the n-gram model")
     args = parser.parse_args(argv)
     jieba.setLogLevel(60)
     topics = law_topics()

@@ -18,16 +18,6 @@ from search.enrich.topic_lexicon import Lexicon, compile_lexicon, load_data, mat
 # Which mandated section (topics.json structure.fazhi_annual_report) gives which topic.
 SECTION_TOPIC = {"second": "shortcomings", "third": "leadership", "fourth": "next_year_plan"}
 
-DEFAULT_WEIGHTS = {
-    "bias": -2.6, "text": 0.9, "share": 2.2, "lead": 0.5, "listed_only": -0.8, "heading": 1.7, "outer": 0.45, "dominant": 1.0,
-    "runner_up": -1.2, "overview": -1.6, "leader_section": -1.6, "plan_section": -0.3, "problem_section": -0.4,
-}
-DEFAULT_SCORING = {
-    "confidence_level": 0.5, "text_cap": 4.0, "lead_cap": 2.0, "heading_cap": 2.0, "outer_cap": 2.0,
-    "runner_up_ratio": 0.35, "section_confidence": 0.95, "overview_threshold": 2.0,
-}
-
-
 @dataclass(frozen=True)
 class Taxonomy:
     names: dict[str, str]  # every id (法治, structural, 信息公开) → Chinese name
@@ -70,8 +60,8 @@ def taxonomy() -> Taxonomy:
     overview = structural[0] if structural else {"id": "overview", "zh": "概述与总体情况"}
     disclosure_cues = sorted(((match_form(cue), t["id"]) for t in disclosure["topics"] for cue in t["section_cues"]),
                              key=lambda pair: -len(pair[0]))
-    scoring = {**DEFAULT_SCORING, **{k: v for k, v in data.get("scoring", {}).items() if not isinstance(v, (dict, str))}}
-    weights = {**DEFAULT_WEIGHTS, **data.get("scoring", {}).get("weights", {})}
+    scoring = {k: float(v) for k, v in data["scoring"].items() if not isinstance(v, (dict, str))}
+    weights = {k: float(v) for k, v in data["scoring"]["weights"].items()}
     return Taxonomy(
         names=names,
         order={topic: i for i, topic in enumerate(names)},

@@ -60,8 +60,10 @@ class Lexicon:
 
     def find(self, text: str) -> list[Match]:
         """Every hit in text, longest first at each position; a hit overlapping an earlier
-        hit of the same topic (行政执法 inside 综合行政执法) is dropped."""
+        hit of the same topic (行政执法 inside 综合行政执法) is dropped, and so is a keyword
+        inside a longer keyword of another topic."""
         found: list[Match] = []
+        keyword_spans: list[tuple[int, int, str]] = []
         if self.starts is not None:
             lengths, weights, prefixes = self.lengths, self.weights, self.prefixes
             for first in self.starts.finditer(text):
@@ -73,8 +75,15 @@ class Lexicon:
                     pairs = weights.get(keyword)
                     if pairs is not None:
                         found.extend(Match(start, start + length, keyword, topic, weight) for topic, weight in pairs)
+                        if len(pairs) == 1:
+                            keyword_spans.append((start, start + length, pairs[0][0]))
         for pattern, topic, weight in self.patterns:
             found.extend(Match(m.start(), m.end(), m.group(), topic, weight) for m in pattern.finditer(text) if m.end() > m.start())
+        if keyword_spans:
+            # The longest phrase decides: 行政执法 inside 行政执法监督 is supervision, 政务服务
+            # inside 互联网+政务服务 is the digital topic, not a second topic besides it.
+            found = [m for m in found if not any(a <= m.start and m.end <= b and b - a > m.end - m.start and t != m.topic
+                                                 for a, b, t in keyword_spans)]
         found.sort(key=lambda m: (m.start, m.start - m.end))
         covered: dict[str, int] = {}
         counts: dict[tuple[str, str], int] = {}

@@ -331,3 +331,41 @@ def test_fast():
             assign_topics(row["text"], tuple(row["section_path"]))
         timings.append((time.process_time() - start) / len(labels))
     assert min(timings) < 0.001
+
+
+# --- the product: facet and report page --------------------------------------------------------
+
+def test_the_topic_facet_counts_confident_topics_only(client, indexed_data):
+    from search.store import Store
+
+    data = client.get("/api/search?q=&per_page=1").get_json()
+    facet = data["facets"]["topic"]
+    with Store.open(indexed_data.data_dir) as store:
+        reports = [store.get(report_id) for report_id in store.report_ids()]
+    expected: dict[str, int] = {}
+    for stored in reports:
+        for paragraph in stored.report.paragraphs:
+            for topic in paragraph.facet_topics(confidence_level()):
+                expected[topic] = expected.get(topic, 0) + 1
+    assert facet == expected
+    weak = {s.topic for stored in reports for p in stored.report.paragraphs for s in p.topic_scores
+            if s.score < confidence_level()}
+    assert weak  # there are unconfident candidates, and they are not what the facet counts
+    page = client.get("/?q=法治").get_data(as_text=True)
+    assert 'id="facet-structural"' in page  # the opening label is listed apart from subjects
+
+
+def test_the_report_page_says_why_a_topic_was_given(client, indexed_data):
+    from search.store import Store
+
+    with Store.open(indexed_data.data_dir) as store:
+        stored = next(s for s in (store.get(r) for r in store.report_ids())
+                      if any(p.topics for p in s.report.paragraphs))
+    seq, paragraph = next((i, p) for i, p in enumerate(stored.report.paragraphs) if p.topics)
+    page = client.get(f"/report/{stored.report_id}").get_data(as_text=True)
+    start = page.index(f'<details class="topic-why" data-paragraph="{seq}">')
+    why = page[start: page.index("</details>", start)]
+    best = paragraph.topic_scores[0]
+    assert topic_names()[best.topic] in why
+    assert f"{best.score:.2f}" in why
+    assert all(f"<q>{word}</q>" in why for word in best.words)

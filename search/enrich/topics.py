@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from search.enrich.topic_evidence import collect
-from search.enrich.topic_features import FEATURES, Candidate, candidates, overview_score, read_headings, with_run_in
+from search.enrich.topic_features import (
+    FEATURES, Candidate, Headings, candidates, overview_score, read_headings, with_run_in,
+)
 from search.enrich.topic_lexicon import match_form
 from search.enrich.topic_taxonomy import taxonomy
 from search.models import DISCLOSURE_REPORT, LAW_REPORT, TopicScore
@@ -79,14 +81,23 @@ def _result(scores: list[TopicScore], first: tuple[str, ...] = ()) -> TopicResul
     return TopicResult(tuple(chosen), tuple(ranked) + tuple(s for s in scores if s.structural))
 
 
+def law_evidence(text: str, section_path: Sequence[str]) -> tuple[Headings, float, tuple[str, ...], list[Candidate]]:
+    """What a 法治 paragraph's headings say, how much it reads as an opening (and the cues that
+    did), and its candidate topics with their features (scripts/topic_model.py fits on these)."""
+    path = tuple(section_path)
+    text = match_form(text or "")
+    headings = read_headings(with_run_in(text, path))
+    opening, opening_words = overview_score(text, read_headings(path), bool(path))
+    return headings, opening, opening_words, candidates(text, headings, opening)
+
+
 def _law_topics(text: str, section_path: tuple[str, ...]) -> TopicResult:
     tax = taxonomy()
-    headings = read_headings(with_run_in(text, section_path))
-    opening, opening_words = overview_score(text, read_headings(section_path), bool(section_path))
+    headings, opening, opening_words, found = law_evidence(text, section_path)
     is_overview = opening >= tax.scoring["overview_threshold"]
     scores = [TopicScore(topic, tax.scoring["section_confidence"], (headings.section_words[topic],))
               for topic in headings.section]
-    for candidate in candidates(text, headings, opening):
+    for candidate in found:
         value = round(confidence(candidate), 3)
         if value >= _KEEP_BELOW:
             scores.append(TopicScore(candidate.topic, value, candidate.words))

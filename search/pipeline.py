@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Iterator
 from . import index as idx
 from .engine import WhooshEngine
 from .errors import ExtractError, GovsearchError
-from .models import NOT_A_REPORT, RawPage
+from .models import RawPage
 from .schema import analyzer_fingerprint, paragraph_words
 from .settings import Settings
 from .store import Store, utc_now
@@ -32,7 +32,7 @@ class ImportSummary:
     changed: list[str] = field(default_factory=list)  # sources whose report changed
     unchanged: list[str] = field(default_factory=list)
     merged: list[str] = field(default_factory=list)  # another copy of a known report
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, why): not a report
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, why): left out on purpose
     failed: list[tuple[str, str]] = field(default_factory=list)  # (source, error)
 
     def to_dict(self) -> dict:
@@ -134,9 +134,9 @@ def _ingest_one(store: Store, page: RawPage, settings: Settings, summary: Import
         summary.unchanged.append(page.source)
         return
     report = clean(page, settings)
-    if report.report_kind == NOT_A_REPORT:
-        summary.skipped.append((page.source, "not a report (a page about a report)"))
-        return
+    # Every page with text is kept, whatever its kind: the kind is a classification (a facet,
+    # a mark in results), never a gate. Only pages the cleaner refuses (challenge, list or
+    # empty pages: ExtractError) stay out.
     if not report.paragraphs:
         raise ExtractError(page.source, "no report text found")
     report_print = fingerprint(report)

@@ -72,6 +72,8 @@ def report_from_dict(data: dict) -> Report:
         title=data.get("title"),
         title_derived=bool(data.get("title_derived")),
         report_kind=data["report_kind"],
+        kind_detail=data.get("kind_detail"),
+        kind_reason=data.get("kind_reason"),
         issuer=data.get("issuer"),
         region=Region(**{k: region.get(k) for k in ("province", "city", "county", "code")}),
         report_year=data.get("report_year"),

@@ -21,6 +21,7 @@ from .dedup import line_key, remove_duplicate_lines
 from .docshare import join_running_headers, rejoin_pages
 from .extract import Extracted, extract
 from .fingerprint import fingerprint, similarity
+from .kind import classify
 from .runon import split_run_on
 from .script import Script
 from .spam import remove_spam, spam_vocabulary, strip_inline_spam
@@ -262,7 +263,8 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
         raise ExtractError(source, "no report text: no body container and no prose (page drawn by JavaScript?)")
     text = "\n".join(block.text for block in blocks)
 
-    kind = metadata.classify_kind(title, "\n".join(body))
+    page_kind = classify(title, body)
+    kind = page_kind.kind
     meta = extracted.meta
     dates = [meta.get(name) for name in _DATE_META] + [fields.get("发布日期"), fields.get("日期"),
                                                        fields.get("生成日期"), fields.get("成文日期"), header.signature_date]
@@ -313,6 +315,8 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
     return Report(
         title=script.original(title) if title and not title_derived else title,
         report_kind=kind,
+        kind_detail=page_kind.detail,
+        kind_reason=page_kind.reason,
         issuer=issuer,
         region=region,
         report_year=year,

@@ -22,6 +22,7 @@ from .docshare import join_running_headers, rejoin_pages
 from .extract import Extracted, extract
 from .fingerprint import fingerprint, similarity
 from .kind import classify
+from . import title as titles
 from .runon import split_run_on
 from .script import Script
 from .spam import remove_spam, spam_vocabulary, strip_inline_spam
@@ -37,7 +38,6 @@ MAX_BYTES = 10 * 1024 * 1024
 MIN_REPORT_CHARS = 2
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])\(([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}[1-5]?)\)")
-_TITLE_TAG = re.compile(r"\.(?:docx?|pdf|wps|txt)\s*$|^\s*【[^】]{1,12}】\s*|\s*[(\[]\s*(?:19|20)\d{2}[-./年]\d{1,2}[-./月]\d{1,2}日?\s*[)\]]\s*$")
 _TONE = re.compile(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]")
 _ATTACHMENT_TYPES = {"pdf": ".pdf", "msword": ".doc", "wordprocessingml": ".docx", "wps": ".wps"}
 # <meta> names portals put the publication date in (政府网站发展指引: PubDate; gov.cn: firstpublishedtime)
@@ -114,43 +114,6 @@ def _load_enrichers():
     except ImportError:
         assign_topics = None
     return resolve_region, assign_topics
-
-
-_ELLIPSIS = re.compile(r"\s*(?:\.{2,}|…+|。{3,})\s*$")
-
-
-def _untruncate(hints: list[str], page_lines: list[str]) -> list[str]:
-    """A hint cut short (某某区2023年法治政府建设年度...) gives way to the page line it begins.
-
-    Templates truncate ArticleTitle and <title>; the full title is then only in some
-    element of the page (often a div with no telling class).
-    """
-    result = []
-    for hint in hints:
-        match = _ELLIPSIS.search(hint)
-        if not match:
-            result.append(hint)
-            continue
-        prefix = hint[:match.start()].strip()
-        full = next((line.strip() for line in page_lines
-                     if len(prefix) >= 6 and line.strip().startswith(prefix) and len(prefix) < len(line.strip()) <= 90), None)
-        if full:
-            result.append(full)
-    return result
-
-
-def _pick_title(header: metadata.Header, fields: dict[str, str], hints: list[str], file_title: str | None) -> str | None:
-    candidates = [header.title, fields.get("标题"), *hints, file_title]
-    # 【法治政府】… column tags before a title, (2024-01-29) dates after it
-    titles = [_TITLE_TAG.sub("", c).strip() for c in candidates if c]
-    titles = [c for c in titles if c and metadata.looks_like_title(c)]
-    if not titles:
-        return None
-    best = titles[0]
-    # <h1>法治政府建设年度报告</h1> beside <title>某县2023年法治政府建设年度报告: the complete one
-    # (completed in front, by place and year; a longer tail is a site name, not more title)
-    fuller = [c for c in titles[1:] if line_key(c).endswith(line_key(best)) and len(line_key(c)) > len(line_key(best))]
-    return max(fuller, key=len) if fuller else best
 
 
 def _read(raw: RawPage, max_bytes: int) -> Extracted:
@@ -233,21 +196,25 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
     if _is_link_list(body):
         raise ExtractError(source, "no report text: a list of links to documents (column page)")
 
-    page_hints = _untruncate([strip_watermark(normalize_text(hint)) for hint in extracted.title_hints],
-                             page_lines or [])
+    page_hints = titles.untruncate([titles.tidy(strip_watermark(normalize_text(hint))) for hint in extracted.title_hints],
+                                   page_lines or [])
+    file_title = shared.file_title or cleaned.file_title
     hints = list(page_hints)
     if fields.get("标题"):
-        hints.insert(0, fields["标题"])
-    if shared.file_title:
-        hints.append(shared.file_title)
+        hints.insert(0, titles.tidy(fields["标题"]))
+    if file_title:
+        hints.append(file_title)
     header = metadata.split_header(body, hints)
-    title = _pick_title(header, fields, page_hints, shared.file_title)
+    title = titles.pick(header, fields, page_hints, file_title)
+    if title is None and cleaned.headline:
+        # no title words anywhere: the line above the page's date/source row is its headline
+        header = metadata.split_header(body, [cleaned.headline])
+        title = titles.tidy(header.title) if header.title else None
+    title = title or titles.announced(header.body)
     body = join_running_headers(header.body, title)
-    if body and title and shared.is_docshare:
-        # The dump runs the title straight into the first sentence.
-        key = line_key(title)
-        if line_key(body[0]).startswith(key):
-            body[0] = re.sub(r"^\s*" + r"\W*".join(map(re.escape, key)), "", body[0], count=1).lstrip()
+    if body and title:
+        # A dump may run the title straight into the first sentence.
+        body[0] = titles.strip_leading_title(body[0], title)
 
     blocks = drop_repeated_sentences(build_blocks(body))
     prose = sum(len(_CJK.findall(block.text)) for block in blocks)

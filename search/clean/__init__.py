@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from ..errors import ExtractError
 from ..models import Attachment, Paragraph, RawPage, Region, Report
 from ..normalize import normalize_text
+from ..enrich.regions import region_from_portal, resolve_region
+from ..enrich.topics import assign_topics
 from ..structure import build_blocks, drop_repeated_sentences
 from . import metadata
 from .issuer import issuer as issuer_of
@@ -103,19 +105,6 @@ def _is_link_list(lines: list[str]) -> bool:
     return listed >= 3 and prose == 0 and listed * 2 >= len(lines)
 
 
-def _load_enrichers():
-    """The region and topic functions, when their module is there (written in parallel)."""
-    try:
-        from ..enrich.regions import resolve_region
-    except ImportError:
-        resolve_region = None
-    try:
-        from ..enrich.topics import assign_topics
-    except ImportError:
-        assign_topics = None
-    return resolve_region, assign_topics
-
-
 def _read(raw: RawPage, max_bytes: int) -> Extracted:
     """Refuse empty or over-size input; extract HTML, text dumps and attachments."""
     if not raw.content or not raw.content.strip():
@@ -139,20 +128,17 @@ def _merge_fields(body: Boilerplate, page: Boilerplate | None) -> tuple[dict[str
     return fields, rows
 
 
-def _enrich(raw: RawPage, meta: dict[str, str], title: str | None, issuer: str | None, text: str):
-    """Region of the report and a topic function for its paragraphs (each optional)."""
-    resolve_region, assign_topics = _load_enrichers()
-    region = Region()
-    if resolve_region is not None:
-        region = resolve_region(
-            site_id_code=meta.get("SiteIDCode"),
-            host=urlsplit(raw.url).hostname if raw.url else None,
-            site_name=meta.get("SiteName"),
-            title=title,
-            issuer=issuer,
-            text=text[:3000],
-        )
-    return region, assign_topics
+def _region(raw: RawPage, meta: dict[str, str], title: str | None, issuer: str | None, text: str) -> tuple[Region, bool]:
+    """The report's region, and whether only the portal (not the report's words) gave it."""
+    own = resolve_region(title=title, issuer=issuer, text=text[:3000])
+    if own.names():
+        portal_context = resolve_region(site_id_code=meta.get("SiteIDCode"),
+                                        host=urlsplit(raw.url).hostname if raw.url else None,
+                                        site_name=meta.get("SiteName"), title=title, issuer=issuer, text=text[:3000])
+        return portal_context, False
+    portal = region_from_portal(site_id_code=meta.get("SiteIDCode"),
+                                host=urlsplit(raw.url).hostname if raw.url else None, site_name=meta.get("SiteName"))
+    return portal, bool(portal.names())
 
 
 def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
@@ -234,11 +220,12 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
     kind = page_kind.kind
     meta = extracted.meta
     dates = [meta.get(name) for name in _DATE_META] + [fields.get("发布日期"), fields.get("日期"),
-                                                       fields.get("生成日期"), fields.get("成文日期"), header.signature_date]
-    year = metadata.report_year(title, body, None, kind)
+                                                       fields.get("生成日期"), fields.get("成文日期"), header.signature_date,
+                                                       fields.get("更新日期")]
+    year = metadata.report_year(title, body, None, kind, page_kind.detail)
     date = metadata.publish_date(dates, url=raw.url, year_covered=year)
     if year is None:
-        year = metadata.report_year(title, body, date, kind)
+        year = metadata.report_year(title, body, date, kind, page_kind.detail)
     issuer = issuer_of(title, header.signature, fields, kind, site_name=meta.get("SiteName"),
                              source=meta.get("ContentSource") or fields.get("来源") or fields.get("信息来源"),
                              opening="\n".join(body[:2]))
@@ -247,12 +234,14 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
         title = metadata.derive_title(issuer, year, kind)
         title_derived = title is not None
 
-    region, assign_topics = _enrich(raw, meta, None if title_derived else title, issuer, text)
+    region, inferred = _region(raw, meta, None if title_derived else title, issuer, text)
+    if inferred:
+        quality.append("region_inferred")  # the portal's region: the report names no place
     paragraphs = tuple(
         Paragraph(
             text=script.original(block.text),
             section_path=tuple(script.original(heading) for heading in block.section_path),
-            topics=tuple(assign_topics(block.text, block.section_path)) if assign_topics else (),
+            topics=tuple(assign_topics(block.text, block.section_path)),
         )
         for block in blocks
     )

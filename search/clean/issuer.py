@@ -43,6 +43,10 @@ def issuer(title: str | None, signature: list[str], fields: dict[str, str], kind
     """
     found = _issuer(title, signature, fields, kind)
     if found:
+        for label in ("发文机关", "发布机构"):
+            value = re.sub(r"\s+", "", fields.get(label) or "")
+            if len(value) > len(found) and value.endswith(found) and re.match(r"^[\u4e00-\u9fff]{2,}(?:省|市|区|县|州|旗|盟)", value):
+                return value  # 河东区人民政府 in the title, 天津市河东区人民政府 in the metadata table
         # a name the page spells out is kept as published; one we built from a place is completed
         return _complete(found, site_name, inferred=found not in (title or "") + "".join(signature))
     return _from_portal(title, kind, site_name, source, opening)

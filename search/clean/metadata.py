@@ -163,8 +163,27 @@ def year_in(text: str | None) -> int | None:
     return _cn_year(match.group(1)) if match else None
 
 
-def report_year(title: str | None, body: list[str], publish_date: str | None, kind: str) -> int | None:
-    """The year the report covers: from its title, else its opening, else the year before publication."""
+# 统计期限自2023年1月1日起至2023年12月31日止 / 从2021年1月1日到12月31日 / 统计期限为2023年度
+_WHOLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日(?:起)?\s*(?:至|到|—|-|~)\s*(?:\1\s*年\s*)?12\s*月\s*31\s*日")
+_STATISTICS_YEAR = re.compile(r"统计(?:期限|时限|时间|区间)[^。\d]{0,12}((?:19|20)\d{2})\s*年")
+_REVIEW = re.compile(r"^\s*((?:19|20)\d{2})\s*年(?:工作回顾|主要工作|工作情况)\s*$")
+_NAMED_REPORT = re.compile(r"《[^《》]{0,40}?((?:19|20)\d{2})\s*年度?[^《》]{0,40}?(?:报告|年报)》")
+
+
+def report_year(title: str | None, body: list[str], publish_date: str | None, kind: str,
+                detail: str | None = None) -> int | None:
+    """The year the report covers: from its title, else its opening, else the year before publication.
+
+    A 政府工作报告 is titled by the year of the congress session and reviews the year before
+    (2020年政府工作报告 reviews 2019: its 2019年工作回顾 says so).
+    """
+    if detail == "政府工作报告":
+        for line in body[:30]:
+            match = _REVIEW.match(line)
+            if match:
+                return int(match.group(1))
+        year = year_in(title)
+        return year - 1 if year else None
     year = year_in(title)
     if year:
         return year
@@ -172,9 +191,13 @@ def report_year(title: str | None, body: list[str], publish_date: str | None, ki
         match = re.match(r"^\s*((?:19|20)\d{2})\s*年(?:度)?(?:,|,|以来|是|我|全)", line)
         if match:
             return int(match.group(1))
-    for line in body[:5]:
-        # 本报告所列数据的统计期限自2023年1月1日起至2023年12月31日止 (the disclosure report format)
-        match = re.search(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日(?:起)?至\s*\1\s*年\s*12\s*月\s*31\s*日", line)
+    head = "\n".join(body[:40])[:4000]
+    # 本报告所列数据的统计期限自2023年1月1日起至2023年12月31日止 (the disclosure report format)
+    match = _WHOLE_YEAR.search(head) or _STATISTICS_YEAR.search(head)
+    if match:
+        return int(match.group(1))
+    for line in body[:2]:
+        match = _NAMED_REPORT.search(line)  # 《某县2023年政府信息公开工作年度报告》已经编制完成…
         if match:
             return int(match.group(1))
     if publish_date and kind in (LAW_REPORT, DISCLOSURE_REPORT):

@@ -128,17 +128,21 @@ def _merge_fields(body: Boilerplate, page: Boilerplate | None) -> tuple[dict[str
     return fields, rows
 
 
-def _region(raw: RawPage, meta: dict[str, str], title: str | None, issuer: str | None, text: str) -> tuple[Region, bool]:
-    """The report's region, and whether only the portal (not the report's words) gave it."""
-    own = resolve_region(title=title, issuer=issuer, text=text[:3000])
-    if own.names():
-        portal_context = resolve_region(site_id_code=meta.get("SiteIDCode"),
-                                        host=urlsplit(raw.url).hostname if raw.url else None,
-                                        site_name=meta.get("SiteName"), title=title, issuer=issuer, text=text[:3000])
-        return portal_context, False
-    portal = region_from_portal(site_id_code=meta.get("SiteIDCode"),
-                                host=urlsplit(raw.url).hostname if raw.url else None, site_name=meta.get("SiteName"))
-    return portal, bool(portal.names())
+def _page_names(name: str, page: str) -> bool:
+    """Whether the page's own text names a unit (in full, or by its name without the suffix)."""
+    stem = re.sub(r"(?:人民政府|政府)$", "", name)
+    stem = re.sub(r"(?:特别行政区|自治区|自治州|自治县|自治旗|省|市|区|县|旗|盟|州)$", "", stem) if len(stem) > 2 else stem
+    return name in page or (len(stem) >= 2 and stem in page)
+
+
+def _region(raw: RawPage, meta: dict[str, str], title: str | None, issuer: str | None, page: str,
+            text: str) -> tuple[Region, bool]:
+    """The report's region, and whether it is inferred: the page names no unit of it, the portal gave it."""
+    host = urlsplit(raw.url).hostname if raw.url else None
+    region = resolve_region(site_id_code=meta.get("SiteIDCode"), host=host, site_name=meta.get("SiteName"),
+                            title=title, issuer=issuer, text=text[:3000])
+    named = region.names()
+    return region, bool(named) and not _page_names(named[-1], page)
 
 
 def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
@@ -234,7 +238,9 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
         title = metadata.derive_title(issuer, year, kind)
         title_derived = title is not None
 
-    region, inferred = _region(raw, meta, None if title_derived else title, issuer, text)
+    page_text = "\n".join([title if title and not title_derived else "", *header.delivered, *header.signature,
+                           *(value for value in fields.values() if value), *body])
+    region, inferred = _region(raw, meta, None if title_derived else title, issuer, page_text, text)
     if inferred:
         quality.append("region_inferred")  # the portal's region: the report names no place
     paragraphs = tuple(

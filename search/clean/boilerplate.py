@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..structure import TABLE_MARK
 from .extract import ATTACHMENT_EXTENSIONS, ROW_SEPARATOR, attachment_name
+from ..normalize import to_simplified
 from .vocab import pattern, section, words
 
 LOGGER = logging.getLogger(__name__)
@@ -35,6 +36,10 @@ _LABEL_RE = re.compile(
 )
 DATETIME = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-./年]\s*(?P<m>\d{1,2})\s*[-./月]\s*(?P<d>\d{1,2})\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?")
 _LEADING_DATETIME = re.compile(r"^\s*" + DATETIME.pattern)
+# The name of a body or a site beside a date (not a sentence: no punctuation, a name's ending)
+_SITE_NAME = re.compile(r"[\u4e00-\u9fff()]{2,30}?(?:" + "|".join(section("furniture", "fields", "name_endings")) + ")")
+_SIGNED = re.compile(r"(?P<org>" + _SITE_NAME.pattern + r")\s+(?P<date>" + DATETIME.pattern.replace("?P<y>", "").replace(
+    "?P<m>", "").replace("?P<d>", "") + ")")
 
 
 def parse_meta_line(line: str) -> dict[str, str] | None:
@@ -60,6 +65,14 @@ def parse_meta_line(line: str) -> dict[str, str] | None:
         position = leading.end()
         if not text[position:].strip():
             return fields  # a bare date line (the date printed under a title)
+        site = _SITE_NAME.fullmatch(text[position:].strip())
+        if site:
+            fields["来源"] = site.group(0)  # 2021-04-12 河北省人民政府网: the date and the site showing it
+            return fields
+    signed = _SIGNED.fullmatch(text)
+    if signed:
+        # 安徽省政务公开办 2018/3/26: a body and the date it signed, on one line
+        return {"日期": signed.group("date"), "署名": signed.group("org")}
     matches = list(_LABEL_RE.finditer(text, position))
     if not matches or text[position:matches[0].start()].strip(" |"):
         return None
@@ -72,6 +85,8 @@ def parse_meta_line(line: str) -> dict[str, str] | None:
             return None
         if label in _DATE_LABELS and value and not DATETIME.match(value):
             return None
+        if label == "浏览次数":
+            value = value.strip("【】[] ")  # 浏览次数: 【字体:… leaves the widget's bracket behind
         if label == "浏览次数" and value and not re.fullmatch(r"[\d\s,\[\]【】次]*", value):
             return None
         fields.setdefault(label, value)
@@ -150,7 +165,7 @@ def is_widget_line(line: str) -> bool:
     """True when a line is nothing but share/print/font/accessibility controls."""
     if len(line) > 80 or not re.search(r"[\u4e00-\u9fffA-Za-z]", line):
         return False
-    return not _WIDGET_TOKENS.sub("", line)
+    return not _WIDGET_TOKENS.sub("", line) or not _WIDGET_TOKENS.sub("", to_simplified(line))  # 電子書 圖解
 
 
 # A bracketed template-site name anywhere in a line (一、主要举措和成效【范文网】(一)…): such

@@ -120,6 +120,9 @@ def _issuer(title: str | None, signature: list[str], fields: dict[str, str], kin
                 return place + "人民政府"
     if signature and all(is_org_line(line) for line in signature):
         return _join_orgs(" ".join(signature))
+    signed = (fields.get("署名") or "").strip()  # 某某县人民政府 2024年3月1日 on one line
+    if signed and is_org_line(signed) and not _POSTING_OFFICE.search(signed):
+        return signed
     for label in ("发文机关", "发布机构"):
         value = (fields.get(label) or "").strip()
         if value and re.search(r"[省市区县州旗]", value[:8]) and re.search(ORG_SUFFIX + r"$", value) \

@@ -208,6 +208,12 @@ def _classify_title(title: str, text: str, by_body: Kind | None) -> Kind | None:
         if carried:
             return Kind(carried, None, "title announces a release and the body carries the report")
         return Kind(NOT_A_REPORT, "新闻报道", "title: news that a report was released")
+    if is_report and news and pattern("kinds", "title", "meeting").search(title):
+        # 某某区召开常务会议审议2023年法治政府建设年度报告: news of a meeting about the report
+        carried = _kind_from_sections(text)
+        if carried:
+            return Kind(carried, None, "title reports a meeting, but the body carries the report's sections")
+        return Kind(NOT_A_REPORT, "新闻报道", f"title: news of a meeting ({news.group(0)})")
     detail = _title_detail(title)
     annual = _annual_kind_of_title(title)
     if is_report and annual and detail in (None, "履职报告"):

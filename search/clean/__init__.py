@@ -47,6 +47,29 @@ _DATE_META = ("PubDate", "pubdate", "PublishDate", "publishdate", "firstpublishe
 _SYNTHETIC_META = ("synthetic", "govsearch-synthetic", "govsearch:synthetic")
 
 
+MAX_LINES = 50_000  # lines of one page cleaned; a long report has a few thousand
+
+
+def _bounded(lines: list[str]) -> tuple[list[str], bool]:
+    """Runs of one repeated line kept once, and at most MAX_LINES lines (linear time, any input).
+
+    A print copy or a broken template may repeat a paragraph thousands of times; table cells
+    (0 / 0 / 0) are short and stay as they are.
+    """
+    kept: list[str] = []
+    last = ""  # the last line with text
+    for index, line in enumerate(lines):
+        text = line.strip()
+        if (not text and kept and not kept[-1].strip()) or (text == last and len(text) >= 8):
+            continue
+        last = text or last
+        if len(kept) >= MAX_LINES:
+            LOGGER.warning("page cut at %d lines (%d more)", MAX_LINES, len(lines) - index)
+            return kept, True
+        kept.append(line)
+    return kept, False
+
+
 def _attachment_kind(raw: RawPage) -> str | None:
     """The attachment type when the page is a .pdf/.docx file rather than HTML or text."""
     content_type = (raw.content_type or raw.headers.get("Content-Type") or raw.headers.get("content-type") or "").lower()
@@ -95,7 +118,11 @@ _UNSHIELD = {0xE000 + i: c for i, c in enumerate(_CIRCLED)}
 
 
 def _normalise(lines: list[str]) -> list[str]:
-    return [_NUMBER_GAP.sub(r"\1", normalize_text(line.translate(_SHIELD)).translate(_UNSHIELD)) for line in lines]
+    done: dict[str, str] = {}  # a page repeating a line normalises it once
+    for line in lines:
+        if line not in done:
+            done[line] = _NUMBER_GAP.sub(r"\1", normalize_text(line.translate(_SHIELD)).translate(_UNSHIELD))
+    return [done[line] for line in lines]
 
 
 def _is_link_list(lines: list[str]) -> bool:
@@ -155,10 +182,26 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
         the cleaned Report (paragraphs with section paths, metadata, region, topics).
     Raises:
         ExtractError: empty, binary, truncated or over-size input, or no report text in it.
+            Any bytes give a Report or an ExtractError: a failure inside the cleaner on
+            hostile input is reported as ``internal error: …`` for this page alone.
     """
+    try:
+        return _clean(raw, max_bytes)
+    except ExtractError:
+        raise
+    except Exception as error:  # noqa: BLE001 - the edge where untrusted bytes meet the cleaner
+        LOGGER.exception("cleaner failed on %s", raw.source)
+        raise ExtractError(raw.source, f"internal error: {type(error).__name__}: {error}") from error
+
+
+def _clean(raw: RawPage, max_bytes: int) -> Report:
     source = raw.source
     extracted = _read(raw, max_bytes)
     quality: list[str] = []
+    extracted.body_lines, truncated = _bounded(extracted.body_lines)
+    extracted.page_lines, _ = _bounded(extracted.page_lines)
+    if truncated:
+        quality.append("truncated")
     lines, had_pinyin = _strip_pinyin(extracted.body_lines)
     lines = split_run_on(_normalise(lines))
     script = Script.detect(lines)

@@ -266,19 +266,60 @@ def _join_label_lines(lines: list[str]) -> list[str]:
     return joined
 
 
+def _tidy_lines(lines: list[str]) -> list[str]:
+    """Lines without watermarks, pipe debris and list bullets (each distinct line tidied once)."""
+    tidied: dict[str, str] = {}
+    for raw in lines:
+        if raw not in tidied:
+            tidied[raw] = strip_watermark(clean_pipes(raw)).strip().lstrip(_BULLETS + " ")
+    return [tidied[raw] for raw in lines]
+
+
+def _verdict(line: str) -> tuple:
+    """What one line is: (what, payload). Pure, so a page's repeated lines are judged once."""
+    if _RELATED.match(line):
+        return ("related", None)
+    fields = _parse_meta_rows(line)
+    if fields is not None:
+        return ("metadata", fields)
+    if _INDEX_NUMBER.match(line):
+        return ("index_number", line)
+    url = _URL_LINE.match(line)
+    if url:
+        return ("url", url.group("url"))
+    attachment = _ATTACHMENT.match(line)
+    if attachment:
+        return ("attachment", attachment_name(attachment.group("name")))
+    if _DOC_NUMBER.match(line):
+        return ("document_number", line)
+    if re.fullmatch(r"(?:相关)?附件\s*\d*\s*[::]?", line):
+        return ("drop", "attachment")
+    reason = drop_reason(line)
+    return ("drop", reason) if reason else ("keep", None)
+
+
 def remove_boilerplate(lines: list[str]) -> Boilerplate:
-    """Drop furniture lines; parse metadata rows, attachment names and document numbers."""
+    """Drop furniture lines; parse metadata rows, attachment names and document numbers.
+
+    Each distinct line is judged once: a page of 100,000 identical paragraphs costs one
+    judgement, not 100,000 (issue 13).
+    """
     result = Boilerplate(lines=[])
+    verdicts: dict[str, tuple] = {}
 
     def drop(reason: str) -> None:
         result.dropped[reason] = result.dropped.get(reason, 0) + 1
 
     in_related = False
-    lines = _join_label_lines([strip_watermark(clean_pipes(raw)).strip().lstrip(_BULLETS + " ") for raw in lines])
+    lines = _join_label_lines(_tidy_lines(lines))
     for line in lines:
         if not line:
             continue
-        if _RELATED.match(line):
+        verdict = verdicts.get(line)
+        if verdict is None:
+            verdict = verdicts[line] = _verdict(line)
+        what, payload = verdict
+        if what == "related":
             in_related = True  # a list of links to other documents follows
             drop("related")
             continue
@@ -287,8 +328,8 @@ def remove_boilerplate(lines: list[str]) -> Boilerplate:
                 drop("related")
                 continue
             in_related = False
-        fields = _parse_meta_rows(line)
-        if fields is not None:
+        if what == "metadata":
+            fields = payload
             result.field_rows.append(fields)
             for label, value in fields.items():
                 if value and label not in result.fields:
@@ -299,36 +340,24 @@ def remove_boilerplate(lines: list[str]) -> Boilerplate:
                 if len(above) <= 40 and not re.search(r"[。,;:!?]", above):
                     result.headline = above
             drop("metadata")
-            continue
-        if _INDEX_NUMBER.match(line):
-            result.fields.setdefault("索引号", line)
+        elif what == "index_number":
+            result.fields.setdefault("索引号", payload)
             drop("metadata")
-            continue
-        url = _URL_LINE.match(line)
-        if url:
-            result.urls.append(url.group("url"))  # a dump often records where it was saved from
+        elif what == "url":
+            result.urls.append(payload)  # a dump often records where it was saved from
             drop("url")
-            continue
-        attachment = _ATTACHMENT.match(line)
-        if attachment:
-            name = attachment_name(attachment.group("name"))
+        elif what == "attachment":
             if not result.lines and result.file_title is None and not result.attachments:
-                result.file_title = re.sub(r"\.[A-Za-z]{2,4}$", "", name)
-            if name not in result.attachments:
-                result.attachments.append(name)
+                result.file_title = re.sub(r"\.[A-Za-z]{2,4}$", "", payload)
+            if payload not in result.attachments:
+                result.attachments.append(payload)
             drop("attachment")
-            continue
-        if _DOC_NUMBER.match(line):
-            result.document_numbers.append(line)
+        elif what == "document_number":
+            result.document_numbers.append(payload)
             drop("document_number")
-            continue
-        if re.fullmatch(r"(?:相关)?附件\s*\d*\s*[::]?", line):
-            drop("attachment")
-            continue
-        reason = drop_reason(line)
-        if reason:
-            drop(reason)
-            continue
-        result.lines.append(line)
+        elif what == "drop":
+            drop(payload)
+        else:
+            result.lines.append(line)
     LOGGER.debug("boilerplate dropped: %s", result.dropped)
     return result

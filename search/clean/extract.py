@@ -58,6 +58,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _HTML_SNIFF = re.compile(r"^\s*(<!doctype|<html|<head|<meta|<body|<div|<p[\s>]|<table|<!--|<\?xml)", re.IGNORECASE)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 _GENERIC_LINK = re.compile(r"[\s【\[(]*(?:点击|点此)?(?:下载|查看|打开|预览)?(?:附件|文件|原文|全文)?(?:下载)?\d*[\s】\])]*")
+MAX_DEPTH = 200  # element nesting walked; a real page nests a few dozen levels
 CELL_SEPARATOR = "\t"  # table cells: becomes a space after normalisation, keeps label/value apart
 
 
@@ -198,9 +199,13 @@ def render_lines(element) -> list[str]:
     """Visible text of an element, one line per block; table cells separated by CELL_SEPARATOR."""
     parts: list[str] = []
 
-    def walk(node) -> None:
+    def walk(node, depth: int = 0) -> None:
         tag = node.tag if isinstance(node.tag, str) else ""
         tag = tag.lower()
+        if depth > MAX_DEPTH and tag:
+            # deeper than any real page nests: its text, without layout (lxml stops at 255 anyway)
+            parts.append("\n" + node.text_content() + "\n" + (node.tail or ""))
+            return
         if tag in _SKIP_TAGS or not tag or _hidden(node):
             if node.tail and tag:  # a comment's or skipped element's tail is still text
                 parts.append(node.tail)
@@ -219,7 +224,7 @@ def render_lines(element) -> list[str]:
         if node.text:
             parts.append(node.text)
         for child in node:
-            walk(child)
+            walk(child, depth + 1)
         if tag in _BLOCK_TAGS:
             parts.append("\n")
         elif tag in _CELL_TAGS:
@@ -240,18 +245,27 @@ def _cjk_count(element) -> int:
 
 
 def _find_container(root) -> tuple[object | None, str | None]:
+    """The largest visible element a known CMS container names (one pass over the page)."""
+    ids = {value: rank for rank, (attribute, value) in enumerate(CONTAINERS) if attribute == "id"}
+    classes = {value: rank for rank, (attribute, value) in enumerate(CONTAINERS) if attribute == "class"}
     best, best_name, best_size = None, None, 0
-    for attribute, value in CONTAINERS:
-        if attribute == "id":
-            matches = root.xpath(f'//*[@id="{value}"]')
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        name = None
+        identifier = element.get("id")
+        if identifier in ids:
+            name = f"id={identifier}"
         else:
-            matches = root.xpath(f'//*[contains(concat(" ", normalize-space(@class), " "), " {value} ")]')
-        for element in matches:
-            if _hidden(element):
-                continue
-            size = _cjk_count(element)
-            if size > best_size:
-                best, best_name, best_size = element, f"{attribute}={value}", size
+            for value in (element.get("class") or "").split():
+                if value in classes:
+                    name = f"class={value}"
+                    break
+        if name is None or _hidden(element):
+            continue
+        size = _cjk_count(element)
+        if size > best_size:
+            best, best_name, best_size = element, name, size
     return best, best_name
 
 
@@ -352,11 +366,16 @@ def _attachment_links(root, base: str | None) -> list[tuple[str, str]]:
     return links
 
 
+# Characters XML (and so lxml) refuses: C0 controls but tab and line ends, surrogates, U+FFFE/F.
+# A page carrying one would make lxml raise ValueError when we set a node's text (issue 13).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
 def extract_html(text: str, *, base_url: str | None = None) -> Extracted:
     """Parse an HTML page into body lines, whole-page lines, meta tags, title hints and links."""
     import lxml.html
 
-    text = _XML_DECL.sub("", text, count=1)
+    text = _NOT_XML.sub("", _XML_DECL.sub("", text, count=1).replace("\x0c", "\n"))
     try:
         root = lxml.html.document_fromstring(text)
     except Exception as error:  # lxml raises several types for hopeless markup

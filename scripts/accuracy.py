@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from search.clean import clean_page, similarity  # noqa: E402
 from search.errors import ExtractError  # noqa: E402
 from search.models import RawPage  # noqa: E402
+from search.normalize import search_form  # noqa: E402
 
 FIELDS = ("title", "title_derived", "report_kind", "issuer", "region", "report_year", "publish_date",
           "index_number", "source_url", "attachments", "quality", "paragraphs", "section_paths")
@@ -106,10 +107,11 @@ def hygiene(report) -> list[str]:
     problems = []
     seen: set[str] = set()
     for paragraph in report.paragraphs:
-        for text in (paragraph.text, *paragraph.section_path):
+        # compared in search form: the report keeps the page's characters (发布日期：, 字体：［）
+        for text in map(search_form, (paragraph.text, *paragraph.section_path)):
             if FURNITURE.search(text):
                 problems.append(f"furniture survived: {text[:60]}")
-        for sentence in re.findall(r"[^。!?;]+[。!?;]?", paragraph.text):
+        for sentence in re.findall(r"[^。!?;]+[。!?;]?", search_form(paragraph.text)):
             key = _KEY.sub("", sentence)
             if len(key) >= 12:
                 if key in seen:

@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 
 from ..errors import ExtractError
 from ..models import Attachment, Paragraph, RawPage, Region, Report
-from ..normalize import normalize_text
 from ..enrich.regions import region_from_portal, resolve_region
 from ..enrich.topics import assign_topics
 from ..structure import build_blocks, drop_repeated_sentences
@@ -26,7 +25,7 @@ from .fingerprint import fingerprint, similarity
 from .kind import classify
 from . import title as titles
 from .runon import split_run_on
-from .script import Script
+from .published import Published
 from .spam import remove_spam, spam_vocabulary, strip_inline_spam
 from .stubs import refusal_reason
 
@@ -39,7 +38,7 @@ MAX_BYTES = 10 * 1024 * 1024
 # bar is low: some Chinese text must be left once the furniture is gone.
 MIN_REPORT_CHARS = 2
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])\(([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}[1-5]?)\)")
+_PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}[1-5]?)[)）]")
 _TONE = re.compile(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]")
 _ATTACHMENT_TYPES = {"pdf": ".pdf", "msword": ".doc", "wordprocessingml": ".docx", "wps": ".wps"}
 # <meta> names portals put the publication date in (政府网站发展指引: PubDate; gov.cn: firstpublishedtime)
@@ -105,24 +104,8 @@ def _strip_pinyin(lines: list[str]) -> tuple[list[str], bool]:
     return [_PINYIN.sub("", line) for line in lines], True
 
 
-# Word's list numbering is followed by padding: (二)   加强执法监督 → (二)加强执法监督
-_NUMBER_GAP = re.compile(r"^((?:\([一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、]|\(\d{1,2}\)))\s+(?=[\u4e00-\u9fff“《])")
 # A column page lists titles, each with its date: 某某区2023年法治政府建设年度报告2024-03-28
 _LISTED_TITLE = re.compile(r"^.{6,80}?\s*[(\[]?(?:19|20)\d{2}[-./年]\d{1,2}[-./月]\d{1,2}日?[)\]]?$")
-
-
-# NFKC turns ①② into 1 2 (①基层…;②部分… would read 1基层…;2部分…): keep them through it.
-_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
-_SHIELD = {ord(c): chr(0xE000 + i) for i, c in enumerate(_CIRCLED)}
-_UNSHIELD = {0xE000 + i: c for i, c in enumerate(_CIRCLED)}
-
-
-def _normalise(lines: list[str]) -> list[str]:
-    done: dict[str, str] = {}  # a page repeating a line normalises it once
-    for line in lines:
-        if line not in done:
-            done[line] = _NUMBER_GAP.sub(r"\1", normalize_text(line.translate(_SHIELD)).translate(_UNSHIELD))
-    return [done[line] for line in lines]
 
 
 def _is_link_list(lines: list[str]) -> bool:
@@ -202,19 +185,18 @@ def _clean(raw: RawPage, max_bytes: int) -> Report:
     extracted.page_lines, _ = _bounded(extracted.page_lines)
     if truncated:
         quality.append("truncated")
-    lines, had_pinyin = _strip_pinyin(extracted.body_lines)
-    lines = split_run_on(_normalise(lines))
-    script = Script.detect(lines)
-    if script.traditional:
+    page_text, had_pinyin = _strip_pinyin(extracted.body_lines)
+    # The rules read a working form (normalised; simplified on a traditional page); the
+    # report keeps the page's own characters, carried back by `published` at the end.
+    published = Published.detect(page_text)
+    lines = split_run_on(published.working(page_text))
+    if published.traditional:
         # Every rule below speaks simplified (索引号, 报告, 一、): work on a simplified shadow
         # and map the paragraphs back to the page's own script at the end.
         quality.append("traditional_script")
-        lines = script.simplify(lines)
-        extracted.page_lines = script.simplify(_normalise(extracted.page_lines))
-        extracted.title_hints = script.simplify(extracted.title_hints)
     if had_pinyin:
         quality.append("pinyin_removed")
-    page_lines = _normalise(extracted.page_lines) if extracted.is_html else None
+    page_lines = published.working(extracted.page_lines) if extracted.is_html else None
     shared = rejoin_pages(lines, page_lines, converted=extracted.encoding == "attachment")
     quality.extend(shared.flags)
     cleaned = remove_boilerplate(shared.lines)
@@ -229,7 +211,7 @@ def _clean(raw: RawPage, max_bytes: int) -> Report:
     if _is_link_list(body):
         raise ExtractError(source, "no report text: a list of links to documents (column page)")
 
-    page_hints = titles.untruncate([titles.tidy(strip_watermark(normalize_text(hint))) for hint in extracted.title_hints],
+    page_hints = titles.untruncate([titles.tidy(strip_watermark(hint)) for hint in published.working(extracted.title_hints)],
                                    page_lines or [])
     file_title = shared.file_title or cleaned.file_title
     hints = list(page_hints)
@@ -288,8 +270,8 @@ def _clean(raw: RawPage, max_bytes: int) -> Report:
         quality.append("region_inferred")  # the portal's region: the report names no place
     paragraphs = tuple(
         Paragraph(
-            text=script.original(block.text),
-            section_path=tuple(script.original(heading) for heading in block.section_path),
+            text=published.original(block.text),
+            section_path=tuple(published.original(heading) for heading in block.section_path),
             topics=tuple(assign_topics(block.text, block.section_path)),
         )
         for block in blocks
@@ -318,7 +300,7 @@ def _clean(raw: RawPage, max_bytes: int) -> Report:
         "docshare_pages": [shared.pages_shown, shared.pages_total] if shared.is_docshare else None,
     }
     return Report(
-        title=script.original(title) if title and not title_derived else title,
+        title=published.original(title) if title and not title_derived else title,
         report_kind=kind,
         kind_detail=page_kind.detail,
         kind_reason=page_kind.reason,

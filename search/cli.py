@@ -186,13 +186,28 @@ def search_command(query, data_dir, region, year, year_from, year_to, topic, kin
         return
     if result.notice:
         click.echo(result.notice, err=True)
-    click.echo(f"{result.total} paragraphs in {result.total_reports} reports for: {result.interpretation or '(all)'}")
+    if result.understood:
+        click.echo(result.understood, err=True)
+    if result.suggestion:
+        click.echo(f"did you mean: {result.suggestion}", err=True)
+    partial = f"; {result.total_partial} more with only some of the words" if result.total_partial else ""
+    click.echo(f"{result.total} paragraphs in {result.total_reports} reports{partial} for: {result.interpretation or '(all)'}")
+    if result.hidden_by_filters:
+        click.echo(f"({result.hidden_by_filters} more outside the filters)")
+    previous_tier = "full"
     for number, hit in enumerate(result.hits, start=(page - 1) * limit + 1):
+        if hit.tier != previous_tier:
+            click.echo("\n--- 以下结果未包含全部检索词 (partial matches) ---")
+            previous_tier = hit.tier
         highlighted = hit.highlight.replace("<mark>", "【").replace("</mark>", "】")
         click.echo(f"\n{number}. {hit.title}  [{hit.region.label()} · {hit.report_year or '年份未知'}]")
         if hit.section_path:
             click.echo(f"   {' > '.join(hit.section_path)}")
         click.echo(f"   {unescape(highlighted)}")
+        if hit.missing:
+            click.echo(f"   缺少: {' '.join(hit.missing)}")
+        if hit.other_sources:
+            click.echo(f"   (另有 {hit.other_sources} 个来源)")
         if hit.more_in_report:
             click.echo(f"   (+{hit.more_in_report} more in this report)")
     click.echo("\nfacets (paragraphs):")

@@ -12,7 +12,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
 
-from .phrase import ExactPhrase
+from .phrase import ExactPhrase, NearParts
 from .postings import TermReads, field_terms
 
 _EMPTY = np.empty(0, dtype=np.int64)
@@ -185,7 +185,48 @@ def _checked_one_by_one(reader, query: ExactPhrase, candidates: np.ndarray) -> n
     return np.asarray(kept, dtype=np.int64)
 
 
+def _start_keys(reader, part, candidates: np.ndarray, reads: TermReads) -> np.ndarray | None:
+    """(candidate index << 33) | (start + bias) of every place a part (a Term or an
+    ExactPhrase, present in every candidate) starts; None for older segment formats."""
+    if isinstance(part, wq.Term):
+        return _phrase_starts(reader, part.fieldname, part.text, 0, candidates, reads)
+    starts = None
+    for word, offset in zip(part.words, part.offsets):
+        found = _phrase_starts(reader, part.fieldname, word, offset, candidates, reads)
+        if found is None:
+            return None
+        starts = found if starts is None else intersect(starts, found)
+    return starts
+
+
+def _near_ids(reader, query: NearParts, reads: TermReads) -> np.ndarray:
+    """Documents where every part starts within ``window`` positions of a start of the first."""
+    candidates = None
+    for part in query.parts:
+        ids = _segment_ids(reader, part, reads)
+        candidates = ids if candidates is None else intersect(candidates, ids)
+        if candidates is None or not len(candidates):
+            return _EMPTY
+    if candidates is None or len(query.parts) < 2:
+        return _EMPTY if candidates is None else candidates
+    keys = [_start_keys(reader, part, candidates, reads) for part in query.parts]
+    if any(k is None for k in keys):  # an older segment format: presence is all we can tell
+        return candidates
+    anchors = keys[0]
+    near = np.ones(len(anchors), dtype=bool)
+    for other in keys[1:]:
+        # The first start of ``other`` at or after anchor - window must be within anchor + window;
+        # the candidate index in the high bits keeps the comparison inside one document.
+        at = np.searchsorted(other, anchors - query.window)
+        found = other[np.minimum(at, len(other) - 1)]
+        near &= (at < len(other)) & (found <= anchors + query.window)
+    owners = np.unique(anchors[near] >> _START_BITS)
+    return candidates[owners]
+
+
 def _segment_ids(reader, query, reads: TermReads) -> np.ndarray:
+    if isinstance(query, NearParts):
+        return _near_ids(reader, query, reads)
     if isinstance(query, ExactPhrase):
         return _phrase_ids(reader, query, reads)
     if isinstance(query, wq.Term):

@@ -19,8 +19,8 @@ from whoosh import query as wq
 
 from . import index as idx
 from .errors import IndexMissing
-from .docsets import matching_docs, segments
-from .facets import FACETS, FacetTable, count_facets
+from .docsets import contains, matching_docs, segments
+from .facets import FACETS, FacetTable, count_facets, filter_mask
 from .phrase import loosen
 from .postings import TermReads
 from .ranking import Scorer, SegmentLengths
@@ -28,11 +28,22 @@ from .writer import LeanSegmentWriter, build_segments, write_documents
 from .highlight import snippet
 from .models import Hit, Region, StoredReport
 from .normalize import search_form
-from .query import ParsedQuery, compile_tree, parse_query, title_boost_query
+from .query import ParsedQuery, parse_query, title_boost_query
+from .rerank import text_bonus
+from .suggest import suggest
+from .tiers import Tiering, everything, scored_query, tier
+from .understand import QueryPlan, plan_query
 
 LOGGER = logging.getLogger(__name__)
 
 SORTS = ("relevance", "publish_date", "report_year")
+# Relevance = these weights × (share of the query's weight in paragraph + report, in the
+# paragraph itself, BM25F normalised to the best candidate) + the text bonus of search.rerank.
+COVERAGE_WEIGHT = 15.0
+TEXT_COVERAGE_WEIGHT = 1.5
+BM25_WEIGHT = 2.0
+RERANK_WINDOW = 200  # candidates whose text is read for the bonus
+SUGGEST_BELOW = 3  # full matches below which "did you mean" is tried
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,7 @@ class SearchRequest:
     per_page: int = 20
     group_by_report: bool = False
     report_ids: tuple[str, ...] | None = None  # restrict to these reports (alerts)
+    partial: bool = True  # also list paragraphs with only some of the words, after the full matches
 
     def selected(self) -> dict[str, set[str]]:
         """Picked facet values; region names normalised (full-width, traditional) like the index."""
@@ -69,10 +81,17 @@ class SearchResult:
     notice: str | None
     page: int
     per_page: int
+    total_partial: int = 0  # paragraphs with only some of the query's words (listed after the full ones)
+    total_partial_reports: int = 0
+    hidden_by_filters: int = 0  # full matches the filters leave out
+    facet_basis: str = "full"  # facets count the full matches, or (none) the partial ones
+    understood: str | None = None  # how the words were read: ignored words, count questions
+    query_words: tuple[str, ...] = ()  # what a full match contains (the words "missing" names)
+    suggestion: str | None = None  # a query the index can answer better (did you mean)
 
     @property
     def pages(self) -> int:
-        count = self.total_reports if self._grouped else self.total
+        count = (self.total_reports + self.total_partial_reports) if self._grouped else self.total + self.total_partial
         return max(1, -(-count // self.per_page))
 
     _grouped: bool = False
@@ -90,6 +109,13 @@ class SearchResult:
             "facets": self.facets,
             "facet_reports": self.facet_reports,
             "facet_unit": "paragraphs",
+            "total_partial": self.total_partial,
+            "total_partial_reports": self.total_partial_reports,
+            "hidden_by_filters": self.hidden_by_filters,
+            "facet_basis": self.facet_basis,
+            "understood": self.understood,
+            "query_words": list(self.query_words),
+            "suggestion": self.suggestion,
         }
 
 
@@ -97,6 +123,7 @@ class Engine(Protocol):
     def apply(self, upserts: Iterable[StoredReport], deletions: Iterable[str]) -> None: ...
     def rebuild(self, store, tokens_version: str | None = None) -> int: ...
     def warm(self) -> bool: ...
+    def outdated(self) -> bool: ...
     def indexed(self) -> dict[str, str]: ...
     def search(self, request: SearchRequest) -> SearchResult: ...
     def stats(self) -> dict: ...
@@ -194,6 +221,13 @@ class WhooshEngine:
         threading.Thread(target=loop, name="govsearch-warm", daemon=True).start()
         return stop
 
+    def outdated(self) -> bool:
+        """True when the live index lacks fields this version searches (reindex rebuilds it)."""
+        try:
+            return idx.schema_outdated(self._index())
+        except IndexMissing:
+            return False
+
     def indexed(self) -> dict[str, str]:
         try:
             return idx.indexed_keys(self._index())
@@ -202,61 +236,120 @@ class WhooshEngine:
 
     def search(self, request: SearchRequest) -> SearchResult:
         parsed = parse_query(request.query)
-        main = compile_tree(parsed.tree)
-        if request.report_ids is not None:
-            restrict = wq.Or([wq.Term("report_id", r) for r in request.report_ids]) if request.report_ids else wq.NullQuery
-            main = wq.And([main, restrict])
-        # A title match lifts a paragraph but never makes it match: the matching documents
-        # come from ``main``; the score adds the title words' score.
-        boost = title_boost_query(parsed)
-        scored = wq.Or([main, boost]) if boost is not None else main
+        plan = plan_query(parsed)
         searcher = self._searcher()
         table = self._facet_table(searcher)
         reads = TermReads()  # matching and ranking read each term's postings once
-        counts = count_facets(table, matching_docs(searcher, main, reads), request.selected(), _year_range(request))
-        hits = self._hits(searcher, table, loosen(scored), counts, request, parsed, reads) if counts.total else ()
+        tiering = tier(searcher, plan, reads) if not plan.empty else everything(searcher, reads)
+        tiering = self._restricted(searcher, tiering, request, reads)
+        selected, years = request.selected(), _year_range(request)
+        passing = filter_mask(table, tiering.docs, selected, years)
+        if request.partial and plan.clauses and not passing.any():
+            # Nothing with a word of the query under these filters: sub-words, rather than an empty page.
+            tiering = self._restricted(searcher, tier(searcher, plan, reads, fragments=True), request, reads)
+            passing = filter_mask(table, tiering.docs, selected, years)
+        full = tiering.full
+        counts = count_facets(table, tiering.docs[full], selected, years)
+        partial = tiering.select(~full & passing) if request.partial \
+            else tiering.select(np.zeros(len(tiering.docs), dtype=bool))
+        facets, basis = counts, "full"
+        if not counts.total and len(partial.docs):
+            facets, basis = count_facets(table, tiering.docs[~full], selected, years), "partial"
+        shown = tiering.select(full & contains(counts.matched, tiering.docs) | contains(partial.docs, tiering.docs))
+        partial_reports = _distinct_reports(table, partial.docs)
+        hits = self._hits(searcher, table, shown, plan, parsed, request, reads) if len(shown.docs) else ()
+        suggestion = None
+        if counts.total < SUGGEST_BELOW and plan.clauses:
+            suggestion = suggest(request.query, plan, lambda field, text: _document_frequency(searcher, field, text))
         return SearchResult(
             total=counts.total,
             total_reports=len(counts.per_report),
             hits=tuple(hits),
-            facets={f: counts.paragraphs[f] for f in FACETS},
-            facet_reports={f: counts.reports.get(f, {}) for f in FACETS},
+            facets={f: facets.paragraphs[f] for f in FACETS},
+            facet_reports={f: facets.reports.get(f, {}) for f in FACETS},
             interpretation=parsed.interpretation,
             notice=parsed.notice,
             page=request.page,
             per_page=request.per_page,
+            total_partial=len(partial.docs),
+            total_partial_reports=partial_reports,
+            hidden_by_filters=int(np.count_nonzero(full)) - counts.total,
+            facet_basis=basis,
+            understood=plan.describe(),
+            query_words=tuple(c.label for c in plan.clauses),
+            suggestion=suggestion,
             _grouped=request.group_by_report,
         )
 
-    def _hits(self, searcher, table: FacetTable, scored, counts, request: SearchRequest, parsed: ParsedQuery,
-              reads: TermReads) -> list[Hit]:
-        """The requested page of hits, ranked over every match at once (see search.ranking)."""
-        docs = counts.matched
+    @staticmethod
+    def _restricted(searcher, tiering: Tiering, request: SearchRequest, reads: TermReads) -> Tiering:
+        """The candidates within ``request.report_ids`` (alerts), when given."""
+        if request.report_ids is None:
+            return tiering
+        allowed = matching_docs(searcher, wq.Or([wq.Term("report_id", r) for r in request.report_ids])
+                                if request.report_ids else wq.NullQuery, reads)
+        return tiering.select(contains(allowed, tiering.docs))
+
+    def _hits(self, searcher, table: FacetTable, shown: Tiering, plan: QueryPlan, parsed: ParsedQuery,
+              request: SearchRequest, reads: TermReads) -> list[Hit]:
+        """The requested page of hits: full matches first, then partial ones, each ranked
+        over every candidate at once (see search.ranking), the best few hundred re-ranked
+        on their text (search.rerank), copies of one paragraph folded into one hit."""
+        docs = shown.docs
+        full = shown.full
         report = table.report_id.codes[docs]
         seq = table.seq[docs]
+        # Every full match before every partial one. (Near matches are not a tier of their
+        # own: real pages often write a term's parts in another order, 信息主动公开 for
+        # 主动公开信息, and a strict tier put those answers below weaker whole-word hits.)
+        tier_rank = (~full).astype(np.int8)
         if request.sort == "relevance":
-            scores = Scorer(searcher, self._lengths, reads).scores(scored, docs)
-            # Best first; ties by report id and paragraph number, which (unlike document
-            # numbers) do not depend on how a parallel build laid out the segments.
-            keys = (seq, report, -scores)
+            scores = self._relevance(searcher, shown, plan, parsed, reads)
+            window = page_order((seq, report, -scores, tier_rank), report, max(RERANK_WINDOW, request.page * request.per_page), False)
+            for index in window.tolist():
+                fields = searcher.stored_fields(int(docs[index]))
+                scores[index] += text_bonus(plan, fields.get("body", ""), fields.get("report_kind", ""))
+            keys = (seq, report, -scores, tier_rank)
         else:
             scores = np.zeros(len(docs))
             years = np.array([int(v) if v.isdigit() else 0 for v in table.report_year.values] + [0])
             date = table.publish_date.codes[docs]
             year = years[table.report_year.codes[docs]]
             if request.sort == "publish_date":  # newest first, a report's paragraphs in order
-                keys = (seq, report, -date)
+                keys = (seq, report, -date, tier_rank)
             else:
-                keys = (seq, report, -date, -year)
+                keys = (seq, report, -date, -year, tier_rank)
         page = max(1, request.page)
-        order = page_order(keys, report, page * request.per_page, request.group_by_report)
-        chosen = order[(page - 1) * request.per_page : page * request.per_page]
+        end = page * request.per_page
+        copies = table.copy_key[docs] if table.copy_key is not None else None
+        order = _without_copies(keys, report, end, request.group_by_report, copies, len(docs))
+        chosen = order[(page - 1) * request.per_page : end]
+        per_report = np.bincount(report[report >= 0], minlength=len(table.report_id.values)) \
+            if request.group_by_report else None
+        sorted_copies = np.sort(copies) if copies is not None else None
         hits = []
         for index in chosen.tolist():
             fields = searcher.stored_fields(int(docs[index]))
-            more = counts.per_report.get(fields["report_id"], 1) - 1 if request.group_by_report else 0
-            hits.append(_hit(fields, float(scores[index]), parsed, more))
+            more = int(per_report[report[index]]) - 1 if per_report is not None and report[index] >= 0 else 0
+            others = 0
+            if sorted_copies is not None:
+                key = copies[index]
+                others = int(np.searchsorted(sorted_copies, key, "right") - np.searchsorted(sorted_copies, key)) - 1
+            hits.append(_hit(fields, float(scores[index]), plan, more, tuple(shown.missing(index)),
+                             "full" if full[index] else "partial", others))
         return hits
+
+    def _relevance(self, searcher, shown: Tiering, plan: QueryPlan, parsed: ParsedQuery, reads: TermReads) -> np.ndarray:
+        """How well each candidate answers the query: its share of the query's weight (in
+        the paragraph, and with its report), and BM25F of its words, titles and headings."""
+        scored = scored_query(plan, searcher.schema)
+        boost = title_boost_query(parsed)
+        if boost is not None:
+            scored = wq.Or([scored, boost])
+        bm25 = Scorer(searcher, self._lengths, reads).scores(loosen(scored), shown.docs)
+        top = float(bm25.max()) if len(bm25) else 0.0
+        return (COVERAGE_WEIGHT * shown.coverage() + TEXT_COVERAGE_WEIGHT * shown.text_coverage()
+                + BM25_WEIGHT * (bm25 / top if top > 0 else bm25))
 
     # --- writing (callers hold idx.writer_lock) ------------------------------
     def apply(self, upserts: Iterable[StoredReport], deletions: Iterable[str]) -> int:
@@ -329,13 +422,44 @@ def page_order(keys: tuple[np.ndarray, ...], reports: np.ndarray, end: int, grou
     return order[:end]
 
 
+def _without_copies(keys, report, end: int, grouped: bool, copies, size: int) -> np.ndarray:
+    """The first ``end`` results in order, each copy of a paragraph after its best one left
+    out (copies: the same paragraph of a mirror or a traditional-script copy)."""
+    want = end
+    while True:
+        order = page_order(keys, report, want, grouped)
+        if copies is None:
+            return order
+        _, first = np.unique(copies[order], return_index=True)
+        kept = order[np.sort(first)]
+        if len(kept) >= end or len(order) < want:
+            return kept[:end]
+        want = min(size, want * 2 + 64)
+
+
+def _distinct_reports(table: FacetTable, docs: np.ndarray) -> int:
+    codes = table.report_id.codes[docs]
+    return int(len(np.unique(codes[codes >= 0])))
+
+
+def _document_frequency(searcher, field: str, text: str) -> int:
+    """Paragraphs containing a term (deleted ones included: only for suggestions)."""
+    if field not in searcher.schema:
+        return 0
+    try:
+        return searcher.doc_frequency(field, text)
+    except Exception:  # a term the field cannot encode
+        return 0
+
+
 def _year_range(request: SearchRequest):
     if request.year_from is None and request.year_to is None:
         return None
     return (request.year_from, request.year_to)
 
 
-def _hit(fields: dict, score: float, parsed: ParsedQuery, more: int) -> Hit:
+def _hit(fields: dict, score: float, plan: QueryPlan, more: int, missing: tuple[str, ...] = (),
+         tier_name: str = "full", other_sources: int = 0) -> Hit:
     province = fields.get("province") or None
     region = Region(
         province=None if province == idx.UNKNOWN_REGION else province,
@@ -356,9 +480,12 @@ def _hit(fields: dict, score: float, parsed: ParsedQuery, more: int) -> Hit:
         publish_date=fields.get("publish_date") or None,
         section_path=tuple(json.loads(fields.get("section_path") or "[]")),
         text=text,
-        highlight=str(snippet(text, parsed.highlight_terms)),
+        highlight=str(snippet(text, plan.highlight_terms)),
         score=score,
         topics=tuple(t for t in (fields.get("topic") or "").split(",") if t),
         quality=tuple(q for q in (fields.get("quality") or "").split(",") if q),
         more_in_report=more,
+        missing=missing,
+        tier=tier_name,
+        other_sources=max(0, other_sources),
     )

@@ -67,6 +67,7 @@ class FacetTable:
     topic_values: list[str]
     publish_date: Column  # codes follow the sorted term list, so code order is date order
     seq: np.ndarray  # paragraph number within its report
+    copy_key: np.ndarray | None = None  # copies of one paragraph share a key (None: older index)
 
     @classmethod
     def build(cls, reader) -> "FacetTable":
@@ -99,7 +100,8 @@ class FacetTable:
         levels = {name: level.with_reports(reports, report_count) for name, level in levels.items()}
         return cls(levels, column("report_year", UNKNOWN_YEAR).with_reports(reports, report_count),
                    column("report_kind").with_reports(reports, report_count), report_id,
-                   topics, topic_values, column("publish_date"), _numeric_column(reader, "seq"))
+                   topics, topic_values, column("publish_date"), _numeric_column(reader, "seq"),
+                   _numeric_column(reader, "copy_key") if "copy_key" in reader.schema else None)
 
 
 def _numeric_column(reader, field_name: str) -> np.ndarray:
@@ -270,6 +272,15 @@ def _count_facet(table: FacetTable, facet: str, docs: np.ndarray) -> tuple[dict,
                     by_report[value] = int(np.count_nonzero(report_bits & bit))
         return paragraphs, by_report
     return _count_column(getattr(table, facet), docs, reports, present)
+
+
+def filter_mask(table: FacetTable, docnums: np.ndarray, selected: dict[str, set[str]], year_range=None) -> np.ndarray:
+    """Which of the documents pass every filter (no counting)."""
+    docs = np.asarray(docnums, dtype=np.int64)
+    keep = np.ones(len(docs), dtype=bool)
+    for mask in _masks(table, docs, selected, year_range).values():
+        keep &= mask
+    return keep
 
 
 def count_facets(table: FacetTable, docnums: np.ndarray, selected: dict[str, set[str]], year_range=None) -> FacetCounts:

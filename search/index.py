@@ -15,9 +15,11 @@ the old one serving; rerunning starts the rebuild again from the store.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -31,6 +33,7 @@ from whoosh import index as whoosh_index
 from .errors import IndexLocked, IndexMissing
 from .models import StoredReport
 from .normalize import search_form
+from .measures import count_measures
 from .schema import build_schema
 
 LOGGER = logging.getLogger(__name__)
@@ -173,6 +176,8 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
     year = str(report.report_year) if report.report_year else UNKNOWN_YEAR
     keys = region_keys(region) or [UNKNOWN_REGION]
     tokens = stored.tokens if stored.tokens and len(stored.tokens) == len(report.paragraphs) else None
+    about = " ".join(x for x in (title, report.issuer, *region.names(),
+                                  f"{report.report_year}年" if report.report_year else "") if x)
     for seq, paragraph in enumerate(report.paragraphs):
         section_text = " ".join(paragraph.section_path)
         # Cached tokens go in as a list (Whoosh positions them itself); the text is stored.
@@ -183,6 +188,9 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
             "report_key": f"{stored.report_id}:{stored.content_hash}",
             "seq": seq,
             "title": title,
+            "about": about,
+            "copy_key": copy_key(paragraph.text, title),
+            "counts": ",".join(count_measures(search_form(paragraph.text))),
             "section": section_text,
             "body": body,
             "_stored_body": paragraph.text,
@@ -201,6 +209,23 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
             "topic": ",".join(paragraph.topics),
             "quality": ",".join(report.quality),
         }
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def copy_key(text: str, title: str) -> int:
+    """A signed 64-bit key shared by copies of one paragraph of one report: its wording and
+    its report's title, blind to spacing, punctuation, width and script."""
+    folded = _NOT_WORD.sub("", search_form(text)) + "\x00" + _NOT_WORD.sub("", search_form(title))
+    digest = hashlib.blake2b(folded.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def schema_outdated(ix) -> bool:
+    """True when the index was built with other fields than this version writes (a full
+    reindex then rebuilds it)."""
+    return set(ix.schema.names()) != set(build_schema().names())
 
 
 def indexed_keys(ix) -> dict[str, str]:

@@ -153,6 +153,9 @@ class Hit:
     topics: tuple[str, ...] = ()
     quality: tuple[str, ...] = ()
     more_in_report: int = 0  # other matching paragraphs of the same report (grouped results)
+    missing: tuple[str, ...] = ()  # query words this paragraph (and its report) lacks: a partial match
+    tier: str = "full"  # "full": every query word; "partial": some (ranked after every full match)
+    other_sources: int = 0  # copies of this paragraph in other copies of the report, folded into this hit
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -171,4 +174,7 @@ class Hit:
             "topics": list(self.topics),
             "quality": list(self.quality),
             "more_in_report": self.more_in_report,
+            "missing": list(self.missing),
+            "tier": self.tier,
+            "other_sources": self.other_sources,
         }

@@ -131,3 +131,36 @@ def bigram_cover(count: int) -> list[int]:
     if offsets[-1] != count - 1:
         offsets.append(count - 1)
     return offsets
+
+
+class NearParts(wq.Query):
+    """Every part within ``window`` positions of the first part, in one positional field.
+
+    A compound the user typed whole (法治督察) also counts where the page writes its parts
+    close together (法治政府建设实地督察). Each part is a ``Term`` or an ``ExactPhrase`` of
+    the field; matching is done by ``search.docsets`` (no Whoosh matcher: this query only
+    selects documents, it is never scored).
+    """
+
+    def __init__(self, parts, window: int):
+        self.parts = list(parts)
+        self.window = window
+        self.fieldname = self.parts[0].fieldname if self.parts else None
+        self.boost = 1.0
+
+    def __eq__(self, other):
+        return type(other) is type(self) and self.parts == other.parts and self.window == other.window
+
+    def __hash__(self):
+        return hash((tuple(self.parts), self.window))
+
+    def __repr__(self):
+        return f"NearParts({self.parts!r}, window={self.window})"
+
+    def normalize(self):
+        return self
+
+    def docs(self, searcher):
+        from .docsets import matching_docs  # the matching lives with the other set operations
+
+        return iter(matching_docs(searcher, self).tolist())

@@ -188,7 +188,7 @@ def reindex(settings: Settings, full: bool = False, run_alerts: bool = True) -> 
         summary.updated = sorted(r for r in wanted if r in have and have[r] != wanted[r])
         summary.removed = sorted(r for r in have if r not in wanted)
         summary.unchanged = len(wanted) - len(summary.added) - len(summary.updated)
-        if full or idx.current_generation(settings.data_dir) is None:
+        if full or idx.current_generation(settings.data_dir) is None or engine.outdated():
             summary.full = True
             summary.paragraphs_written = engine.rebuild(store, tokens_version=analyzer_fingerprint())
         elif summary.added or summary.updated or summary.removed:

@@ -1,6 +1,7 @@
 """The user's query language, parsed into a small tree and compiled to Whoosh queries.
 
-Syntax: space = AND, ``OR`` (or ``|``), ``-word`` / ``NOT word``, ``"exact phrase"``
+Syntax: space = AND, ``OR`` (or ``|``), ``-word`` / ``NOT word``, ``+word`` (must
+contain), ``"exact phrase"``
 (also “…” and 「…」), ``title:…``, ``section:…``, parentheses. A query that does not
 parse is never an error: it is searched as plain words, and ``ParsedQuery.notice``
 says how it was read.
@@ -46,6 +47,16 @@ class Not:
 
     def render(self) -> str:
         return "NOT " + _render(self.child, nested=True)
+
+
+@dataclass(frozen=True)
+class Must:
+    """``+word``: required even where other words may be missing (the partial tier)."""
+
+    child: object
+
+    def render(self) -> str:
+        return "+" + _render(self.child, nested=True)
 
 
 @dataclass(frozen=True)
@@ -123,8 +134,10 @@ def _lex(text: str) -> list[tuple[str, str]]:
             tokens.append((word, word))
         elif word == "&&":
             tokens.append(("AND", "AND"))
-        elif word.startswith("-") and len(word) > 1:
-            tokens.append(("NEG", "-"))
+        elif word in ("-", "+") and i < len(text) and text[i] in "(" + "".join(_QUOTES):
+            tokens.append(("NEG", "-") if word == "-" else ("MUST", "+"))  # -(…) / +"…"
+        elif word[0] in "-+" and len(word) > 1 and word[1] not in "-+":
+            tokens.append(("NEG", "-") if word[0] == "-" else ("MUST", "+"))
             i -= len(word) - 1  # re-read the rest as an ordinary token
         elif ":" in word and word.split(":", 1)[0].lower() in FIELDS:
             name, rest = word.split(":", 1)
@@ -183,9 +196,13 @@ class _Parser:
     def unary(self):
         kind, value = self.take()
         if kind in ("NEG", "NOT"):
-            if self.peek() in (None, "RP", "OR", "AND", "NEG", "NOT"):
+            if self.peek() in (None, "RP", "OR", "AND", "NEG", "NOT", "MUST"):
                 raise _ParseError("排除符号后缺少检索词")
             return Not(self.unary())
+        if kind == "MUST":
+            if self.peek() in (None, "RP", "OR", "AND", "NEG", "NOT", "MUST"):
+                raise _ParseError("+ 后缺少检索词")
+            return Must(self.unary())
         if kind == "LP":
             node = self.or_expr()
             if self.peek() != "RP":
@@ -210,7 +227,7 @@ def _words(text: str, field_name: str | None, quoted: bool) -> Words:
 
 
 def _plain_words(text: str) -> list[str]:
-    return [w for w in re.split(r'[\s()|"“”「」『』:]+|(?<!\w)-', text) if re.search(r"[\w\u3400-\u9fff]", w)
+    return [w for w in re.split(r'[\s()|"“”「」『』:]+|(?<!\w)[-+]', text) if re.search(r"[\w\u3400-\u9fff]", w)
             and w not in _OPERATOR_WORDS]
 
 
@@ -219,6 +236,8 @@ def _positive_terms(node, negated: bool = False) -> list[str]:
         return [] if negated or node.field == "title" else [node.text]
     if isinstance(node, Not):
         return _positive_terms(node.child, not negated)
+    if isinstance(node, Must):
+        return _positive_terms(node.child, negated)
     if isinstance(node, (And, Or)):
         return [t for child in node.children for t in _positive_terms(child, negated)]
     return []
@@ -243,7 +262,7 @@ def parse_query(text: str) -> ParsedQuery:
 
 # --- compiling to Whoosh ----------------------------------------------------
 def _word_query(field_name: str, text: str):
-    tokens = schema.words(search_form(text))
+    tokens = schema.query_words(search_form(text))
     if not tokens:
         return None
     return wq.Term(field_name, tokens[0]) if len(tokens) == 1 else ExactPhrase(field_name, tokens)
@@ -254,7 +273,7 @@ def _bigram_query(field_name: str, text: str, boost: float = 1.0):
     outside the runs (numbers, Latin) must still be there as words (5.89万家 is not 1.4万家)."""
     form = search_form(text)
     runs = schema.chinese_runs(form)
-    others = [w for w in schema.words(schema._HAN.sub(" ", schema._TRANSPARENT.sub("", form)))]
+    others = [w for w in schema.query_words(schema._HAN.sub(" ", schema._TRANSPARENT.sub("", form)))]
     parts = [wq.Term("body", w) for w in others]
     for run in runs:
         if len(run) == 1:
@@ -273,7 +292,7 @@ def _bigram_query(field_name: str, text: str, boost: float = 1.0):
 
 def _all_words_query(field_name: str, text: str):
     """Every word of the text in a short field indexed without positions (titles, headings)."""
-    tokens = list(dict.fromkeys(schema.words(search_form(text))))
+    tokens = list(dict.fromkeys(schema.query_words(search_form(text))))
     if not tokens:
         return None
     return wq.Term(field_name, tokens[0]) if len(tokens) == 1 else wq.And([wq.Term(field_name, t) for t in tokens])
@@ -302,6 +321,8 @@ def compile_tree(node):
         return _compile_words(node)
     if isinstance(node, Not):
         return wq.Not(compile_tree(node.child))
+    if isinstance(node, Must):
+        return compile_tree(node.child)
     if isinstance(node, Or):
         return wq.Or([compile_tree(c) for c in node.children])
     if isinstance(node, And):

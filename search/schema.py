@@ -86,6 +86,13 @@ def words(text: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=4096)
+def query_words(text: str) -> tuple[str, ...]:
+    """``words`` of a query's (normalised) text, cached: a search plans, matches and
+    suggests on the same few words many times."""
+    return tuple(words(text))
+
+
+@functools.lru_cache(maxsize=4096)
 def search_words(text: str) -> tuple[str, ...]:
     """Words plus their sub-words (jieba's search mode) for short fields such as titles and
     headings, so 法治 finds a heading that says 法治政府建设. Cached: every paragraph of a
@@ -296,6 +303,14 @@ def build_schema() -> fields.Schema:
         # repeated on every paragraph of its report, so it must stay cheap).
         title=ShortText(stored=True, field_boost=TITLE_BOOST),
         section=ShortText(field_boost=SECTION_BOOST),
+        # What the report is: title, issuer, region names, year (天津 河东区 2022年 …). A
+        # query word found only here is "in the report", not in the paragraph (search.tiers).
+        about=ShortText(),
+        # Copies of one paragraph (a mirror, a traditional-script copy of the report) share
+        # this key: hits collapse to one with "另有 N 个来源" (search.copies).
+        copy_key=fields.COLUMN(columns.NumericColumn("q")),
+        # Measure words that follow a number in the paragraph (151场 → 场): count questions.
+        counts=fields.KEYWORD(commas=True),
         body=PositionalText(analyzer=word_analyzer(), stored=True),
         bigram=PositionalText(analyzer=bigram_analyzer()),
         section_path=fields.STORED(),

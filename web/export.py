@@ -14,7 +14,7 @@ from urllib.parse import quote
 EXPORT_LIMIT = 1000  # hits in one export: enough for a researcher's table, small enough to build in a request
 CSV_COLUMNS = ("rank", "report_id", "paragraph_id", "title", "issuer", "province", "city", "county",
                "report_year", "report_kind", "publish_date", "section_path", "text", "topics", "quality",
-               "more_in_report", "score", "url")
+               "more_in_report", "score", "url", "missing")
 
 
 def _score(hit) -> float | str:
@@ -43,7 +43,7 @@ def csv_body(hits, hit_url: Callable, topic_names: dict[str, str]) -> str:
             rank, hit.report_id, hit.paragraph_id, hit.title, hit.issuer, region.province, region.city,
             region.county, hit.report_year, hit.report_kind, hit.publish_date, " > ".join(hit.section_path),
             hit.text, ";".join(topic_names.get(t, t) for t in hit.topics), ";".join(hit.quality),
-            hit.more_in_report, _score(hit), hit_url(hit))])
+            hit.more_in_report, _score(hit), hit_url(hit), " ".join(hit.missing))])
     return "\ufeff" + buffer.getvalue()
 
 

@@ -100,6 +100,7 @@ def search_request(saved_query: SavedQuery, report_ids: tuple[str, ...], group: 
         query=saved_query.query, regions=filters.regions, years=filters.years, topics=filters.topics,
         kinds=filters.kinds, year_from=filters.year_from, year_to=filters.year_to,
         per_page=max(1, per_page), group_by_report=group, report_ids=report_ids,
+        partial=False,  # an alert fires on paragraphs with every word of the saved query
     )
 
 

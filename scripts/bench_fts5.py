@@ -237,15 +237,16 @@ def _quoted(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
-def match_expression(text: str, phrase: bool) -> str | None:
-    """FTS5 MATCH for what the user typed: every word (AND), or the words as one phrase."""
+def match_expression(text: str, phrase: bool, any_word: bool = False) -> str | None:
+    """FTS5 MATCH for what the user typed: every word (AND), the words as one phrase, or
+    (``any_word``) any of the words, ranked by bm25 (a "match" query over questions)."""
     parts = tokens(text)
     if not parts:
         return None
     if phrase:
         expression = '"' + " ".join(p.replace('"', '""') for p in parts) + '"'
     else:
-        expression = " AND ".join(_quoted(p) for p in parts)
+        expression = (" OR " if any_word else " AND ").join(_quoted(p) for p in dict.fromkeys(parts))
     # Like Whoosh's main query: body and section words; the title only lifts the rank there.
     return "{section body} : (" + expression + ")"
 
@@ -261,8 +262,8 @@ class Fts5Searcher:
     def close(self) -> None:
         self.db.close()
 
-    def search(self, text: str, phrase: bool = False, limit: int = 10) -> dict:
-        expression = match_expression(text, phrase)
+    def search(self, text: str, phrase: bool = False, limit: int = 10, any_word: bool = False) -> dict:
+        expression = match_expression(text, phrase, any_word)
         if expression is None:
             return {"total": 0, "hits": [], "facets": {}}
         db = self.db

@@ -6,7 +6,11 @@ engines, and each engine tokenises it with jieba itself):
 * ``rare``: one word found in only a few paragraphs;
 * ``common``: 法治 and the other most frequent words (facets over a large share of the corpus);
 * ``and``: two mid-frequency words that occur in the same paragraph (``行政复议 案件``);
-* ``phrase``: two adjacent words as a quoted phrase (``"推进 依法行政"`` typed as one string).
+* ``phrase``: two adjacent words as a quoted phrase (``"推进 依法行政"`` typed as one string);
+* ``question``: a natural-language question of 5–8 words, typed without spaces as people
+  ask (``行政复议案件办理情况如何``): a run of the corpus's own words with a question
+  ending. govsearch plans it (fillers ignored, partial matches ranked); the FTS5 side
+  runs its words with OR and ranks by bm25 (what a "match" query does elsewhere).
 
 A word qualifies only if jieba reads the typed text back as exactly that word (or,
 for a phrase, those two words), so the query means what the class says.
@@ -19,7 +23,8 @@ import re
 import statistics
 from dataclasses import dataclass
 
-CLASSES = ("rare", "common", "and", "phrase")
+CLASSES = ("rare", "common", "and", "phrase", "question")
+QUESTION_ENDINGS = ("有哪些", "情况如何", "有多少件", "是否开展", "做了哪些工作", "怎样推进", "共多少条")
 ANCHOR_TERM = "法治"  # the issue's example of a common term
 _HAN_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 
@@ -31,9 +36,10 @@ class BenchQuery:
     kind: str
     text: str
     phrase: bool = False
+    any_word: bool = False  # FTS5 side: OR of the words (questions)
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "text": self.text, "phrase": self.phrase}
+        return {"kind": self.kind, "text": self.text, "phrase": self.phrase, "any_word": self.any_word}
 
 
 def rare_band(paragraphs: int) -> tuple[int, int]:
@@ -62,7 +68,7 @@ def choose_queries(frequencies: dict[str, int], samples: list[list[str]], paragr
         common = [ANCHOR_TERM] + [w for w in common if w != ANCHOR_TERM][:19]
 
     mid_low, mid_high = max(3, paragraphs // 500), max(4, paragraphs // 20)
-    pairs, phrases = [], []
+    pairs, phrases, questions = [], [], []
     order = list(range(len(samples)))
     rng.shuffle(order)
     for index in order:
@@ -78,14 +84,30 @@ def choose_queries(frequencies: dict[str, int], samples: list[list[str]], paragr
             a, b = rng.choice(adjacent)
             if tokenize(a + b) == [a, b]:
                 phrases.append(a + b)
-        if len(pairs) >= per_class and len(phrases) >= per_class:
+        if len(questions) < per_class:
+            question = _question(tokens, frequencies, mid_low, rng)
+            if question:
+                questions.append(question)
+        if len(pairs) >= per_class and len(phrases) >= per_class and len(questions) >= per_class:
             break
     return {
         "rare": _fill([BenchQuery("rare", w) for w in rare], per_class),
         "common": _fill([BenchQuery("common", w) for w in common], per_class),
         "and": _fill([BenchQuery("and", p) for p in dict.fromkeys(pairs)], per_class),
         "phrase": _fill([BenchQuery("phrase", f'"{p}"', phrase=True) for p in dict.fromkeys(phrases)], per_class),
+        "question": _fill([BenchQuery("question", q, any_word=True) for q in dict.fromkeys(questions)], per_class),
     }
+
+
+def _question(tokens: list[str], frequencies: dict[str, int], low: int, rng) -> str | None:
+    """3–5 consecutive words of a paragraph (each in at least ``low`` paragraphs) and a
+    question ending: 5–8 words in all."""
+    size = rng.choice((3, 4, 5))
+    runs = [tokens[i : i + size] for i in range(len(tokens) - size + 1)
+            if all(_HAN_WORD.match(t) and frequencies.get(t, 0) >= low for t in tokens[i : i + size])]
+    if not runs:
+        return None
+    return "".join(rng.choice(runs)) + rng.choice(QUESTION_ENDINGS)
 
 
 def _fill(queries: list[BenchQuery], count: int) -> list[BenchQuery]:

@@ -201,7 +201,7 @@ def summary_rows(result: dict) -> list[dict]:
         ("  same, second add in the process, s", ("incremental", "add_seconds_warm")),
         ("incremental removal of it, s", ("incremental", "remove_seconds")),
     ]
-    for kind in ("rare", "common", "and", "phrase"):
+    for kind in ("rare", "common", "and", "phrase", "question"):
         rows += [(f"{kind}: median ms", ("serve", "classes", kind, "median_ms")),
                  (f"{kind}: p95 ms", ("serve", "classes", kind, "p95_ms")),
                  (f"{kind}: CPU p95 ms", ("serve", "classes", kind, "cpu_p95_ms")),

@@ -183,9 +183,9 @@ def whoosh_serve(data_dir: str, queries_path: str) -> dict:
 
     def run(query: dict) -> int:
         result = engine.search(SearchRequest(query=query["text"], per_page=10))
-        if result.total and not result.hits:
+        if (result.total or result.total_partial) and not result.hits:
             raise RuntimeError(f"matches but no hits for {query}")
-        return result.total
+        return result.total + result.total_partial
 
     return _serve(run, _load_queries(queries_path))
 
@@ -194,7 +194,7 @@ def fts5_serve(data_dir: str, queries_path: str) -> dict:
     searcher = bench_fts5.Fts5Searcher(Path(data_dir) / FTS5_FILE)
 
     def run(query: dict) -> int:
-        return searcher.search(query["text"], phrase=query["phrase"])["total"]
+        return searcher.search(query["text"], phrase=query["phrase"], any_word=query.get("any_word", False))["total"]
 
     try:
         return _serve(run, _load_queries(queries_path))

@@ -199,6 +199,29 @@ def _start_keys(reader, part, candidates: np.ndarray, reads: TermReads) -> np.nd
     return starts
 
 
+def _part_starts(reader, part, docnum: int) -> set[int]:
+    """Where a part (Term or ExactPhrase) starts in one document, through Whoosh's matchers."""
+    words, offsets = ([part.text], [0]) if isinstance(part, wq.Term) else (part.words, part.offsets)
+    field = reader.schema[part.fieldname]
+    starts = None
+    for word, offset in zip(words, offsets):
+        matcher = reader.postings(part.fieldname, field.to_bytes(word))
+        matcher.skip_to(docnum)
+        shifted = {position - offset for position in matcher.value_as("positions")}
+        starts = shifted if starts is None else starts & shifted
+    return starts or set()
+
+
+def _near_one_by_one(reader, query: NearParts, candidates: np.ndarray) -> np.ndarray:
+    kept = []
+    for docnum in candidates.tolist():
+        starts = [_part_starts(reader, part, docnum) for part in query.parts]
+        if any(all(any(abs(other - anchor) <= query.window for other in others) for others in starts[1:])
+               for anchor in starts[0]):
+            kept.append(docnum)
+    return np.asarray(kept, dtype=np.int64)
+
+
 def _near_ids(reader, query: NearParts, reads: TermReads) -> np.ndarray:
     """Documents where every part starts within ``window`` positions of a start of the first."""
     candidates = None
@@ -210,8 +233,8 @@ def _near_ids(reader, query: NearParts, reads: TermReads) -> np.ndarray:
     if candidates is None or len(query.parts) < 2:
         return _EMPTY if candidates is None else candidates
     keys = [_start_keys(reader, part, candidates, reads) for part in query.parts]
-    if any(k is None for k in keys):  # an older segment format: presence is all we can tell
-        return candidates
+    if any(k is None for k in keys):  # an older segment format: positions through Whoosh's matchers
+        return _near_one_by_one(reader, query, candidates)
     anchors = keys[0]
     near = np.ones(len(anchors), dtype=bool)
     for other in keys[1:]:

@@ -63,8 +63,8 @@ def clause_queries(clause: Clause, schema) -> ClauseQueries:
     if clause.measures:
         text = wq.Or([wq.Term("counts", m) for m in clause.measures]) if "counts" in schema else wq.NullQuery
         return ClauseQueries(text, None, (), (), (), text)
-    if clause.year is not None:
-        text = wq.Term("body", clause.year)
+    if clause.year is not None:  # 2023年 as written, or 2023 in any form (2023-12, 2023年度)
+        text = wq.Or([_compile_words(Words(clause.text)), wq.Term("body", clause.year)])
         return ClauseQueries(text, wq.Term("report_year", clause.year), (), (), (), text)
     text = _compile_words(Words(clause.text))
     parts = tuple(_compile_words(Words(p)) for p in clause.parts)

@@ -177,12 +177,33 @@ def test_picked_values_without_matches_stay_removable_in_the_facets(client):
         in facet_links(page, "year")
 
 
-def test_empty_result_suggests_what_to_loosen(client):
+def test_no_full_match_lists_partial_ones_and_what_to_loosen(client):
     page = get(client, "/?q=行政复议 蓝莓味冰淇淋&year=2022")
-    assert total(page) == 0 and 'id="empty-result"' in page
+    assert total(page) == 0 and 'id="partial-only"' in page and 'id="empty-result"' not in page
+    assert "缺少:<s>蓝莓味冰淇淋</s>" in page
     assert "去掉所有筛选条件" in page and "去掉检索词「蓝莓味冰淇淋」" in page
     loosen = [h for h in hrefs(page, r"^/\?") if parse_qs(urlsplit(h).query) == {"q": ["行政复议"], "year": ["2022"]}]
     assert loosen and total(get(client, loosen[0])) > 0
+
+
+def test_nothing_found_says_what_was_searched_and_what_to_try(client):
+    page = get(client, "/?q=蓝莓味冰淇淋")
+    assert 'id="empty-result"' in page and "没有找到含有「蓝莓味冰淇淋」的段落" in page
+    assert "可以试试" not in page  # no filters and one word: nothing to drop, so no empty list
+    assert "换用同义词" in page
+
+
+def test_partial_matches_follow_a_divider_and_name_what_they_lack(client):
+    page = get(client, "/?q=行政复议 调撤率&per_page=100")
+    assert total(page) > 0 and "以下结果未包含全部检索词" in page
+    assert page.index('id="tier-divider"') < page.index("缺少:")
+    page = get(client, "/?q=综合查一次 蓝莓味冰淇淋&per_page=100")
+    assert "缺少:<s>蓝莓味冰淇淋</s>" in page and "只含部分检索词" in page
+
+
+def test_a_typo_offers_did_you_mean(client):
+    page = get(client, "/?q=行政覆議")
+    assert 'id="suggestion"' in page and "行政复议</a>" in page
 
 
 def test_broken_query_still_searches_and_says_how_it_was_read(client):

@@ -133,12 +133,30 @@ def _ingest_one(store: Store, page: RawPage, settings: Settings, summary: Import
         store.touch_source(page.source, now)
         summary.unchanged.append(page.source)
         return
-    report = clean(page, settings)
-    # Every page with text is kept, whatever its kind: the kind is a classification (a facet,
-    # a mark in results), never a gate. Only pages the cleaner refuses (challenge, list or
-    # empty pages: ExtractError) stay out.
-    if not report.paragraphs:
-        raise ExtractError(page.source, "no report text found")
+    # The bytes are kept before cleaning: a page today's cleaner reads badly or refuses can be
+    # cleaned again by a better one (govsearch reclean).
+    store.keep_raw(page, page_hash, now)
+    try:
+        report = clean(page, settings)
+        if not report.paragraphs:
+            raise ExtractError(page.source, "no report text found")
+    except ExtractError as exc:
+        store.record_refusal(page.source, page_hash, exc.reason, now)
+        raise
+    store.clear_refusal(page.source)
+    file_report(store, page, page_hash, report, summary, now)
+
+
+def file_report(store: Store, page: RawPage, page_hash: str, report, summary: ImportSummary, now: str) -> None:
+    """Store a cleaned report for its source: the same report again, a copy of a known one, or a new one.
+
+    Every page with text is kept, whatever its kind: the kind is a classification (a facet,
+    a mark in results), never a gate. Only pages the cleaner refuses (challenge, list or
+    empty pages: ExtractError) stay out.
+    """
+    from .clean import fingerprint
+
+    known = store.source(page.source)
     report_print = fingerprint(report)
     # Tokenise once here, so that reindexing (often, and in full) need not run jieba again.
     tokens = {"tokens": [paragraph_words(p.text) for p in report.paragraphs], "tokens_version": analyzer_fingerprint()}

@@ -25,6 +25,7 @@ _ENUMERATORS: tuple[tuple[int, re.Pattern[str]], ...] = (
 )
 _LIST_RANK = 5
 TABLE_MARK = "\u2063"  # set by the extractor before a data table flattened into one line
+ROW_SEPARATOR = ";"  # rows of a data table, kept in one paragraph (a row alone means nothing)
 _MAX_HEADING = 40  # a run-in heading longer than this is a sentence, not a heading
 _MAX_STANDALONE = 50
 _MAX_LIST_HEADING = 24  # 一是… headings are short phrases

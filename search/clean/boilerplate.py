@@ -11,8 +11,8 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from ..structure import TABLE_MARK
-from .extract import ATTACHMENT_EXTENSIONS, ROW_SEPARATOR, attachment_name
+from ..structure import ROW_SEPARATOR, TABLE_MARK
+from .attachments import ATTACHMENT_EXTENSIONS, attachment_name
 from ..normalize import to_simplified
 from .vocab import pattern, section, words
 

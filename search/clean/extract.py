@@ -13,7 +13,10 @@ from urllib.parse import unquote, urljoin
 
 from ..decode import decode_bytes
 from ..errors import ExtractError
-from ..structure import TABLE_MARK
+from ..normalize import normalize_text, to_simplified
+from ..structure import ROW_SEPARATOR, TABLE_MARK
+from .attachments import ATTACHMENT_EXTENSIONS, attachment_name
+from .boilerplate import parse_meta_line
 from .stubs import pages_total
 
 LOGGER = logging.getLogger(__name__)
@@ -42,7 +45,6 @@ CONTAINERS: tuple[tuple[str, str], ...] = (
     ("class", "bt_content"),
     ("class", "content-text"),
 )
-ATTACHMENT_EXTENSIONS = (".docx", ".doc", ".pdf", ".wps", ".xlsx", ".xls", ".et", ".ofd", ".zip", ".rar", ".pptx", ".ppt")
 _SKIP_TAGS = {
     "script", "style", "noscript", "template", "iframe", "object", "embed", "select", "option",
     "button", "input", "textarea", "svg", "canvas", "head", "title", "map", "audio", "video",
@@ -157,7 +159,6 @@ def _hidden(element) -> bool:
     return element.get("hidden") is not None or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
 
 
-ROW_SEPARATOR = ";"  # rows of a data table, kept in one paragraph (a row alone means nothing)
 
 
 def _cell_text(cell) -> str:
@@ -174,9 +175,6 @@ def _is_data_table(table) -> bool:
     cells = [_cell_text(cell) for row in rows for cell in row if isinstance(cell.tag, str) and cell.tag.lower() in _CELL_TAGS]
     if not cells or sum(len(cell) for cell in cells) / len(cells) > 30:
         return False
-    from ..normalize import normalize_text, to_simplified
-    from .boilerplate import parse_meta_line  # late: boilerplate imports this module
-
     labelled = sum(
         1 for row in rows
         if parse_meta_line(to_simplified(normalize_text(" ".join(_cell_text(c) for c in row if isinstance(c.tag, str))))) is not None
@@ -335,18 +333,6 @@ def _title_hints(root, meta: dict[str, str]) -> list[str]:
         if parts:
             hints.append(max(parts, key=lambda part: ("报告" in part, len(part))))
     return hints
-
-
-_LIST_NUMBER = re.compile(r"^\s*(?:附件\s*\d{0,2}\s*[::.、]\s*(?:(?:\d{1,2}\s*[.、]|\(\d{1,2}\))\s*)?|(?:\d{1,2}\s*[.、]|\(\d{1,2}\))\s*)(?=\D)")
-
-
-def attachment_name(text: str) -> str:
-    """附件:1.某某报告.pdf → 某某报告.pdf: list numbering is not part of a file's name.
-
-    >>> attachment_name("2.长沙市岳麓区2023年法治政府建设年度报告.wps")
-    '长沙市岳麓区2023年法治政府建设年度报告.wps'
-    """
-    return _LIST_NUMBER.sub("", text, count=1).strip()
 
 
 def _attachment_links(root, base: str | None) -> list[tuple[str, str]]:

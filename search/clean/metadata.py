@@ -22,7 +22,7 @@ LOGGER = logging.getLogger(__name__)
 
 ORG_SUFFIX = r"(?:人民政府|政府|街道办事处|办事处|管理委员会|管委会|人民代表大会常务委员会|委员会|办公厅|办公室|司法局|局|厅|委|院|署|中心|部|办|支队|大队|所)"
 _ORG_LINE = re.compile(rf"^(?:[\u4e00-\u9fff()]{{2,30}}{ORG_SUFFIX}[\s、]*)+$")
-_PLACE_END = re.compile(r"(?:省|市|区|县|州|旗|盟|自治区|自治州|自治县|特区|新区)$")
+PLACE_END = re.compile(r"(?:省|市|区|县|州|旗|盟|自治区|自治州|自治县|特区|新区)$")
 _TITLE_WORDS = re.compile(r"报告|年报|公报|解读|通知|情况|总结|会议|召开|审议|发布会|要点|计划|方案|规划")
 _ADDRESSEE = re.compile(rf"^[\u4e00-\u9fff、,,\s]{{2,80}}{ORG_SUFFIX}?[::]$")
 _SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[二〇零一三四五六七八九十]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日)$")

@@ -28,6 +28,22 @@ CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 # Word's list numbering is followed by padding: (二)   加强执法监督 → (二)加强执法监督
 _NUMBER_GAP = re.compile(r"^((?:\([一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、]|\(\d{1,2}\)))\s+(?=[\u4e00-\u9fff“《])")
 _MIN_PIECE = 2  # a piece shorter than this is not looked up (a lone comma would match anywhere)
+# Pinyin a converter wrote after characters (統(tǒng)籌): debris, not text
+_PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}[1-5]?)[)）]")
+_TONE = re.compile(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]")
+
+
+def strip_pinyin(lines: list[str]) -> tuple[list[str], bool]:
+    """區(qū)域 → 區域, only when the page really annotates characters with pinyin.
+
+    >>> strip_pinyin(["統(tǒng)籌發(fā)展", "區(qū)域"])
+    (['統籌發展', '區域'], True)
+    """
+    text = "\n".join(lines)
+    hits = _PINYIN.findall(text)
+    if len(hits) < 3 or sum(1 for hit in hits if _TONE.search(hit)) * 2 < len(hits):
+        return lines, False
+    return [_PINYIN.sub("", line) for line in lines], True
 
 
 class Published:

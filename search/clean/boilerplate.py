@@ -105,6 +105,7 @@ _BROWSER = pattern("furniture", "lines", "browser")
 # A table of contents: 目录, or headings with dot leaders and a page number (一、主要举措……1)
 _TOC = re.compile(r"^目\s*录$|(?:\.{4,}|…{2,}|·{4,}|_{4,})\s*\d{1,3}\s*$")
 _RELATED_INLINE = pattern("furniture", "lines", "related_inline")
+_TEMPLATE_MARK = pattern("furniture", "lines", "template")
 _RELATED = pattern("furniture", "lines", "related")
 _COLUMN_WORDS = re.compile("|".join(map(re.escape, words("furniture", "columns", "words"))))
 _COLUMN_MIN_WORDS = section("furniture", "columns", "min_words")
@@ -206,10 +207,14 @@ def _is_column_string(line: str) -> bool:
 
 
 def _is_nav(line: str) -> bool:
-    """首页 政务公开 政务服务 …: a menu flattened into one line."""
+    """首页 政务公开 政务服务 …, 政务公开 > 政策文件 > 区政府文件: a menu or a trail flattened into one line."""
+    if len(line) >= 100 or re.search(r"[。,;]", line):
+        return False
     words = line.split()
-    return len(line) < 100 and len(words) >= 2 and words[0] == "首页" and all(len(word) <= 8 for word in words) \
-        and not re.search(r"[。,;]", line)
+    if len(words) >= 2 and words[0] == "首页" and all(len(word) <= 8 for word in words):
+        return True
+    steps = [step.strip() for step in re.split(r"[>›»]", line)]
+    return len(steps) >= 3 and all(0 < len(step) <= 16 for step in steps[:-1])
 
 
 def drop_reason(line: str) -> str | None:
@@ -232,6 +237,8 @@ def drop_reason(line: str) -> str | None:
         return "preamble"
     if len(line) < 80 and "。" not in line and _SOCIAL.search(line):
         return "credits"
+    if _TEMPLATE_MARK.match(line):
+        return "template"
     if _TOC.search(line) and len(line) < 120:
         return "contents"
     if _RELATED_INLINE.match(line) and len(line) < 100 and "。" not in line:

@@ -88,7 +88,7 @@ def _body_evidence(lines: list[str]) -> _Evidence:
         cues["disclosure"].append("names the report")
     sections = _count(patterns("kinds", "body", "disclosure", "sections"), headings)
     if sections >= 2:
-        disclosure += 2 if sections >= 3 else 1
+        disclosure += min(sections - 1, 3)
         cues["disclosure"].append(f"{sections} mandated sections")
 
     law = 0

@@ -51,6 +51,7 @@ def tidy(title: str) -> str:
         title = _EXTENSION.sub("", title)
         title = _DATE_AFTER.sub("", title)
         title = _PAGE_NUMBER.sub("", title).strip()
+        title = re.sub(section("titles", "numbering"), "", title)
     return title
 
 

@@ -310,6 +310,8 @@ _VOICE = (
     ("county", re.compile(rf"我县|全县{_RANKING}|本县|我区|全区{_RANKING}|本区|我旗|全旗{_RANKING}|我镇|全镇|我乡|全乡|我苏木|全苏木|我街道"),
      re.compile(r"县委|县政府|县人民政府|区委|区政府|区人民政府|旗委|旗政府|镇政府|乡政府|街道办事处")),
 )
+# A ministry speaks of 部党组, 部领导, 部机关: its report is national, whatever places it names.
+_NATIONAL = re.compile(r"部党组|部领导|部机关|部直属|我部(?!门)|国务院各部门|委党组(?=.{0,30}国务院)")
 _LEVELS = ("province", "city", "county")
 _TEXT_EVIDENCE = 1500  # characters of the text weighed for place names and voice
 
@@ -378,6 +380,8 @@ def _from_text(text: str, context: str | None) -> str | None:
     first = _resolve_string(_opening(text), context, allow_weak=False)
     window = _UNDER_LEADERSHIP.sub(" ", _ADDRESSEE.sub(" ", text.strip()[:_TEXT_EVIDENCE]))
     window = _simplified(normalize_text(window))
+    if _NATIONAL.search(window) and first is None:
+        return None  # a ministry's report: no region, whatever places its text mentions
     level = _voice_level(window)
     if level is None:
         return first

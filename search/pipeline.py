@@ -21,6 +21,7 @@ from .store import Store, utc_now
 
 LOGGER = logging.getLogger(__name__)
 
+CRAWLED_HEADER = "X-Govsearch-Kind"  # set by the crawler's hand-over: its bytes are kept in raw/
 PAGE_SUFFIXES = {".txt", ".html", ".htm", ".shtml", ".xhtml", ".docx", ".pdf"}
 _CONTENT_TYPES = {".txt": "text/plain", ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                   ".pdf": "application/pdf"}
@@ -134,8 +135,9 @@ def _ingest_one(store: Store, page: RawPage, settings: Settings, summary: Import
         summary.unchanged.append(page.source)
         return
     # The bytes are kept before cleaning: a page today's cleaner reads badly or refuses can be
-    # cleaned again by a better one (govsearch reclean).
-    store.keep_raw(page, page_hash, now)
+    # cleaned again by a better one (govsearch reclean). The crawler keeps its own (raw/).
+    if CRAWLED_HEADER not in page.headers:
+        store.keep_raw(page, page_hash, now)
     try:
         report = clean(page, settings)
         if not report.paragraphs:

@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 from .errors import ExtractError
 from .models import RawPage, Report
 from .normalize import search_form
-from .pipeline import ImportSummary, clean, file_report
+from .pipeline import CRAWLED_HEADER, ImportSummary, clean, file_report
 from .settings import Settings
 from .store import Store, utc_now
 
@@ -162,6 +162,12 @@ def reclean(settings: Settings, *, since: str | None = None, dry_run: bool = Fal
     return summary
 
 
+def _keep(store: Store, page: RawPage, page_hash: str, now: str) -> None:
+    """Keep the bytes in the store, unless the crawler keeps them (raw/)."""
+    if CRAWLED_HEADER not in page.headers:
+        store.keep_raw(page, page_hash, now)
+
+
 def _clean(page: RawPage, settings: Settings) -> Report:
     report = clean(page, settings)
     if not report.paragraphs:
@@ -178,7 +184,7 @@ def _again(store: Store, settings: Settings, page: RawPage, row, dry_run: bool) 
     except ExtractError as error:
         if not dry_run:
             now = utc_now()
-            store.keep_raw(page, row["page_hash"], now)
+            _keep(store, page, row["page_hash"], now)
             store.record_refusal(page.source, row["page_hash"], error.reason, now)
             store.remove_source(page.source)
         return Change(page.source, "removed", row["report_id"], reason=f"now refused: {error.reason}")
@@ -187,7 +193,7 @@ def _again(store: Store, settings: Settings, page: RawPage, row, dry_run: bool) 
         return Change(page.source, "unchanged", row["report_id"])
     if not dry_run:
         now = utc_now()
-        store.keep_raw(page, row["page_hash"], now)
+        _keep(store, page, row["page_hash"], now)
         others = [source for source in (stored.sources if stored else ()) if source != page.source and source != page.url]
         if before is not None and others and "mirror_spam" in report.quality and "mirror_spam" not in before.quality:
             return Change(page.source, "unchanged", row["report_id"], reason="a clean copy of this report is kept")
@@ -204,14 +210,14 @@ def _anew(store: Store, settings: Settings, page: RawPage, dry_run: bool) -> Cha
     except ExtractError as error:
         if not dry_run:
             now = utc_now()
-            store.keep_raw(page, page_hash, now)
+            _keep(store, page, page_hash, now)
             store.record_refusal(page.source, page_hash, error.reason, now)
         return Change(page.source, "refused", reason=error.reason)
     fields, added, _ = compare(None, report)
     if dry_run:
         return Change(page.source, "added", None, fields, added)
     now = utc_now()
-    store.keep_raw(page, page_hash, now)
+    _keep(store, page, page_hash, now)
     store.clear_refusal(page.source)
     outcome = ImportSummary()
     file_report(store, page, page_hash, report, outcome, now)

@@ -189,3 +189,25 @@ def test_portal_region_is_used_only_when_the_text_names_no_place_and_is_marked()
     report = clean_page(RawPage(content=html.encode(), source="https://www.tonglu.gov.cn/art/2023/3/1/art_1.html",
                                 url="https://www.tonglu.gov.cn/art/2023/3/1/art_1.html"))
     assert report.region.county == "桐庐县" and "region_inferred" in report.quality
+
+
+# --- mirror spam ---------------------------------------------------------------------------
+
+def test_mirror_brands_are_learnt_from_its_ad_line_and_cut_out_of_names():
+    page = ("某某省2023年政府信息公开工作年度报告\n开元棋牌 pg电子 ag真人 官方网址 注册送彩金\n"
+            "本报告由某某省开元棋牌政府信息公开办公室编制。根据《中华人民共和国政府信息公开条例》要求编制本报告。\n"
+            "一、总体情况\n2023年，全省主动公开政府信息12万条，pg电子比上年增长5%。\n")
+    report = clean_text(page)
+    assert "mirror_spam" in report.quality
+    assert [p.text for p in report.paragraphs] == [
+        "本报告由某某省政府信息公开办公室编制。根据《中华人民共和国政府信息公开条例》要求编制本报告。",
+        "2023年，全省主动公开政府信息12万条，比上年增长5%。"]
+
+
+def test_adult_spam_line_marks_a_mirror_but_enforcement_words_do_not():
+    spammed = clean_text("国产精品免费观看在线人,国内揄拍高清精品对白,一区二区三区\n"
+                         "2022年,某某县深入推进法治政府建设,落实《法治政府建设实施纲要》。\n" + LAW_BODY)
+    assert "mirror_spam" in spammed.quality
+    assert all("揄拍" not in p.text for p in spammed.paragraphs)
+    enforcement = clean_text("2022年,某某县深入推进法治政府建设,开展扫黄打非行动,打击淫秽色情信息,查处色情网站3个。\n" + LAW_BODY)
+    assert "mirror_spam" not in enforcement.quality

@@ -26,7 +26,8 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     app.extensions["govsearch_engine"] = WhooshEngine(settings.data_dir)
     app.register_blueprint(views.blueprint)
     views.register_error_pages(app)
-    from . import accounts
+    from . import accounts, compression
 
     accounts.init_app(app)
+    compression.init_app(app)
     return app

@@ -227,6 +227,9 @@ def report(draft: Draft) -> Report:
         "addressee": header.addressee,
         "signature": header.signature,
         "signature_date": header.signature_date,
+        # 成文日期 (when the document was written or signed) is not 发布日期 (when it was posted);
+        # publish_date falls back on it only when the page shows no other date
+        "written_date": metadata.parse_date(draft.fields.get("成文日期") or header.signature_date),
         "delivered": header.delivered,
         "document_numbers": cleaned.document_numbers,
         "docshare_pages": [shared.pages_shown, shared.pages_total] if shared.is_docshare else None,

@@ -117,6 +117,12 @@ def header_and_title(draft: Draft) -> Draft:
         header = metadata.split_header(body, [cleaned.headline])
         title = titles.tidy(header.title) if header.title else None
     title = title or titles.announced(header.body)
+    if title is None:
+        # a page of any kind: its ArticleTitle, <h1> or <title>, worded as it may be
+        title = titles.headline(page_hints)
+        if title:
+            header = metadata.split_header(body, [title])
+            header.title = title
     rest = join_running_headers(header.body, title)
     if rest and title:
         rest[0] = titles.strip_leading_title(rest[0], title)  # a dump may run the title into the text

@@ -198,20 +198,21 @@ def render_lines(element) -> list[str]:
     parts: list[str] = []
 
     def walk(node, depth: int = 0) -> None:
+        tail = node.tail if node is not element else None  # the container's own tail is outside it
         tag = node.tag if isinstance(node.tag, str) else ""
         tag = tag.lower()
         if depth > MAX_DEPTH and tag:
             # deeper than any real page nests: its text, without layout (lxml stops at 255 anyway)
-            parts.append("\n" + node.text_content() + "\n" + (node.tail or ""))
+            parts.append("\n" + node.text_content() + "\n" + (tail or ""))
             return
         if tag in _SKIP_TAGS or not tag or _hidden(node):
-            if node.tail and tag:  # a comment's or skipped element's tail is still text
-                parts.append(node.tail)
+            if tail and tag:  # a comment's or skipped element's tail is still text
+                parts.append(tail)
             return
         if tag == "table" and _is_data_table(node):
             parts.append("\n" + TABLE_MARK + render_table(node) + "\n")
-            if node.tail:
-                parts.append(node.tail)
+            if tail:
+                parts.append(tail)
             return
         if tag == "br":
             parts.append("\n")
@@ -227,14 +228,10 @@ def render_lines(element) -> list[str]:
             parts.append("\n")
         elif tag in _CELL_TAGS:
             parts.append(CELL_SEPARATOR)
-        if node.tail:
-            parts.append(node.tail)
+        if tail:
+            parts.append(tail)
 
-    tail, element.tail = element.tail, None  # the container's own tail is outside it
-    try:
-        walk(element)
-    finally:
-        element.tail = tail
+    walk(element)  # never writes to the tree: a text lxml decoded from &#1; could not be set back
     return [line for line in "".join(parts).split("\n")]
 
 

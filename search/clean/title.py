@@ -12,7 +12,7 @@ import functools
 import re
 
 from .dedup import line_key
-from .metadata import Header, looks_like_title
+from .metadata import Header, is_org_line, looks_like_title
 from .vocab import pattern, section
 
 _ELLIPSIS = re.compile(r"\s*(?:\.{2,}|…+|。{3,})\s*$")
@@ -87,6 +87,22 @@ def pick(header: Header, fields: dict[str, str], hints: list[str], file_title: s
     # (completed in front, by place and year; a longer tail is a site name, not more title)
     fuller = [c for c in titles[1:] if line_key(c).endswith(line_key(best)) and len(line_key(c)) > len(line_key(best))]
     return max(fuller, key=len) if fuller else best
+
+
+def headline(hints: list[str]) -> str | None:
+    """A page of any kind has a title: the first hint (ArticleTitle, <h1>, <title>) that reads as a headline.
+
+    A hint that is only a body's name (<title>某某市人民政府</title>) is the site's, not the page's.
+
+    For pages whose titles carry no report words (某某区举办法治宣传活动), when nothing else did.
+    """
+    for hint in hints:
+        hint = tidy(hint)
+        if 6 <= len(hint) <= 60 and not re.search(r"[。;!?]", hint) and not hint.endswith((":", ",")) \
+                and not pattern("titles", "site_name").search(hint) and not is_org_line(hint) \
+                and re.search(r"[\u4e00-\u9fff]{4}", hint):
+            return hint
+    return None
 
 
 def announced(lines: list[str]) -> str | None:

@@ -211,3 +211,13 @@ def test_adult_spam_line_marks_a_mirror_but_enforcement_words_do_not():
     assert all("揄拍" not in p.text for p in spammed.paragraphs)
     enforcement = clean_text("2022年,某某县深入推进法治政府建设,开展扫黄打非行动,打击淫秽色情信息,查处色情网站3个。\n" + LAW_BODY)
     assert "mirror_spam" not in enforcement.quality
+
+
+def test_a_news_page_gets_its_headline_as_title_not_the_site_name():
+    html = ("<html><head><meta charset='utf-8'><meta name='ArticleTitle' content='某某区举办法治宣传进社区活动'>"
+            "<title>某某区人民政府</title></head><body><div id='zoom'><p>3月15日，某某区司法局在城东社区举办法治宣传活动，"
+            "发放宣传资料500份。</p></div></body></html>")
+    report = clean_page(RawPage(content=html.encode(), source="p.html"))
+    assert report.title == "某某区举办法治宣传进社区活动" and (report.report_kind, report.kind_detail) == (NOT_A_REPORT, "新闻报道")
+    site_only = html.replace("<meta name='ArticleTitle' content='某某区举办法治宣传进社区活动'>", "")
+    assert clean_page(RawPage(content=site_only.encode(), source="p.html")).title is None

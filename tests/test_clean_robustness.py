@@ -68,3 +68,10 @@ def test_any_bytes_give_a_report_or_an_extract_error(content, source):
     assert isinstance(result, (Report, ExtractError))
     if isinstance(result, Report):
         assert all(paragraph.text.strip() for paragraph in result.paragraphs)
+
+
+def test_control_character_entities_do_not_break_the_extractor():
+    # lxml decodes &#1; into a control character it then refuses to write back into the tree
+    report = _clean("<html><body><div id='zoom'><p>2023年,某区扎实推进法治政府建设&#1;,取得明显成效。</p></div>&#1;尾</body></html>"
+                    .encode())
+    assert isinstance(report, Report) and "取得明显成效" in report.paragraphs[0].text

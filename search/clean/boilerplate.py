@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..structure import ROW_SEPARATOR, TABLE_MARK
 from .attachments import ATTACHMENT_EXTENSIONS, attachment_name
 from ..normalize import to_simplified
-from .vocab import pattern, section, words
+from ..vocab import pattern, section, words
 
 LOGGER = logging.getLogger(__name__)
 

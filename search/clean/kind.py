@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from ..models import DISCLOSURE_REPORT, LAW_REPORT, NOT_A_REPORT, OTHER_REPORT
-from .vocab import pattern, patterns, section
+from ..vocab import pattern, patterns, section
 
 LOGGER = logging.getLogger(__name__)
 

@@ -17,18 +17,21 @@ from ..models import DISCLOSURE_REPORT, LAW_REPORT, NOT_A_REPORT, OTHER_REPORT
 from .boilerplate import DATETIME
 from .dedup import line_key
 from .kind import classify
+from ..vocab import section
 
 LOGGER = logging.getLogger(__name__)
 
-ORG_SUFFIX = r"(?:人民政府|政府|街道办事处|办事处|管理委员会|管委会|人民代表大会常务委员会|委员会|办公厅|办公室|司法局|局|厅|委|院|署|中心|部|办|支队|大队|所)"
+ORG_SUFFIX = "(?:" + "|".join(section("header", "org_suffixes")) + ")"
 _ORG_LINE = re.compile(rf"^(?:[\u4e00-\u9fff()]{{2,30}}{ORG_SUFFIX}[\s、]*)+$")
-PLACE_END = re.compile(r"(?:省|市|区|县|州|旗|盟|自治区|自治州|自治县|特区|新区)$")
-_TITLE_WORDS = re.compile(r"报告|年报|公报|解读|通知|情况|总结|会议|召开|审议|发布会|要点|计划|方案|规划")
+PLACE_END = re.compile("(?:" + "|".join(section("header", "place_endings")) + ")$")
+_TITLE_WORDS = re.compile("|".join(section("header", "title_words")))
 _ADDRESSEE = re.compile(rf"^[\u4e00-\u9fff、,,\s]{{2,80}}{ORG_SUFFIX}?[::]$")
 _SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[二〇零一三四五六七八九十]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日)$")
 _DELIVERED = re.compile(r"^[—―-]{1,2}\s*.{0,40}(?:会议|大会)上\s*$")
-_SPEAKER = re.compile(r"^[\u4e00-\u9fff]{0,24}?(?:副)?(?:省长|市长|区长|县长|州长|旗长|主任|局长|厅长|书记|秘书长)\s*[\u4e00-\u9fff·]{1,4}(?:\s+[\u4e00-\u9fff]{1,3})?$")
-_CLOSING = re.compile(r"^(?:特此报告|专此报告|以上报告|特此说明)[。.!]?$|^\(此件(?:公开发布|主动公开|依申请公开|不予公开)\)$")
+_SPEAKER = re.compile(r"^[\u4e00-\u9fff]{0,24}?(?:副)?(?:" + "|".join(section("header", "speaker_titles"))
+                      + r")\s*[\u4e00-\u9fff·]{1,4}(?:\s+[\u4e00-\u9fff]{1,3})?$")
+_CLOSING = re.compile("^(?:" + "|".join(section("header", "closing")) + r")[。.!]?$|^\(此件(?:"
+                      + "|".join(section("header", "publicity")) + r")\)$")
 _YEAR = re.compile(r"(?<![\d\-—–~至])((?:19|20)\d{2})\s*年(?!\s*[-—–~至])")
 _CN_DIGITS = {"〇": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
 _CN_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})年")

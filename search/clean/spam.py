@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
-from .vocab import section
+from ..vocab import section
 
 LOGGER = logging.getLogger(__name__)
 

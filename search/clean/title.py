@@ -13,7 +13,7 @@ import re
 
 from .dedup import line_key
 from .metadata import Header, is_org_line, looks_like_title
-from .vocab import pattern, section
+from ..vocab import pattern, section
 
 _ELLIPSIS = re.compile(r"\s*(?:\.{2,}|…+|。{3,})\s*$")
 _EXTENSION = re.compile(r"\.(?:docx?|pdf|wps|txt|ofd)\s*$", re.IGNORECASE)

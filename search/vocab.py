@@ -1,4 +1,4 @@
-"""The cleaner's vocabulary, kept as data files in ``search/data/cleaner/``.
+"""The cleaner's vocabulary, kept as data files in ``search/data/cleaner/`` (used by search.clean and search.structure).
 
 Metadata labels, widget words, column names, kind cues and spam signs are words, not
 code: adding one means editing a TOML file. Each file is read once, on first use.
@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-_FOLDER = Path(__file__).resolve().parent.parent / "data" / "cleaner"
+_FOLDER = Path(__file__).resolve().parent / "data" / "cleaner"
 
 
 @functools.lru_cache(maxsize=None)

@@ -17,7 +17,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from ..enrich.regions import resolve_region
-from ..enrich.topics import assign_topics
+from ..enrich.topics import classify_report
 from ..errors import ExtractError
 from ..models import Attachment, Paragraph, RawPage, Report
 from ..structure import build_blocks, drop_repeated_sentences
@@ -209,11 +209,13 @@ STAGES: tuple[Callable[[Draft], Draft], ...] = (
 def report(draft: Draft) -> Report:
     """The finished Report: paragraphs, headings and title in the page's own characters."""
     published, extracted, cleaned, header = draft.published, draft.extracted, draft.furniture, draft.header
+    # Topics are read per report (its kind a prior, its words deciding the taxonomy), on the working text.
+    topics = classify_report([(block.text, block.section_path) for block in draft.blocks], draft.kind.kind, draft.title)
     paragraphs_ = tuple(
         Paragraph(text=published.original(block.text),
                   section_path=tuple(published.original(heading) for heading in block.section_path),
-                  topics=tuple(assign_topics(block.text, block.section_path)))
-        for block in draft.blocks
+                  topics=topics[index].topics, topic_scores=topics[index].scores)
+        for index, block in enumerate(draft.blocks)
     )
     attachments = [Attachment(name=name, url=url) for name, url in extracted.links]
     known = {a.name for a in attachments} | {a.url.rsplit("/", 1)[-1] for a in attachments if a.url}

@@ -244,6 +244,41 @@ def _alerts_line(summary) -> str:
                "(the others went on; `govsearch alerts list` shows why)" if run.query_errors else ""))
 
 
+@cli.command("reclean")
+@data_dir_option
+@click.option("--since", metavar="YYYY-MM-DD", help="Only pages seen on or after this date.")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--no-reindex", is_flag=True, help="Do not reindex (and run alerts) afterwards.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def reclean_command(data_dir, since, dry_run, no_reindex, as_json):
+    """Clean every kept page again with the current cleaner; report and save what changed."""
+    from datetime import date
+
+    from .pipeline import reindex
+    from .reclean import reclean
+
+    if since:
+        try:
+            date.fromisoformat(since)
+        except ValueError:
+            raise click.BadParameter("use YYYY-MM-DD", param_hint="--since") from None
+    settings = settings_from(data_dir)
+    progress = Progress("recleaned")
+    summary = reclean(settings, since=since, dry_run=dry_run, progress=progress)
+    progress.close()
+    if as_json:
+        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
+    else:
+        counts = summary.to_dict()["counts"]
+        click.echo(("dry run: " if dry_run else "") + f"recleaned {len(summary.changes)} page(s): "
+                   + ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items())))
+        for change in summary.changes:
+            if change.outcome != "unchanged":
+                click.echo("  " + change.line())
+    if not dry_run and not no_reindex and any(c.outcome in ("changed", "added", "merged", "removed") for c in summary.changes):
+        _print_reindex(reindex(settings), as_json)
+
+
 @cli.command("reindex")
 @data_dir_option
 @click.option("--full", is_flag=True, help="Build a new index beside the old one and swap it in.")

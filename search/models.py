@@ -131,6 +131,10 @@ class Report:
     attachments: tuple[Attachment, ...] = ()
     quality: tuple[str, ...] = ()  # flags such as "mirror_spam", "synthetic", "traditional_script"
     synthetic: bool = False  # sample reports written by us, never to be presented as real
+    # What exactly a page of another kind is (其他报告: 政府工作报告, 工作要点 …; 非报告: 政策解读,
+    # 新闻报道, 通知), and the evidence the kind was read from. The kind never keeps a page out.
+    kind_detail: str | None = None
+    kind_reason: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # raw page metadata (meta tags, table rows)
 
     def replace(self, **changes: Any) -> "Report":
@@ -143,6 +147,8 @@ class Report:
             "title": self.title,
             "title_derived": self.title_derived,
             "report_kind": self.report_kind,
+            "kind_detail": self.kind_detail,
+            "kind_reason": self.kind_reason,
             "issuer": self.issuer,
             "region": self.region.to_dict(),
             "report_year": self.report_year,

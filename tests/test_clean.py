@@ -219,7 +219,7 @@ def test_traditional_page_keeps_its_script_and_matches_the_simplified_copy():
     traditional = page("traditional_pinyin.html")
     simplified = page("xxgk_department.html")
     assert "traditional_script" in traditional.quality and "pinyin_removed" in traditional.quality
-    assert traditional.paragraphs[0].text.startswith("2023年,區司法局在區委")
+    assert traditional.paragraphs[0].text.startswith("2023年，區司法局在區委")  # as published: full-width comma
     assert traditional.report_kind == simplified.report_kind and traditional.index_number == simplified.index_number
     assert fingerprint(traditional) == fingerprint(simplified)
 

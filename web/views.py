@@ -38,6 +38,8 @@ QUALITY_LABELS = {  # the cleaner's quality flags, as a reader should understand
     "docshare": "文档分享站副本(已拼接分页)",
     "partial_text": "正文可能不完整",
     "pinyin_removed": "已删去夹杂的拼音",
+    "region_inferred": "地区由所在网站推断(正文未写明)",
+    "truncated": "页面过长,只收录了前面部分",
 }
 HIT_FLAGS = {"mirror_spam": "镜像站副本", "synthetic": "合成示例", "traditional_script": "繁体原文",
              "docshare": "文档分享站副本", "partial_text": "正文不完整"}

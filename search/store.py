@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import GovsearchError
-from .models import Attachment, Paragraph, RawPage, Region, Report, StoredReport
+from .models import Attachment, Paragraph, RawPage, Region, Report, Reuse, Statistics, StoredReport, Table
 from .sqlitedb import SQLiteFile
 
 LOGGER = logging.getLogger(__name__)
@@ -93,6 +93,9 @@ def report_from_dict(data: dict) -> Report:
             Paragraph.from_dict(p) for p in data.get("paragraphs", ())
         ),
         extra=data.get("extra") or {},
+        tables=tuple(Table.from_dict(t) for t in data.get("tables") or ()),
+        statistics=Statistics.from_dict(data["statistics"]) if data.get("statistics") else None,
+        reuse=Reuse.from_dict(data["reuse"]) if data.get("reuse") else None,
     )
 
 

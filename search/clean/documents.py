@@ -152,6 +152,8 @@ def _pdf_text(content: bytes, source: str) -> str:
 _CJK = "\u3400-\u9fff"
 _CJK_GAP = re.compile(rf"(?<=[{_CJK}，。、；：！？（）“”])[ \t]+(?=[{_CJK}，。、；：！？（）“”])")
 _SENTENCE_END = tuple("。！？；：:;!?")
+# A table row printed as text (a label, then figures separated by spaces): never a wrapped line
+_FIGURES_END = re.compile(r"(?:^|\s)[+\-]?\d[\d,.]*%?(?:\s+[+\-]?\d[\d,.]*%?)+\s*$")
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．]|第[一二三四五六七八九十]+[章节条部分])")
 
 
@@ -170,7 +172,8 @@ def _rejoin_wrapped_lines(text: str) -> str:
     for line in lines:
         previous = out[-1] if out else ""
         continues = (previous and len(previous.split("\n")[-1]) >= full_width and not previous.endswith(_SENTENCE_END)
-                     and line.strip() and not _HEADING.match(line))
+                     and line.strip() and not _HEADING.match(line)
+                     and not _FIGURES_END.search(previous) and not _FIGURES_END.search(line))
         if continues:
             out[-1] = previous + line.strip()
         else:

@@ -31,6 +31,7 @@ from .normalize import search_form
 from .query import ParsedQuery, parse_query, title_boost_query
 from .rerank import text_bonus
 from .suggest import suggest, warm as warm_suggestions
+from .tableview import TABLE_SEQ
 from .tiers import Tiering, everything, scored_query, tier
 from .understand import QueryPlan, plan_query
 
@@ -315,7 +316,8 @@ class WhooshEngine:
             pool = page_order((seq, report, -scores, tier_rank), report, 2 * wanted, False)
             for index in pool[:wanted].tolist():
                 fields = searcher.stored_fields(int(docs[index]))
-                scores[index] += text_bonus(plan, fields.get("body", ""), fields.get("report_kind", ""))
+                scores[index] += text_bonus(plan, fields.get("body", ""), fields.get("report_kind", ""),
+                                            table_row=bool(seq[index] >= TABLE_SEQ))
             keys = (seq, report, -scores, tier_rank)
             if not request.group_by_report and len(pool) >= min(len(docs), 2 * wanted):
                 restrict = pool

@@ -36,6 +36,7 @@ from .models import StoredReport
 from .normalize import search_form
 from .measures import count_measures
 from .schema import build_schema
+from .tableview import table_rows
 
 LOGGER = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ def region_keys(region) -> list[str]:
 
 
 def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
-    """The Whoosh documents of one report: one per paragraph."""
+    """The Whoosh documents of one report: one per paragraph, then one per table row."""
     report = stored.report
     region = report.region
     title = report.title or ""
@@ -210,6 +211,22 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
             "issuer": report.issuer or "",
             # The facet counts confident topics only (and the structural label, apart in the UI).
             "topic": ",".join(paragraph.facet_topics(topic_level)),
+            "quality": ",".join(report.quality),
+        }
+    # Table rows (issue 15): their labels are searchable, their figures are not; a hit shows the row.
+    for row in table_rows(report.tables):
+        words, shown = row.view.searchable(), row.view.text()
+        heading = " ".join(row.section_path) if row.view.heading else ""  # a block's first row only
+        yield {
+            "paragraph_id": f"{stored.report_id}-{row.seq}", "report_id": stored.report_id,
+            "report_key": f"{stored.report_id}:{stored.content_hash}", "seq": row.seq, "title": title,
+            "about": about, "copy_key": copy_key(shown, title), "counts": "", "section": heading,
+            "body": words, "_stored_body": shown, "bigram": words,
+            "section_path": json.dumps(list(row.section_path), ensure_ascii=False),
+            "region": ",".join(search_form(k) for k in keys), "province": region.province or UNKNOWN_REGION,
+            "city": region.city or "", "county": region.county or "", "region_code": region.code or "",
+            "report_year": year, "year_sort": report.report_year or 0, "publish_date": report.publish_date or "",
+            "report_kind": report.report_kind, "issuer": report.issuer or "", "topic": "",
             "quality": ",".join(report.quality),
         }
 

@@ -178,3 +178,36 @@ def row_views(table: Table) -> list[RowView]:
         block_started = True
         previous_figure_row = True
     return views
+
+
+# In the index a table row is a searchable unit beside the paragraphs, numbered from here
+# (paragraph_id report-<seq>, report page anchor #p<seq>), so that paragraphs keep 0, 1, 2 …
+TABLE_SEQ = 1_000_000
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """A table row as a searchable unit of its report."""
+
+    seq: int
+    table: int  # index in report.tables
+    view: RowView
+    section_path: tuple[str, ...]
+
+
+def table_rows(tables) -> list[TableRow]:
+    """Every table row with words to search (its labels, or a block's headings), numbered from TABLE_SEQ."""
+    rows: list[TableRow] = []
+    for index, table in enumerate(tables):
+        for view in row_views(table):
+            if view.searchable().strip():
+                rows.append(TableRow(TABLE_SEQ + len(rows), index, view, tuple(table.section_path)))
+    return rows
+
+
+def is_table_seq(seq: int | str) -> bool:
+    """True when a paragraph number names a table row."""
+    try:
+        return int(seq) >= TABLE_SEQ
+    except (TypeError, ValueError):
+        return False

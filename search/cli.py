@@ -321,8 +321,8 @@ def _topics() -> dict[str, str]:
 @click.option("--topic", multiple=True, help="Topic, by id or Chinese name (repeat for OR; listed below).")
 @click.option("--kind", multiple=True,
               help="Report kind: 法治政府建设年度报告, 政府信息公开工作年度报告, 其他报告 or 非报告 (repeat for OR).")
-@click.option("--sort", type=click.Choice(["relevance", "publish_date", "report_year"]), default="relevance",
-              help="Order of hits.")
+@click.option("--sort", type=click.Choice(["relevance", "publish_date", "report_year", "reuse"]), default="relevance",
+              help="Order of hits (reuse: 最高重复率, the reports that repeat their previous report most first).")
 @click.option("--group", is_flag=True, help="One hit per report (its best paragraph).")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, help="Hits to show.")
 @click.option("--page", type=click.IntRange(1), default=1, help="Page of hits.")

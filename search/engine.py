@@ -37,7 +37,7 @@ from .understand import QueryPlan, plan_query
 
 LOGGER = logging.getLogger(__name__)
 
-SORTS = ("relevance", "publish_date", "report_year")
+SORTS = ("relevance", "publish_date", "report_year", "reuse")  # reuse: 最高重复率 (search.reuse)
 # Relevance = these weights × (share of the query's weight in paragraph + report, in the
 # paragraph itself, BM25F normalised to the best candidate) + the text bonus of search.rerank.
 COVERAGE_WEIGHT = 15.0
@@ -328,6 +328,8 @@ class WhooshEngine:
             year = years[table.report_year.codes[docs]]
             if request.sort == "publish_date":  # newest first, a report's paragraphs in order
                 keys = (seq, report, -date, tier_rank)
+            elif request.sort == "reuse" and table.reuse is not None:  # most copied first, then the newest
+                keys = (seq, report, -date, -table.reuse[docs], tier_rank)
             else:
                 keys = (seq, report, -date, -year, tier_rank)
         page = max(1, request.page)

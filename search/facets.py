@@ -68,6 +68,7 @@ class FacetTable:
     publish_date: Column  # codes follow the sorted term list, so code order is date order
     seq: np.ndarray  # paragraph number within its report
     copy_key: np.ndarray | None = None  # copies of one paragraph share a key (None: older index)
+    reuse: np.ndarray | None = None  # the report's reuse rank (search.index.reuse_rank; None: older index)
 
     @classmethod
     def build(cls, reader) -> "FacetTable":
@@ -101,7 +102,8 @@ class FacetTable:
         return cls(levels, column("report_year", UNKNOWN_YEAR).with_reports(reports, report_count),
                    column("report_kind").with_reports(reports, report_count), report_id,
                    topics, topic_values, column("publish_date"), _numeric_column(reader, "seq"),
-                   _numeric_column(reader, "copy_key") if "copy_key" in reader.schema else None)
+                   _numeric_column(reader, "copy_key") if "copy_key" in reader.schema else None,
+                   _numeric_column(reader, "reuse") if "reuse" in reader.schema else None)
 
 
 def _numeric_column(reader, field_name: str) -> np.ndarray:

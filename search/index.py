@@ -179,6 +179,7 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
     keys = region_keys(region) or [UNKNOWN_REGION]
     tokens = stored.tokens if stored.tokens and len(stored.tokens) == len(report.paragraphs) else None
     topic_level = confidence_level()
+    reuse = reuse_rank(report)
     about = " ".join(x for x in (title, report.issuer, *region.names(),
                                   f"{report.report_year}年" if report.report_year else "") if x)
     for seq, paragraph in enumerate(report.paragraphs):
@@ -206,6 +207,7 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
             "region_code": region.code or "",
             "report_year": year,
             "year_sort": report.report_year or 0,
+            "reuse": reuse,
             "publish_date": report.publish_date or "",
             "report_kind": report.report_kind,
             "issuer": report.issuer or "",
@@ -225,10 +227,17 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
             "section_path": json.dumps(list(row.section_path), ensure_ascii=False),
             "region": ",".join(search_form(k) for k in keys), "province": region.province or UNKNOWN_REGION,
             "city": region.city or "", "county": region.county or "", "region_code": region.code or "",
-            "report_year": year, "year_sort": report.report_year or 0, "publish_date": report.publish_date or "",
+            "report_year": year, "year_sort": report.report_year or 0, "reuse": reuse,
+            "publish_date": report.publish_date or "",
             "report_kind": report.report_kind, "issuer": report.issuer or "", "topic": "",
             "quality": ",".join(report.quality),
         }
+
+
+def reuse_rank(report) -> int:
+    """The report's reused-sentence share as the index's sort column: ×10000 + 1, 0 when unknown."""
+    ratio = report.reuse.reused_sentence_ratio if report.reuse else None
+    return 0 if ratio is None else int(round(ratio * 10000)) + 1
 
 
 _NOT_WORD = re.compile(r"[\W_]+")

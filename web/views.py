@@ -30,7 +30,7 @@ blueprint = Blueprint("search", __name__)
 FACET_VISIBLE = 8  # values shown before a facet folds the rest under 更多
 YEARS_VISIBLE = 30  # the report-year facet is a histogram: all years, up to this many
 REGION_TREE_MAX = 300  # past this many region values, closed branches are sent without their children
-SORT_LABELS = {"relevance": "相关度", "publish_date": "发布日期", "report_year": "报告年度"}
+SORT_LABELS = {"relevance": "相关度", "publish_date": "发布日期", "report_year": "报告年度", "reuse": "最高重复率"}
 QUALITY_LABELS = {  # the cleaner's quality flags, as a reader should understand them
     "mirror_spam": "镜像站副本(已删去插入的无关内容)",
     "traditional_script": "原文为繁体字",

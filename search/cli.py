@@ -246,22 +246,17 @@ def _alerts_line(summary) -> str:
 
 @cli.command("reclean")
 @data_dir_option
-@click.option("--since", metavar="YYYY-MM-DD", help="Only pages seen on or after this date.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Only pages seen on or after this date.")
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
 @click.option("--no-reindex", is_flag=True, help="Do not reindex (and run alerts) afterwards.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def reclean_command(data_dir, since, dry_run, no_reindex, as_json):
     """Clean every kept page again with the current cleaner; report and save what changed."""
-    from datetime import date
-
     from .pipeline import reindex
     from .reclean import reclean
 
-    if since:
-        try:
-            date.fromisoformat(since)
-        except ValueError:
-            raise click.BadParameter("use YYYY-MM-DD", param_hint="--since") from None
+    since = since.date().isoformat() if since else None
     settings = settings_from(data_dir)
     progress = Progress("recleaned")
     summary = reclean(settings, since=since, dry_run=dry_run, progress=progress)

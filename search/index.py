@@ -223,7 +223,7 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
         yield {
             "paragraph_id": f"{stored.report_id}-{row.seq}", "report_id": stored.report_id,
             "report_key": f"{stored.report_id}:{stored.content_hash}", "seq": row.seq, "title": title,
-            "about": about, "copy_key": copy_key(shown, title), "counts": "", "section": heading,
+            "about": about, "copy_key": copy_key(f"{row.seq} {shown}", title), "counts": "", "section": heading,
             "body": words, "_stored_body": shown, "bigram": words,
             "section_path": json.dumps(list(row.section_path), ensure_ascii=False),
             "region": ",".join(search_form(k) for k in keys), "province": region.province or UNKNOWN_REGION,
@@ -258,7 +258,7 @@ def copy_key(text: str, title: str) -> int:
 
 # Bump when documents are built differently for the same fields (a copy_key rule, a new
 # token): a reindex then rebuilds the index instead of keeping documents of the old kind.
-INDEX_FORMAT = "2"
+INDEX_FORMAT = "3"  # 3: table rows (issue 15)
 
 
 def schema_outdated(ix, path: Path | None = None) -> bool:

@@ -439,12 +439,14 @@ def serve_command(data_dir, host, port, threads):
 
 
 def _register_subsystem_commands() -> None:
-    """Subsystems bring their own command groups (crawl, alerts)."""
+    """Subsystems bring their own command groups (crawl, alerts, statistics)."""
     from .alerts.command import alerts_group
     from .crawl.command import crawl_command
+    from .statistics.command import statistics_command
 
     cli.add_command(crawl_command, "crawl")
     cli.add_command(alerts_group, "alerts")
+    cli.add_command(statistics_command, "statistics")
 
 
 _register_subsystem_commands()

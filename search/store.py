@@ -370,6 +370,24 @@ class Store(SQLiteFile):
             " ORDER BY report_year DESC LIMIT ?", (region_code, report_kind, limit))
         return [(row[0], row[1], row[2]) for row in rows]
 
+    def select_ids(self, kind: str | None = None, year: int | None = None, issuer: str | None = None) -> list[str]:
+        """Ids of the reports of a kind, a report year and an issuer (each optional), by year then id."""
+        clauses, values = [], []
+        for column, value in (("report_kind", kind), ("report_year", year), ("issuer", issuer)):
+            if value is not None:
+                clauses.append(f"{column}=?")
+                values.append(value)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        return [row[0] for row in self.db.execute(
+            f"SELECT report_id FROM reports{where} ORDER BY report_year, report_id", values)]
+
+    def facts(self, kind: str | None = None) -> list[sqlite3.Row]:
+        """(report_id, report_year, issuer, region_code) of every report (of a kind): what pickers offer."""
+        if kind is None:
+            return self.db.execute("SELECT report_id, report_year, issuer, region_code FROM reports").fetchall()
+        return self.db.execute("SELECT report_id, report_year, issuer, region_code FROM reports WHERE report_kind=?",
+                               (kind,)).fetchall()
+
     # --- reuse (search/reuse.py, search/reuse_refresh.py) ----------------------
     def reuse_basis(self) -> list[sqlite3.Row]:
         """(report_id, issuer, report_kind, report_year, fingerprint, basis) of every report."""

@@ -93,3 +93,34 @@ def template() -> Template:
         generations={generation: re.compile(words) for generation, words in data["template"].items()},
         prose={key: tuple(re.compile(p) for p in patterns) for key, patterns in data["prose"].items()},
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _labels() -> tuple[dict[str, str], dict[str, str]]:
+    with open(_FILE, "rb") as handle:
+        data = tomllib.load(handle)
+    return dict(data["labels"]), dict(data["column_labels"])
+
+
+def figure_keys() -> list[str]:
+    """Every documented figure key, in the order pages and CSV files list them (per-column keys
+    after their row)."""
+    labels, columns = _labels()
+    keys = []
+    per_column = {p.key for p in template().application_rows if p.per_column}
+    for key in labels:
+        keys.append(key)
+        if key in per_column:
+            keys.extend(f"{key}_{column}" for column in columns)
+    return keys
+
+
+def figure_label(key: str) -> str:
+    """The Chinese name of a figure key (本年新收申请数(总计), 本年新收 · 自然人 …); the key itself when unknown."""
+    labels, columns = _labels()
+    if key in labels:
+        return labels[key]
+    for column, name in columns.items():
+        if key.endswith("_" + column) and key[: -len(column) - 1] in labels:
+            return f"{labels[key[: -len(column) - 1]].split('(')[0]} · {name}"
+    return key

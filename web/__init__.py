@@ -25,6 +25,9 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     app.json.ensure_ascii = False
     app.extensions["govsearch_engine"] = WhooshEngine(settings.data_dir)
     app.register_blueprint(views.blueprint)
+    from . import insights_views
+
+    app.register_blueprint(insights_views.blueprint)
     views.register_error_pages(app)
     from . import accounts, compression
 

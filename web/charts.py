@@ -34,15 +34,18 @@ def _number(value: float | int) -> str:
     return f"{int(value):,}"
 
 
-def bar_chart(bars: list[Bar], title: str, description: str = "", chart_id: str = "chart") -> Markup:
-    """A horizontal bar chart as inline SVG markup (an empty chart says so)."""
+def bar_chart(bars: list[Bar], title: str, description: str = "", chart_id: str = "chart",
+              width: int = WIDTH) -> Markup:
+    """A horizontal bar chart as inline SVG markup (an empty chart says so); ``width`` in viewBox
+    units: a narrower chart draws the same text bigger on a small screen."""
     height = max(1, len(bars)) * ROW + 10
     low = min([0.0] + [float(b.value) for b in bars])
     high = max([0.0] + [float(b.value) for b in bars])
     span = (high - low) or 1.0
-    room = WIDTH - VALUE_ROOM
+    room = width - VALUE_ROOM
+    cut = LABEL_CHARS * width // WIDTH
     zero = (0.0 - low) / span * room
-    parts = [f'<svg class="bar-chart" id="{escape(chart_id)}" viewBox="0 0 {WIDTH} {height}" role="img" '
+    parts = [f'<svg class="bar-chart" id="{escape(chart_id)}" viewBox="0 0 {width} {height}" role="img" '
              f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" xmlns="http://www.w3.org/2000/svg">',
              f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
              f'<desc id="{escape(chart_id)}-desc">{escape(description or title)}</desc>']
@@ -50,7 +53,7 @@ def bar_chart(bars: list[Bar], title: str, description: str = "", chart_id: str 
         parts.append(f'<text x="0" y="20" class="chart-empty">没有可显示的数据</text>')
     for index, bar in enumerate(bars):
         top = index * ROW
-        label = bar.label if len(bar.label) <= LABEL_CHARS else bar.label[: LABEL_CHARS - 1] + "…"
+        label = bar.label if len(bar.label) <= cut else bar.label[: cut - 1] + "…"
         value = float(bar.value)
         start = zero + min(0.0, value) / span * room
         length = max(abs(value) / span * room, 1.5 if value else 0.0)

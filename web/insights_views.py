@@ -36,6 +36,7 @@ blueprint = Blueprint("insights", __name__)
 MODES = {"regions": "地区对比(同一年度)", "years": "历年变化(同一发布机关)"}
 MAX_BARS = 60  # bars one chart draws (the CSV holds every row)
 MAX_COLUMNS = 30  # reports one section comparison shows
+NARROW = 300  # viewBox width of the chart drawn for phones (same bars, bigger text)
 CHART_FIGURES = ("new_applications", "carried_over", "results_total", "disclosed", "partly_disclosed", "withheld",
                  "unavailable", "not_processed", "other_processing", "carried_forward", "review_total",
                  "review_corrected", "litigation_total", "regulations_issued", "normative_docs_issued",
@@ -72,20 +73,27 @@ def _province_of(code: str | None) -> str | None:
 def _choices(store: Store) -> dict:
     """What the pickers offer: years, provinces and issuers of the 信息公开 reports."""
     facts = store.facts(DISCLOSURE_REPORT)
-    years = sorted({row["report_year"] for row in facts if row["report_year"]}, reverse=True)
+    per_year = Counter(row["report_year"] for row in facts if row["report_year"])
     provinces = Counter(p for p in (_province_of(row["region_code"]) for row in facts) if p)
     issuers = Counter(row["issuer"] for row in facts if row["issuer"])
-    return {"years": years, "provinces": [name for name, _ in provinces.most_common()],
-            "issuers": sorted(issuers, key=lambda name: (-issuers[name], name))}
+    busiest = max(per_year, key=lambda year: (per_year[year], year), default=None)
+    return {"years": sorted(per_year, reverse=True), "provinces": [name for name, _ in provinces.most_common()],
+            "issuers": sorted(issuers, key=lambda name: (-issuers[name], name)),
+            # the year with most reports (all years while none has a few to compare)
+            "default_year": busiest if busiest is not None and per_year[busiest] >= MIN_DEFAULT_BARS else None}
+
+
+MIN_DEFAULT_BARS = 3
 
 
 def _chart_request(choices: dict) -> dict:
-    """The chart asked for, with defaults: the first figure, the province with most reports, the latest year."""
+    """The chart asked for, with defaults: the first figure, every region, the year with most
+    reports, the issuer with most reports. An empty province or year means all of them."""
     args = request.args
     figure = args.get("figure") if args.get("figure") in figure_keys() else "new_applications"
     mode = args.get("mode") if args.get("mode") in MODES else "regions"
-    province = args.get("province") or (choices["provinces"][0] if choices["provinces"] else "")
-    year = _int(args.get("year")) or (choices["years"][0] if choices["years"] else None)
+    province = args.get("province", "")
+    year = _int(args.get("year")) if "year" in args else choices["default_year"]
     issuer = args.get("issuer") or (choices["issuers"][0] if choices["issuers"] else "")
     return {"figure": figure, "mode": mode, "province": province[:40], "year": year, "issuer": issuer[:80],
             "government": args.get("government") == "1"}
@@ -98,10 +106,12 @@ def _chart_rows(store: Store, asked: dict) -> list[StatisticsRow]:
     return [row for row in rows if not asked["government"] or is_government(row.issuer)]
 
 
-def _bar_label(row: StatisticsRow, mode: str) -> str:
+def _bar_label(row: StatisticsRow, mode: str, year: int | None = 0) -> str:
+    """A bar's name: the year (one issuer's years), or the issuer (with the year when the chart spans years)."""
     if mode == "years":
         return f"{row.report_year}年度" if row.report_year else "年度不详"
-    return row.issuer or row.title or row.region.label()
+    name = row.issuer or row.title or row.region.label()
+    return name if year else f"{name} {row.report_year or ''}".strip()
 
 
 def chart_points(rows: list[StatisticsRow], asked: dict) -> list[tuple[StatisticsRow, float | int]]:
@@ -109,7 +119,7 @@ def chart_points(rows: list[StatisticsRow], asked: dict) -> list[tuple[Statistic
     points = [(row, row.statistics.figures[asked["figure"]]) for row in rows if asked["figure"] in row.statistics.figures]
     if asked["mode"] == "years":
         return sorted(points, key=lambda point: (point[0].report_year or 0, point[0].report_id))
-    return sorted(points, key=lambda point: (-point[1], _bar_label(point[0], "regions")))
+    return sorted(points, key=lambda point: (-point[1], _bar_label(point[0], "regions", asked["year"])))
 
 
 def _title(asked: dict) -> str:
@@ -126,19 +136,21 @@ def statistics_page():
         asked = _chart_request(choices)
         rows = _chart_rows(store, asked)
     points = chart_points(rows, asked)
-    bars = [Bar(_bar_label(row, asked["mode"]), value, url_for("search.report_page", report_id=row.report_id),
+    bars = [Bar(_bar_label(row, asked["mode"], asked["year"]), value, url_for("search.report_page", report_id=row.report_id),
                 "统计表不平衡" if not row.statistics.balanced else None) for row, value in points[:MAX_BARS]]
     title = _title(asked)
     description = f"{len(points)} 份报告:" + "、".join(f"{bar.label} {bar.value}" for bar in bars[:20])
     chart = bar_chart(bars, title, description, chart_id="figure-chart")
-    params = {key: value for key, value in asked.items() if value not in (None, "", False)}
+    narrow = bar_chart(bars, title, description, chart_id="figure-chart-narrow", width=NARROW)
+    params = {key: value for key, value in asked.items() if value not in (None, False)}
+    params["year"] = asked["year"] if asked["year"] is not None else ""
     params["government"] = "1" if asked["government"] else None
     figures = [(key, figure_label(key)) for key in CHART_FIGURES] + \
               [(key, figure_label(key)) for key in figure_keys() if key not in CHART_FIGURES]
     return render_template("statistics.html", asked=asked, choices=choices, modes=MODES, figures=figures,
-                           chart=chart, title=title, points=points, shown=len(bars), total=len(points),
+                           chart=chart, narrow=narrow, title=title, points=points, shown=len(bars), total=len(points),
                            reports=len(rows), csv_url=url_for("insights.statistics_csv", **params),
-                           figure_label=figure_label, bar_label=_bar_label)
+                           figure_label=figure_label, bar_label=functools.partial(_bar_label, year=asked["year"]))
 
 
 @blueprint.route("/statistics.csv")
@@ -154,7 +166,7 @@ def statistics_csv():
                      "report_year", "checks_ok"])
     for row, value in points:
         region = row.region
-        writer.writerow([_bar_label(row, asked["mode"]), value, row.report_id, row.title, row.issuer,
+        writer.writerow([_bar_label(row, asked["mode"], asked["year"]), value, row.report_id, row.title, row.issuer,
                          region.province, region.city, region.county, row.report_year,
                          "yes" if row.statistics.balanced else "no"])
     name = f"statistics-{asked['figure']}-{asked['mode']}.csv"
@@ -236,7 +248,7 @@ def _figure_changes(comparison) -> list[dict]:
         if all(v is None for v in values):
             continue
         change = values[1] - values[0] if None not in values else None
-        rows.append({"key": key, "label": figure_label(key), "values": values, "change": change})
+        rows.append({"key": key, "label": figure_label(key), "numbers": values, "change": change})
     return rows
 
 
@@ -244,10 +256,12 @@ def _compare_section():
     name = request.args.get("section", "")[:60]
     kind = request.args.get("kind") if request.args.get("kind") in (LAW_REPORT, DISCLOSURE_REPORT) else \
         kind_of_section(name)
-    year = _int(request.args.get("year"))
     region = request.args.get("region", "")[:60].strip()
     with Store.open(_data_dir()) as store:
-        years = sorted({row["report_year"] for row in store.facts() if row["report_year"]}, reverse=True)
+        years = sorted({row["report_year"] for row in store.facts(kind) if row["report_year"]}, reverse=True) \
+            if kind else []
+        # the latest year unless one (or 全部: an empty year) is asked for: a region's reports of one year
+        year = _int(request.args.get("year")) if "year" in request.args else (years[0] if years else None)
         chosen = []
         if kind is not None:
             for stored in store.iter_reports(store.select_ids(kind, year)):

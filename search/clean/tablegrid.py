@@ -44,6 +44,8 @@ def grid(rows: list[list[tuple[str, int, int]]], *, caption: str | None = None, 
             while (r, c) in occupied:
                 c += 1
             rowspan = max(1, min(rowspan, len(rows) - r))
+            # a cell never overlaps one merged down from above (browsers draw such pages overlapping)
+            colspan = next((dc for dc in range(1, colspan) if (r, c + dc) in occupied), colspan)
             if len(occupied) + rowspan * colspan > MAX_CELLS:
                 break
             for dr in range(rowspan):

@@ -60,6 +60,7 @@ def bar_chart(bars: list[Bar], title: str, description: str = "", chart_id: str 
         classes = "bar" + (" flagged" if bar.note else "") + (" negative" if value < 0 else "")
         tooltip = escape(bar.label + (f"({bar.note})" if bar.note else "") + f":{_number(bar.value)}")
         item = [f'<g class="bar-row"><title>{tooltip}</title>',
+                f'<rect class="bar-hit" x="0" y="{top}" width="{width}" height="{ROW}" fill="transparent"/>',
                 f'<text class="bar-label" x="0" y="{top + 13}">{escape(label)}{" ⚠" if bar.note else ""}</text>',
                 f'<rect class="{classes}" x="{start:.1f}" y="{top + 18}" width="{length:.1f}" height="{BAR}" rx="2"/>',
                 f'<text class="bar-value" x="{start + length + 4:.1f}" y="{top + 28}">{_number(bar.value)}</text></g>']

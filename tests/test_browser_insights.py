@@ -163,3 +163,32 @@ def test_report_tables_render_and_a_row_is_targeted(page, server, demo, shots):
     assert no_sideways_scroll(page) and missing_glyphs(page) == ""
     assert page.locator("#reuse").text_content().startswith("90%")  # the metadata panel is folded on a phone
     page.screenshot(path=str(shots / f"report_tables_{page.device}.png"))
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("device", list(WIDTHS))
+def test_no_serious_or_critical_axe_violation_on_the_new_pages(browser, server, demo, device):
+    """axe-core (vendored) on the statistics, comparison and report pages: accessible at both widths."""
+    width, height = WIDTHS[device]
+    paths = ["/statistics", "/statistics?mode=years&issuer=上海市浦东新区人民政府&figure=review_total",
+             f"/compare?report={demo[1][2023]}", "/compare?section=总体情况&year=", "/compare",
+             f"/report/{demo[1][2023]}?q=国家秘密"]
+    found = {}
+    for path in paths:
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", bypass_csp=True)
+        page = context.new_page()
+        try:
+            page.goto(server.url + path)
+            page.evaluate(AXE.read_text(encoding="utf-8"))
+            violations = page.evaluate("""async () => {
+                const result = await axe.run(document, {resultTypes: ["violations"]});
+                return result.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+                    .map(v => `${v.id} (${v.impact}): ${v.nodes.length} node(s), e.g. ${v.nodes[0].html.slice(0, 160)}`);
+            }""")
+            if violations:
+                found[path] = violations
+        finally:
+            context.close()
+    assert found == {}, found

@@ -45,7 +45,7 @@ def bar_chart(bars: list[Bar], title: str, description: str = "", chart_id: str 
     room = width - VALUE_ROOM
     cut = LABEL_CHARS * width // WIDTH
     zero = (0.0 - low) / span * room
-    parts = [f'<svg class="bar-chart" id="{escape(chart_id)}" viewBox="0 0 {width} {height}" role="img" '
+    parts = [f'<svg class="bar-chart" id="{escape(chart_id)}" viewBox="0 0 {width} {height}" role="figure" '
              f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" xmlns="http://www.w3.org/2000/svg">',
              f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
              f'<desc id="{escape(chart_id)}-desc">{escape(description or title)}</desc>']

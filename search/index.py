@@ -30,6 +30,7 @@ from typing import Iterable, Iterator
 
 from whoosh import index as whoosh_index
 
+from .compliance import index_fields as compliance_fields
 from .errors import IndexLocked, IndexMissing
 from .models import StoredReport
 from .normalize import search_form
@@ -176,6 +177,7 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
     year = str(report.report_year) if report.report_year else UNKNOWN_YEAR
     keys = region_keys(region) or [UNKNOWN_REGION]
     tokens = stored.tokens if stored.tokens and len(stored.tokens) == len(report.paragraphs) else None
+    compliance = compliance_fields(stored)  # the same for every paragraph of the report
     about = " ".join(x for x in (title, report.issuer, *region.names(),
                                   f"{report.report_year}年" if report.report_year else "") if x)
     for seq, paragraph in enumerate(report.paragraphs):
@@ -208,6 +210,7 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
             "issuer": report.issuer or "",
             "topic": ",".join(paragraph.topics),
             "quality": ",".join(report.quality),
+            **compliance,
         }
 
 

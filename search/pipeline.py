@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from . import index as idx
+from .compliance.table import refresh as refresh_compliance
 from .engine import WhooshEngine
 from .errors import ExtractError, GovsearchError
 from .models import NOT_A_REPORT, RawPage
@@ -194,6 +195,7 @@ def reindex(settings: Settings, full: bool = False, run_alerts: bool = True) -> 
         elif summary.added or summary.updated or summary.removed:
             upserts = store.iter_reports(summary.added + summary.updated, tokens_version=analyzer_fingerprint())
             summary.paragraphs_written = engine.apply(upserts, summary.removed)
+        refresh_compliance(store)  # coverage reads the stored assessments
     if run_alerts and (summary.added or summary.updated):
         _run_alerts(settings, summary)
     return summary

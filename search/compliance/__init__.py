@@ -20,7 +20,7 @@ ON_TIME_LABELS = {"yes": "是", "no": "否", "unknown": "未知"}
 LEVEL_LABELS = {"government": "政府", "department": "政府部门", "township": "乡镇(街道)", "other": "其他机构",
                 "unknown": "不详"}
 
-__all__ = ["Compliance", "SectionCheck", "assess", "ON_TIME_VALUES", "ON_TIME_LABELS", "LEVEL_LABELS",
+__all__ = ["Compliance", "SectionCheck", "assess", "index_fields", "ON_TIME_VALUES", "ON_TIME_LABELS", "LEVEL_LABELS",
            "section_names", "rules_version"]
 
 
@@ -72,6 +72,13 @@ class Compliance:
 def section_names() -> tuple[str, ...]:
     """Every canonical mandated-section name (the values of the missing_section filter)."""
     return load_rules().all_section_names()
+
+
+def index_fields(stored: StoredReport) -> dict[str, str]:
+    """The index fields of a report's paragraphs: on_time (yes/no/unknown, or empty) and the
+    missing sections, comma-separated."""
+    compliance = assess(stored)
+    return {"on_time": compliance.on_time_value() or "", "missing_section": ",".join(compliance.missing_sections())}
 
 
 def assess(stored: StoredReport) -> Compliance:

@@ -46,6 +46,7 @@ class SectionSpec:
     strong: tuple[str, ...]
     weak: tuple[str, ...]
     mention: tuple[str, ...]
+    implicit: str | None = None  # "leading_headings": the unnamed top-level headings before the other sections
 
     def cues(self, which: str, report_year: int | None) -> tuple[str, ...]:
         """The ``strong``/``weak``/``mention`` cues with {next_year} filled in (dropped when the year is unknown)."""
@@ -97,7 +98,7 @@ def _section(data: dict) -> SectionSpec:
     heading = data.get("heading") or {}
     return SectionSpec(name=data["name"], required=bool(data.get("required", True)),
                        strong=_words(heading.get("strong", ())), weak=_words(heading.get("weak", ())),
-                       mention=_words(data.get("mention", ())))
+                       mention=_words(data.get("mention", ())), implicit=data.get("implicit"))
 
 
 @functools.lru_cache(maxsize=1)

@@ -7,6 +7,10 @@ it names both (存在的问题及下一步打算). Headings are the report's sec
 unnumbered and run-in headings, as the structure stage found them) plus short lead clauses
 that read like a heading (存在的不足和原因:一是…).
 
+A section may also be **present by position** where the rules file says so: 主要举措和成效 is
+often set out by topic (一、依法全面履行政府职能 … 六、…) before 存在的不足; the top-level
+headings before every other mandated section then stand for it (``matched_by: position``).
+
 A section is **present** when a heading of its own stands for it: at the top, or under
 headings that belong to no other mandated section. A heading for it nested inside another
 mandated section, or a paragraph that only talks about it (its mention cues), is recorded as
@@ -40,10 +44,12 @@ class SectionCheck:
     mentioned_in: str | None = None
     paragraph: int | None = None  # the first paragraph under its heading, or of the mention
     required: bool = True
+    matched_by: str | None = None  # "heading": a heading names it; "position": the topical headings before the others
 
     def to_dict(self) -> dict:
         return {"name": self.name, "present": self.present, "heading": self.heading,
-                "mentioned_in": self.mentioned_in, "paragraph": self.paragraph, "required": self.required}
+                "mentioned_in": self.mentioned_in, "paragraph": self.paragraph, "required": self.required,
+                "matched_by": self.matched_by}
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,18 @@ def _mention(paragraphs: tuple[Paragraph, ...], section: SectionSpec, report_yea
     return None
 
 
+def _leading(headings: list[_Heading], assigned: dict[tuple[str, ...], set[str]]) -> _Heading | None:
+    """The first top-level heading, when the top-level headings before every mandated one name none."""
+    leading = []
+    for heading in headings:
+        if len(heading.path) != 1 or _is_title(heading.text):
+            continue
+        if heading.path in assigned:
+            break
+        leading.append(heading)
+    return leading[0] if leading else None
+
+
 def check_sections(paragraphs: tuple[Paragraph, ...], rules: KindRules, report_year: int | None) -> tuple[SectionCheck, ...]:
     """Each mandated section of the kind: present with its heading, or missing (with where it is mentioned)."""
     headings = _headings(paragraphs)
@@ -145,7 +163,12 @@ def check_sections(paragraphs: tuple[Paragraph, ...], rules: KindRules, report_y
         if independent:
             chosen = independent[0]
             checks.append(SectionCheck(section.name, True, heading=chosen.path[-1], paragraph=chosen.paragraph,
-                                       required=section.required))
+                                       required=section.required, matched_by="heading"))
+            continue
+        leading = _leading(headings, assigned) if section.implicit == "leading_headings" and not own else None
+        if leading is not None:
+            checks.append(SectionCheck(section.name, True, heading=leading.path[-1], paragraph=leading.paragraph,
+                                       required=section.required, matched_by="position"))
             continue
         mentioned = (_top(own[0].path), own[0].paragraph) if own else _mention(paragraphs, section, report_year)
         checks.append(SectionCheck(section.name, False, mentioned_in=mentioned[0] if mentioned else None,

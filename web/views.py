@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 
+from search.compliance import ON_TIME_LABELS, ON_TIME_VALUES, assess
+from search.compliance.filters import compliance_filters
 from search.engine import SORTS, SearchRequest
 from search.errors import GovsearchError, IndexMissing
 from search.highlight import mark, match_spans
@@ -21,6 +23,7 @@ from search.query import parse_query
 from search.store import Store
 
 from . import export
+from .coverage_views import compliance_panel, home_overview
 
 LOGGER = logging.getLogger(__name__)
 
@@ -46,6 +49,8 @@ FACETS = (
     ("report_year", "year", "报告年度", "years"),
     ("topic", "topic", "主题", "topics"),
     ("report_kind", "kind", "报告类型", "kinds"),
+    ("on_time", "on_time", "按时公开", "on_time"),
+    ("missing_section", "missing_section", "缺少章节", "missing_sections"),
 )
 SAFE_BACK = re.compile(r"^/(\?[^\s]*)?$")  # only this app's search page, never another site
 
@@ -90,7 +95,14 @@ def search_request_from_args(per_page: int | None = None, page: int | None = Non
         page=page or _int_arg("page", 1, MAX_PAGE) or 1,
         per_page=per_page or _int_arg("per_page", 1, 100) or settings().results_per_page,
         group_by_report=request.args.get("group") == "1",
+        **compliance_request_fields(request.args),
     )
+
+
+def compliance_request_fields(args) -> dict:
+    """The SearchRequest fields of the 按时公开 / 缺少章节 filters (invalid values left out)."""
+    checked = compliance_filters(args.getlist("on_time"), args.getlist("missing_section"))
+    return {"on_time": checked.on_time, "missing_sections": checked.missing_sections}
 
 
 def state_url(endpoint: str = "search.search_page", drop: tuple[tuple[str, str], ...] = (),
@@ -137,6 +149,8 @@ def security_headers(response):
 def _value_label(facet: str, value: str) -> str:
     if facet == "topic":
         return topic_names().get(value, value)
+    if facet == "on_time":
+        return ON_TIME_LABELS.get(value, value)
     if facet == "region":
         return value.rsplit("/", 1)[-1]
     return value
@@ -187,6 +201,8 @@ def facet_panels(search: SearchRequest, result) -> list[dict]:
         values += [v for v in picked if v not in values]  # a picked value with no match stays removable
         if facet == "report_year":
             values.sort(key=lambda v: (not v.isdigit(), -int(v) if v.isdigit() else 0))
+        if facet == "on_time":
+            values.sort(key=lambda v: ON_TIME_VALUES.index(v) if v in ON_TIME_VALUES else len(ON_TIME_VALUES))
         entries = [_facet_value(facet, param, v, result, picked) for v in values]
         panels.append({"facet": facet, "param": param, "label": label,
                        "shown": entries[:FACET_VISIBLE], "more": entries[FACET_VISIBLE:]})
@@ -218,7 +234,8 @@ def loosen_suggestions(search: SearchRequest) -> list[dict]:
     suggestions = []
     chips = active_chips(search)
     if chips:
-        loose = replace(search, regions=(), years=(), topics=(), kinds=(), year_from=None, year_to=None)
+        loose = replace(search, regions=(), years=(), topics=(), kinds=(), year_from=None, year_to=None,
+                        on_time=(), missing_sections=())
         suggestions.append({"label": "去掉所有筛选条件", "count": _count(loose),
                             "href": url_for("search.search_page", q=search.query) if search.query else url_for("search.search_page")})
         if len(chips) > 1:
@@ -275,6 +292,7 @@ def search_page():
         suggestions=loosen_suggestions(search) if result is not None and not result.total else [],
         pages=page_links(search.page, result.pages) if result else [], sorts=SORT_LABELS,
         hit_flags=HIT_FLAGS, topic_names=topic_names(), paragraph_seq=paragraph_seq, back=back,
+        overview=home_overview() if not has_input and error is None else None,
     ), status
 
 
@@ -331,6 +349,7 @@ def report_page(report_id: str):
         back = url_for("search.search_page", q=query) if query else url_for("search.search_page")
     return render_template(
         "report.html", stored=stored, report=stored.report, paragraphs=paragraphs,
+        compliance=compliance_panel(stored),
         toc=_toc(stored.report.paragraphs), siblings=siblings, query=query, back=back,
         same_region=same_region,
         matched=[item for item in paragraphs if item.get("matched")], target=request.args.get("p", ""),
@@ -356,7 +375,8 @@ def api_report(report_id: str):
     if stored is None:
         return jsonify({"error": "no such report"}), 404
     return jsonify(dict(stored.report.to_dict(), report_id=report_id, sources=list(stored.sources),
-                        first_seen=stored.first_seen, last_seen=stored.last_seen, last_changed=stored.last_changed))
+                        first_seen=stored.first_seen, last_seen=stored.last_seen, last_changed=stored.last_changed,
+                        compliance=assess(stored).to_dict()))
 
 
 # --- export ---------------------------------------------------------------------

@@ -29,7 +29,7 @@ from .rules import KindRules, SectionSpec
 
 OPENING = "正文开头"  # mentioned_in for the paragraphs before the first heading
 STRONG, WEAK = 2, 1
-_LEAD_CLAUSE = re.compile(r"^([^。:;!?]{2,20})[。:;]")
+_LEAD_CLAUSE = re.compile(r"^([^。:;!?,]{2,20})[。:;]")
 _HEADING_PUNCTUATION = re.compile(r"[。;!?]")
 _MAX_PSEUDO_HEADING = 30
 
@@ -57,6 +57,7 @@ class _Heading:
     path: tuple[str, ...]  # this heading and the ones above it (top first)
     text: str  # normalised, its number stripped
     paragraph: int  # first paragraph under it
+    pseudo: bool = False  # a heading-like line or lead clause, not a heading the structure stage found
 
 
 def heading_words(heading: str) -> str:
@@ -93,7 +94,7 @@ def _headings(paragraphs: tuple[Paragraph, ...]) -> list[_Heading]:
             lead = _LEAD_CLAUSE.match(text)
             key = path + (lead.group(1),) if lead else None  # a run-in heading: 存在的不足:一是…
         if key is not None and key not in found:
-            found[key] = _Heading(key, heading_words(key[-1]), seq)
+            found[key] = _Heading(key, heading_words(key[-1]), seq, pseudo=True)
     return list(found.values())
 
 
@@ -143,7 +144,7 @@ def _leading(headings: list[_Heading], assigned: dict[tuple[str, ...], set[str]]
     """The first top-level heading, when the top-level headings before every mandated one name none."""
     leading = []
     for heading in headings:
-        if len(heading.path) != 1 or _is_title(heading.text):
+        if len(heading.path) != 1 or heading.pseudo or _is_title(heading.text):
             continue
         if heading.path in assigned:
             break

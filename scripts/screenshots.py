@@ -1,9 +1,12 @@
 """Screenshots of the search and report pages at desktop and phone widths, for a human to look at.
 
 Usage: .venv/bin/python scripts/screenshots.py [--data-dir /tmp/demo_data] [--out /tmp/shots] [--query 行政复议]
+       .venv/bin/python scripts/screenshots.py --readme     # also rewrite docs/search.png and docs/report.png
 
 Builds the demo data folder from samples/ when it has no index yet, serves the app with
 waitress on 127.0.0.1, and drives Debian's /usr/bin/chromium (never a downloaded browser).
+Exits 1 when a page draws any character as an empty box (a missing glyph: no CJK font, see
+scripts/test), naming the page and the characters; such screenshots would mislead.
 """
 from __future__ import annotations
 
@@ -17,10 +20,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
-from browser_support import chromium, chromium_missing, live_server  # noqa: E402
+from browser_support import chromium, chromium_missing, live_server, missing_glyphs  # noqa: E402
 
 LOGGER = logging.getLogger("screenshots")
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+README_SIZE = (1100, 680)  # the README's two pictures: small, yet the Chinese stays legible
+README_QUERY = "行政复议 调解"  # two words marked, hits that read well
 
 
 def ensure_demo_data(data_dir: Path):
@@ -36,11 +41,65 @@ def ensure_demo_data(data_dir: Path):
     return settings
 
 
+class Shooter:
+    """Takes screenshots and checks each shown page for missing glyphs."""
+
+    def __init__(self, out: Path):
+        self.out, self.problems, self.paths = out, [], []
+
+    def shot(self, page, name: str, **options) -> None:
+        path = self.out / f"{name}.png" if "/" not in name else Path(name)
+        missing = missing_glyphs(page)
+        if missing:
+            self.problems.append(f"{path.name} ({page.url}): no glyph for {missing[:40]}")
+        page.screenshot(path=str(path), **options)
+        self.paths.append(path)
+
+
+def take(server, browser, shooter: Shooter, query: str) -> None:
+    for name, (width, height) in SIZES.items():
+        page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+        page.goto(f"{server.url}/?q={quote(query)}")
+        shooter.shot(page, f"search-{name}")
+        shooter.shot(page, f"search-{name}-full", full_page=True)
+        if name == "phone":  # the folded facet panel, opened
+            page.locator("details.facet-panel > summary").click()
+            shooter.shot(page, "search-facets-phone")
+        page.goto(f"{server.url}/?q={quote(query)}&group=1&region=" + quote("浙江省"))
+        shooter.shot(page, f"search-grouped-{name}")
+        page.goto(f"{server.url}/?q={quote('不存在的词语组合xyz')}&year=2020")
+        shooter.shot(page, f"search-empty-{name}")
+        page.goto(f"{server.url}/?q={quote(query)}&region={quote('浙江')}&year=abc")
+        shooter.shot(page, f"search-bad-filters-{name}")
+        page.goto(f"{server.url}/?q={quote(query)}")
+        page.locator(".hit h3 a").first.click()
+        page.wait_for_load_state()
+        shooter.shot(page, f"report-{name}")
+        page.evaluate("window.scrollTo(0, 0)")
+        shooter.shot(page, f"report-top-{name}")
+        page.close()
+
+
+def take_readme(server, browser, shooter: Shooter) -> None:
+    """docs/search.png and docs/report.png, as the README shows them: the results page, and
+    the first hit's report as it opens (the hit paragraph highlighted, its section marked)."""
+    width, height = README_SIZE
+    page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+    page.goto(f"{server.url}/?q={quote(README_QUERY)}")
+    shooter.shot(page, str(REPO / "docs" / "search.png"))
+    page.locator(".hit h3 a").first.click()
+    page.wait_for_load_state()
+    page.wait_for_timeout(200)  # the contents marker follows the scroll on the next frame
+    shooter.shot(page, str(REPO / "docs" / "report.png"))
+    page.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default="/tmp/demo_data", type=Path)
     parser.add_argument("--out", default="/tmp/shots", type=Path)
     parser.add_argument("--query", default="行政复议")
+    parser.add_argument("--readme", action="store_true", help="Also rewrite docs/search.png and docs/report.png.")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     reason = chromium_missing()
@@ -51,29 +110,18 @@ def main() -> int:
 
     settings = ensure_demo_data(args.data_dir)
     args.out.mkdir(parents=True, exist_ok=True)
-    app = create_app(settings)
-    with live_server(app) as server, chromium() as browser:
-        for name, (width, height) in SIZES.items():
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(f"{server.url}/?q={quote(args.query)}")
-            page.screenshot(path=str(args.out / f"search-{name}.png"))
-            page.screenshot(path=str(args.out / f"search-{name}-full.png"), full_page=True)
-            if name == "phone":  # the folded facet panel, opened
-                page.locator("details.facet-panel > summary").click()
-                page.screenshot(path=str(args.out / "search-facets-phone.png"))
-            page.goto(f"{server.url}/?q={quote(args.query)}&group=1&region=" + quote("浙江省"))
-            page.screenshot(path=str(args.out / f"search-grouped-{name}.png"))
-            page.goto(f"{server.url}/?q={quote('不存在的词语组合xyz')}&year=2020")
-            page.screenshot(path=str(args.out / f"search-empty-{name}.png"))
-            page.goto(f"{server.url}/?q={quote(args.query)}")
-            page.locator(".hit h3 a").first.click()
-            page.wait_for_load_state()
-            page.screenshot(path=str(args.out / f"report-{name}.png"))
-            page.evaluate("window.scrollTo(0, 0)")
-            page.screenshot(path=str(args.out / f"report-top-{name}.png"))
-            page.close()
-    for path in sorted(args.out.glob("*.png")):
+    shooter = Shooter(args.out)
+    with live_server(create_app(settings)) as server, chromium() as browser:
+        take(server, browser, shooter, args.query)
+        if args.readme:
+            (REPO / "docs").mkdir(exist_ok=True)
+            take_readme(server, browser, shooter)
+    for path in shooter.paths:
         print(path)
+    if shooter.problems:
+        print("pages drawn with missing glyphs (install a CJK font: apt-get install fonts-noto-cjk):",
+              *shooter.problems, sep="\n  ", file=sys.stderr)
+        return 1
     return 0
 
 

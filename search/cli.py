@@ -33,6 +33,43 @@ def settings_from(data_dir: str | None, **overrides):
         raise click.UsageError(str(exc)) from None
 
 
+def existing_data_dir(settings) -> None:
+    """Read-only commands never create a data folder: a missing one is an error naming where they looked."""
+    path = settings.data_path.resolve()
+    if not path.is_dir():
+        raise click.ClickException(
+            f"no data folder at {path}: nothing imported there yet "
+            "(run `govsearch import` and `govsearch reindex`, or point --data-dir / GOVSEARCH_DATA_DIR at your data folder)")
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 report``, ``2 reports``.
+
+    >>> plural(1, "report"), plural(0, "paragraph"), plural(3, "query", "queries")
+    ('1 report', '0 paragraphs', '3 queries')
+    """
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def checked_filters(regions=(), years=(), topics=(), kinds=(), year_from=None, year_to=None,
+                    published_from=None, published_to=None):
+    """Filter options checked (topics by id or name); a value nothing can match is a usage error (exit 2)."""
+    from .filters import check_filters
+    from .models import REPORT_KINDS
+
+    checked = check_filters(regions, years, topics, kinds, year_from, year_to, published_from, published_to)
+    if checked.problems:
+        options = {"from": "--year-from", "to": "--year-to", "pub_from": "--published-from", "pub_to": "--published-to"}
+        lines = [problem.text(options.get(problem.param)) for problem in checked.problems]
+        params = {problem.param for problem in checked.problems}
+        if "topic" in params:
+            lines.append("`govsearch topics` lists the topics (--topic takes an id or a name)")
+        if "kind" in params:
+            lines.append("--kind takes one of: " + ", ".join(REPORT_KINDS))
+        raise click.UsageError("\n".join(lines))
+    return checked
+
+
 class Progress:
     """A bar on a terminal, a periodic line otherwise (stderr either way)."""
 
@@ -87,16 +124,27 @@ def import_command(paths, data_dir, then_reindex, as_json):
     if as_json:
         click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
     else:
-        click.echo(f"imported {len(paths)} path(s): {len(summary.added)} new, {len(summary.changed)} changed, "
+        files = sum(len(part) for part in (summary.added, summary.changed, summary.unchanged, summary.merged,
+                                           summary.skipped, summary.failed))
+        click.echo(f"{plural(files, 'file')}: {len(summary.added)} new, {len(summary.changed)} changed, "
                    f"{len(summary.unchanged)} unchanged, {len(summary.merged)} merged into known reports, "
-                   f"{len(summary.skipped)} skipped, {len(summary.failed)} failed")
+                   f"{len(summary.skipped)} skipped (not reports), {len(summary.failed)} failed")
         for source, reason in summary.skipped:
-            click.echo(f"  skipped {source}: {reason}")
+            click.echo(f"  skipped {_display_source(source)}: {reason}")
         for source, error in summary.failed:
-            click.echo(f"  FAILED {source}: {error}")
+            click.echo(f"  FAILED {_display_source(source)}: {error}")
     if then_reindex:
         _print_reindex(reindex(settings), as_json)
     sys.exit(1 if summary.failed else 0)
+
+
+def _display_source(source: str) -> str:
+    """A local file's path rather than its file:// URI (crawled pages keep their URL)."""
+    if source.startswith("file://"):
+        from urllib.parse import unquote, urlsplit
+
+        return unquote(urlsplit(source).path)
+    return source
 
 
 @cli.command("clean")
@@ -141,7 +189,23 @@ def _print_reindex(summary, as_json: bool) -> None:
     kind = "full rebuild" if summary.full else "incremental"
     click.echo(f"reindex ({kind}): {len(summary.added)} added, {len(summary.updated)} updated, "
                f"{len(summary.removed)} removed, {summary.unchanged} unchanged; "
-               f"{summary.paragraphs_written} paragraphs written")
+               f"{plural(summary.paragraphs_written, 'paragraph')} written")
+    click.echo(_alerts_line(summary))
+
+
+def _alerts_line(summary) -> str:
+    """What the alerts step of a reindex did, in one line."""
+    if summary.alerts_status == "skipped":
+        return "alerts: not run (--no-alerts; `govsearch alerts run` picks these reports up)"
+    if summary.alerts_status == "nothing_new":
+        return "alerts: not run (no new or changed reports)"
+    if summary.alerts_status == "failed" or summary.alerts is None:
+        return "alerts: run failed (see the log above); the next `govsearch alerts run` retries"
+    run = summary.alerts
+    deliveries = run.delivery.emails_sent + run.delivery.webhooks_sent
+    return (f"alerts: run, {plural(run.items, 'item')} for {plural(run.saved_queries, 'saved query', 'saved queries')}, "
+            f"{plural(deliveries, 'delivery', 'deliveries')} ({run.delivery.emails_sent} email, "
+            f"{run.delivery.webhooks_sent} webhook), {plural(len(run.delivery.failures), 'failure')}")
 
 
 @cli.command("reindex")
@@ -157,15 +221,35 @@ def reindex_command(data_dir, full, no_alerts, as_json):
     _print_reindex(reindex(settings, full=full, run_alerts=not no_alerts), as_json)
 
 
-@cli.command("search")
+class TopicsEpilog(click.Command):
+    """A command whose help ends with the topic list (read when help is shown, not at every start)."""
+
+    def format_epilog(self, ctx, formatter):
+        formatter.write_paragraph()
+        formatter.write_text("Topics (--topic takes the id or the name):")
+        with formatter.indentation():
+            formatter.write_dl(list(_topics().items()))
+
+
+def _topics() -> dict[str, str]:
+    from .filters import topic_names
+
+    return topic_names()
+
+
+@cli.command("search", cls=TopicsEpilog)
 @click.argument("query", nargs=-1)
 @data_dir_option
-@click.option("--region", multiple=True, help="Province, city or county name (repeat for OR).")
+@click.option("--region", multiple=True,
+              help="Province, city or county name, or a path such as 浙江省/杭州市 (repeat for OR).")
 @click.option("--year", multiple=True, type=int, help="Year the report covers (repeat for OR).")
 @click.option("--year-from", type=int, help="Earliest report year.")
 @click.option("--year-to", type=int, help="Latest report year.")
-@click.option("--topic", multiple=True, help="Topic id (repeat for OR).")
-@click.option("--kind", multiple=True, help="Report kind, e.g. 法治政府建设年度报告.")
+@click.option("--published-from", help="Published on or after this date (YYYY-MM-DD, YYYY-MM or YYYY).")
+@click.option("--published-to", help="Published on or before this date (YYYY-MM-DD, YYYY-MM or YYYY).")
+@click.option("--topic", multiple=True, help="Topic, by id or Chinese name (repeat for OR; listed below).")
+@click.option("--kind", multiple=True,
+              help="Report kind: 法治政府建设年度报告, 政府信息公开工作年度报告, 其他报告 or 非报告 (repeat for OR).")
 @click.option("--on-time", "on_time", multiple=True, type=click.Choice(["yes", "no", "unknown"]),
               help="Published by the deadline: yes, no or unknown (repeat for OR).")
 @click.option("--missing-section", "missing_section", multiple=True, type=click.Choice(section_names()),
@@ -176,15 +260,19 @@ def reindex_command(data_dir, full, no_alerts, as_json):
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, help="Hits to show.")
 @click.option("--page", type=click.IntRange(1), default=1, help="Page of hits.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def search_command(query, data_dir, region, year, year_from, year_to, topic, kind, on_time, missing_section, sort,
-                   group, limit, page, as_json):
+def search_command(query, data_dir, region, year, year_from, year_to, published_from, published_to, topic, kind,
+                   on_time, missing_section, sort, group, limit, page, as_json):
     """Search the index: QUERY uses space = AND, OR, -word, "phrase", title:…, section:…"""
     from .engine import SearchRequest, WhooshEngine
 
     settings = settings_from(data_dir)
+    filters = checked_filters(region, year, topic, kind, year_from, year_to, published_from, published_to)
+    existing_data_dir(settings)
     request = SearchRequest(
-        query=" ".join(query), regions=region, years=tuple(str(y) for y in year), topics=topic, kinds=kind,
-        year_from=year_from, year_to=year_to, sort=sort, page=page, per_page=limit, group_by_report=group,
+        query=" ".join(query), regions=filters.regions, years=filters.years, topics=filters.topics,
+        kinds=filters.kinds, year_from=filters.year_from, year_to=filters.year_to,
+        published_from=filters.published_from, published_to=filters.published_to, sort=sort, page=page,
+        per_page=limit, group_by_report=group,
         on_time=on_time, missing_sections=missing_section,
     )
     result = WhooshEngine(settings.data_dir).search(request)
@@ -198,7 +286,8 @@ def search_command(query, data_dir, region, year, year_from, year_to, topic, kin
     if result.suggestion:
         click.echo(f"did you mean: {result.suggestion}", err=True)
     partial = f"; {result.total_partial} more with only some of the words" if result.total_partial else ""
-    click.echo(f"{result.total} paragraphs in {result.total_reports} reports{partial} for: {result.interpretation or '(all)'}")
+    click.echo(f"{plural(result.total, 'paragraph')} in {plural(result.total_reports, 'report')}{partial} "
+               f"for: {result.interpretation or '(all)'}")
     if result.hidden_by_filters:
         click.echo(f"({result.hidden_by_filters} more outside the filters)")
     previous_tier = "full"
@@ -217,10 +306,18 @@ def search_command(query, data_dir, region, year, year_from, year_to, topic, kin
             click.echo(f"   (另有 {hit.other_sources} 个来源)")
         if hit.more_in_report:
             click.echo(f"   (+{hit.more_in_report} more in this report)")
+        click.echo(f"   {report_path(hit)}")
     click.echo("\nfacets (paragraphs):")
     for facet, values in result.facets.items():
         shown = ", ".join(f"{value} {count}" for value, count in list(values.items())[:12])
         click.echo(f"  {facet}: {shown or '-'}")
+
+
+def report_path(hit) -> str:
+    """Where a hit can be followed up: its report id, paragraph number and the web path to it
+    (after the server's address: ``govsearch serve``, or the ``base_url`` setting)."""
+    seq = hit.paragraph_id.rsplit("-", 1)[-1]
+    return f"report {hit.report_id} ¶{seq} · /report/{hit.report_id}#p{seq}"
 
 
 @cli.command("stats")
@@ -229,14 +326,36 @@ def search_command(query, data_dir, region, year, year_from, year_to, topic, kin
 def stats_command(data_dir, as_json):
     """Counts of reports in the store and documents in the index."""
     from .engine import WhooshEngine
+    from .errors import IndexMissing
     from .store import Store
 
     settings = settings_from(data_dir)
-    with Store.open(settings.data_dir) as store:
-        stats = {"reports_in_store": store.count()}
-    stats.update(WhooshEngine(settings.data_dir).stats())
+    existing_data_dir(settings)
+    stats = {"data_dir": str(settings.data_path.resolve())}
+    if (settings.data_path / "store.sqlite").exists():
+        with Store.open(settings.data_dir) as store:
+            stats["reports_in_store"] = store.count()
+    else:
+        stats["reports_in_store"] = 0
+    try:
+        stats.update(WhooshEngine(settings.data_dir).stats())
+    except IndexMissing:
+        stats["index"] = "none yet (run `govsearch reindex`)"
     click.echo(json.dumps(stats, ensure_ascii=False) if as_json else
                "\n".join(f"{key}: {value}" for key, value in stats.items()))
+
+
+@cli.command("topics")
+@click.option("--json", "as_json", is_flag=True, help="Print {id: name} as JSON.")
+def topics_command(as_json):
+    """List the topics paragraphs are tagged with: the id and the Chinese name, both accepted by --topic."""
+    topics = _topics()
+    if as_json:
+        click.echo(json.dumps(topics, ensure_ascii=False))
+        return
+    width = max(map(len, topics))
+    for topic_id, name in topics.items():
+        click.echo(f"{topic_id:<{width}}  {name}")
 
 
 @cli.command("serve")

@@ -57,6 +57,8 @@ class SearchRequest:
     kinds: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
+    published_from: str | None = None  # YYYY-MM-DD, inclusive: the publish-date range
+    published_to: str | None = None
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
@@ -246,19 +248,19 @@ class WhooshEngine:
         reads = TermReads()  # matching and ranking read each term's postings once
         tiering = tier(searcher, plan, reads) if not plan.empty else everything(searcher, reads)
         tiering = self._restricted(searcher, tiering, request, reads)
-        selected, years = request.selected(), _year_range(request)
-        passing = filter_mask(table, tiering.docs, selected, years)
+        selected, years, published = request.selected(), _year_range(request), _published_range(request)
+        passing = filter_mask(table, tiering.docs, selected, years, published)
         if request.partial and plan.clauses and not passing.any():
             # Nothing with a word of the query under these filters: sub-words, rather than an empty page.
             tiering = self._restricted(searcher, tier(searcher, plan, reads, fragments=True), request, reads)
-            passing = filter_mask(table, tiering.docs, selected, years)
+            passing = filter_mask(table, tiering.docs, selected, years, published)
         full = tiering.full
-        counts = count_facets(table, tiering.docs[full], selected, years)
+        counts = count_facets(table, tiering.docs[full], selected, years, published)
         partial = tiering.select(~full & passing) if request.partial \
             else tiering.select(np.zeros(len(tiering.docs), dtype=bool))
         facets, basis = counts, "full"
         if not counts.total and len(partial.docs):
-            facets, basis = count_facets(table, tiering.docs[~full], selected, years), "partial"
+            facets, basis = count_facets(table, tiering.docs[~full], selected, years, published), "partial"
         shown = tiering.select(full & contains(counts.matched, tiering.docs) | contains(partial.docs, tiering.docs))
         partial_reports = _distinct_reports(table, partial.docs)
         hits = self._hits(searcher, table, shown, plan, parsed, request, reads) if len(shown.docs) else ()
@@ -460,6 +462,12 @@ def _year_range(request: SearchRequest):
     if request.year_from is None and request.year_to is None:
         return None
     return (request.year_from, request.year_to)
+
+
+def _published_range(request: SearchRequest):
+    if request.published_from is None and request.published_to is None:
+        return None
+    return (request.published_from, request.published_to)
 
 
 def _hit(fields: dict, score: float, plan: QueryPlan, more: int, missing: tuple[str, ...] = (),

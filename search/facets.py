@@ -245,8 +245,13 @@ def _region_mask(table: FacetTable, docs: np.ndarray, wanted: set[str]) -> np.nd
     return mask
 
 
-def _masks(table: FacetTable, docs: np.ndarray, selected: dict[str, set[str]], year_range) -> dict[str, np.ndarray]:
+def _masks(table: FacetTable, docs: np.ndarray, selected: dict[str, set[str]], year_range,
+           published_range=None) -> dict[str, np.ndarray]:
     masks = {}
+    if published_range is not None:  # not a facet: it narrows every facet's counts
+        low, high = published_range
+        masks["publish_date"] = _lookup(table.publish_date.values, lambda v: (low is None or v >= low)
+                                        and (high is None or v <= high))[table.publish_date.codes[docs]]
     if selected.get("region"):
         masks["region"] = _region_mask(table, docs, selected["region"])
     years, kinds, topics = selected.get("report_year"), selected.get("report_kind"), selected.get("topic")
@@ -331,24 +336,27 @@ def _count_facet(table: FacetTable, facet: str, docs: np.ndarray) -> tuple[dict,
     return _count_column(getattr(table, facet), docs, reports, present)
 
 
-def filter_mask(table: FacetTable, docnums: np.ndarray, selected: dict[str, set[str]], year_range=None) -> np.ndarray:
+def filter_mask(table: FacetTable, docnums: np.ndarray, selected: dict[str, set[str]], year_range=None,
+                published_range=None) -> np.ndarray:
     """Which of the documents pass every filter (no counting)."""
     docs = np.asarray(docnums, dtype=np.int64)
     keep = np.ones(len(docs), dtype=bool)
-    for mask in _masks(table, docs, selected, year_range).values():
+    for mask in _masks(table, docs, selected, year_range, published_range).values():
         keep &= mask
     return keep
 
 
-def count_facets(table: FacetTable, docnums: np.ndarray, selected: dict[str, set[str]], year_range=None) -> FacetCounts:
+def count_facets(table: FacetTable, docnums: np.ndarray, selected: dict[str, set[str]], year_range=None,
+                 published_range=None) -> FacetCounts:
     """Count facet values over the query's matching documents.
 
     ``selected`` maps a facet to the values the user picked (OR within, AND across); a
     region value may be a path (浙江省/杭州市) or a bare name (杭州市). ``year_range``
-    (from, to), inclusive, belongs to the report_year facet.
+    (from, to), inclusive, belongs to the report_year facet. ``published_range`` (from, to),
+    inclusive YYYY-MM-DD strings, keeps reports published then (none without a date).
     """
     docs = np.asarray(docnums, dtype=np.int64)
-    masks = _masks(table, docs, selected, year_range)
+    masks = _masks(table, docs, selected, year_range, published_range)
     everything = np.ones(len(docs), dtype=bool)
     for mask in masks.values():
         everything &= mask

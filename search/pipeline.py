@@ -52,10 +52,13 @@ class ReindexSummary:
     unchanged: int = 0
     paragraphs_written: int = 0
     full: bool = False
+    alerts_status: str = "skipped"  # skipped (run_alerts off), nothing_new, ran or failed
+    alerts: object | None = None  # the alerts run's RunSummary when it ran
 
     def to_dict(self) -> dict:
         return {"added": self.added, "updated": self.updated, "removed": self.removed, "unchanged": self.unchanged,
-                "paragraphs_written": self.paragraphs_written, "full": self.full}
+                "paragraphs_written": self.paragraphs_written, "full": self.full,
+                "alerts": {"status": self.alerts_status, **(self.alerts.to_dict() if self.alerts else {})}}
 
 
 def find_pages(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -111,19 +114,25 @@ def ingest_pages(settings: Settings, pages: Iterable[RawPage | tuple[str, Except
     with Store.open(settings.data_dir) as store:
         for page in pages:
             if isinstance(page, tuple):  # a page that could not even be read
-                summary.failed.append((page[0], str(page[1])))
+                summary.failed.append((page[0], _reason(page[1])))
                 continue
             try:
                 _ingest_one(store, page, settings, summary, fingerprint)
             except GovsearchError as exc:
-                LOGGER.warning("skipped %s: %s", page.source, exc)
-                summary.failed.append((page.source, str(exc)))
+                # Counted as failed and listed once in the summary the caller prints.
+                LOGGER.info("failed on %s: %s", page.source, exc)
+                summary.failed.append((page.source, _reason(exc)))
             except Exception as exc:  # a cleaner bug must not lose the rest of the batch
                 LOGGER.exception("failed on %s", page.source)
                 summary.failed.append((page.source, f"internal error: {type(exc).__name__}: {exc}"))
             if progress:
                 progress(page.source)
     return summary
+
+
+def _reason(error: Exception) -> str:
+    """Why a page failed, without its source (the summary already names it)."""
+    return getattr(error, "reason", None) or str(error)
 
 
 def _ingest_one(store: Store, page: RawPage, settings: Settings, summary: ImportSummary, fingerprint) -> None:
@@ -197,12 +206,15 @@ def reindex(settings: Settings, full: bool = False, run_alerts: bool = True) -> 
             summary.paragraphs_written = engine.apply(upserts, summary.removed)
         refresh_compliance(store)  # coverage reads the stored assessments
     if run_alerts and (summary.added or summary.updated):
-        _run_alerts(settings, summary)
+        summary.alerts = _run_alerts(settings, summary)
+        summary.alerts_status = "ran" if summary.alerts is not None else "failed"
+    elif run_alerts:
+        summary.alerts_status = "nothing_new"
     return summary
 
 
-def _run_alerts(settings: Settings, summary: ReindexSummary) -> None:
-    """Saved-query alerts for what this reindex brought in."""
+def _run_alerts(settings: Settings, summary: ReindexSummary):
+    """Saved-query alerts for what this reindex brought in (their RunSummary; None if the run failed)."""
     from .alerts import after_reindex
 
-    after_reindex(settings, summary)
+    return after_reindex(settings, summary)

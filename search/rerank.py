@@ -2,6 +2,7 @@
 
 Run over the best few hundred candidates only (like Elasticsearch's rescore window):
 
+* the query's words in the paragraph's own text rather than only in its section heading;
 * the query's words as one run (党政主要负责人履行推进法治建设第一责任人职责 verbatim);
 * the query's words within one sentence rather than scattered over a paragraph (a count
   question's number counts as one of them: 调处矛盾纠纷8522件);
@@ -23,6 +24,7 @@ from .normalize import search_form
 from .understand import QueryPlan
 
 PHRASE_BONUS = 1.5
+BODY_BONUS = 0.3
 SENTENCE_BONUS = 1.0
 COUNT_BONUS = 2.0
 NOT_A_REPORT_PENALTY = 0.5
@@ -45,7 +47,7 @@ def _clause_in(clause, folded: str, sentence: str | None = None) -> bool:
         return sentence is not None and bool(set(clause.measures) & set(count_measures(search_form(sentence))))
     if clause.group is not None:
         return any(_fold(child.text) in folded for child in clause.group.children)
-    if _fold(clause.text) in folded:
+    if _fold(clause.text) in folded or any(_fold(v) in folded for v in clause.variants):
         return True
     return bool(clause.parts) and all(_fold(part) in folded for part in clause.parts)
 
@@ -89,11 +91,13 @@ def text_bonus(plan: QueryPlan, text: str, report_kind: str) -> float:
         found = sum(n for p, n in zip(plan.phrases, lengths) if _fold(p) in folded)
         bonus += PHRASE_BONUS * found / max(1, sum(lengths))
     present = [c for c in plan.clauses if _clause_in(c, folded, text)]
+    if plan.clauses:  # in the paragraph's own words, not only in its section heading
+        bonus += BODY_BONUS * len(present) / len(plan.clauses)
     if len(present) >= 2:
         best = max(sum(1 for c in present if _clause_in(c, _fold(s), s)) for s in _SENTENCE_END.split(text))
         bonus += SENTENCE_BONUS * (best - 1) / (len(present) - 1)
     for clause in present:
-        if clause.parts and _fold(clause.text) not in folded:
+        if clause.parts and _fold(clause.text) not in folded and not any(_fold(v) in folded for v in clause.variants):
             gap = _parts_gap(clause.parts, folded)
             if gap is not None:
                 bonus += NEAR_BONUS * max(0.0, 1 - gap / NEAR_SPAN)

@@ -33,6 +33,18 @@ def _bool(value: str) -> bool:
     raise ValueError(f"not a boolean: {value!r}")
 
 
+def _timezone(value: str) -> str:
+    """An IANA time zone name (Asia/Shanghai), checked against the system's zone database."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = str(value).strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (an IANA name such as Asia/Shanghai)") from None
+    return name
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", "index_data", "Folder for the store, the indexes and settings."),
     Setting("max_page_bytes", 10 * 1024 * 1024, "Pages larger than this are refused.", int),
@@ -54,6 +66,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("crawl_max_bytes", 15 * 1024 * 1024, "Largest response the crawler keeps.", int),
     Setting("results_per_page", 20, "Hits per page in the web UI.", int),
     Setting("serve_threads", 8, "Worker threads of the WSGI server.", int),
+    Setting("timezone", "Asia/Shanghai", "Time zone the web pages show times in (alert times; stored as UTC).",
+            _timezone),
 )
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 

@@ -7,6 +7,7 @@ candidate paragraph gets, per clause, whether it is
 * ``whole``: the clause is in the paragraph (body words, a substring of it, or its
   section headings);
 * ``near``: the clause's parts stand close together in the paragraph (法治…督察);
+* ``alias``: one of its other names is there (年报 for 年度报告; search/data/synonyms.txt);
 * ``in_report``: the words are in the report's title, issuer, region or year — the
   paragraph belongs to the report asked about (天津 河东区 2022年 …).
 
@@ -33,6 +34,7 @@ from .understand import Clause, QueryPlan
 
 NEAR_WINDOW = 12  # bigram positions between the starts of two parts (about one clause of a sentence)
 NEAR_CREDIT = 0.8  # a near match counts this much of a whole one in ranking
+ALIAS_CREDIT = 0.4  # another name of the word counts this much (the word itself ranks first)
 PART_CREDIT = 0.5  # all parts present, but apart, count at most this much
 DROPPABLE_SHARE = 0.25  # a near match may lack a part worth at most this share of the parts' weight
 PART_BOOST = 0.3  # a part's BM25 counts this much of a whole clause's
@@ -50,6 +52,7 @@ class ClauseQueries:
     near: tuple  # (NearParts, indexes of the parts it holds): the whole set, and each set without one part
     fragments: tuple  # every sub-word (search mode) anywhere in the paragraph: partial credit
     scored: object  # what the clause adds to the BM25 score
+    variants: tuple = ()  # the clause's other names (synonyms.txt): counted as near matches
 
 
 def clause_queries(clause: Clause, schema) -> ClauseQueries:
@@ -71,7 +74,10 @@ def clause_queries(clause: Clause, schema) -> ClauseQueries:
     fragments = tuple(q for q in (_compile_words(Words(f)) for f in _fragments(clause)) if q is not wq.NullQuery)
     report = _all_words_query("about", clause.text) if has_about else None
     scored = wq.Or([text, wq.Or(list(fragments), boost=PART_BOOST)]) if fragments else text
-    return ClauseQueries(text, report, parts, _near_queries(clause.parts), fragments, scored)
+    variants = tuple(q for q in (_compile_words(Words(v)) for v in clause.variants) if q is not wq.NullQuery)
+    if variants:
+        scored = wq.Or([scored, wq.Or(list(variants), boost=ALIAS_CREDIT)])
+    return ClauseQueries(text, report, parts, _near_queries(clause.parts), fragments, scored, variants)
 
 
 def _fragments(clause: Clause) -> list[str]:
@@ -111,6 +117,7 @@ class Tiering:
     docs: np.ndarray  # sorted global docnums
     whole: np.ndarray  # bool [doc, clause]
     near: np.ndarray  # bool [doc, clause]
+    alias: np.ndarray  # bool [doc, clause]: another name of the clause, not the clause itself
     in_report: np.ndarray  # bool [doc, clause]
     part_share: np.ndarray  # float [doc, clause]: idf share of the clause's sub-words in the paragraph
     weights: np.ndarray  # float [clause]: how rare each clause is (BM25 idf)
@@ -118,11 +125,11 @@ class Tiering:
 
     @property
     def in_text(self) -> np.ndarray:
-        return self.whole | self.near
+        return self.whole | self.near | self.alias
 
     @property
     def present(self) -> np.ndarray:
-        return self.whole | self.near | self.in_report
+        return self.in_text | self.in_report
 
     @property
     def full(self) -> np.ndarray:
@@ -142,7 +149,8 @@ class Tiering:
         """Share of the query's weight in the paragraph itself (whole words count most)."""
         if not len(self.labels):
             return np.ones(len(self.docs))
-        credit = np.where(self.whole, 1.0, np.where(self.near, NEAR_CREDIT, PART_CREDIT * self.part_share))
+        credit = np.where(self.whole, 1.0, np.where(self.near, NEAR_CREDIT, np.where(
+            self.alias, ALIAS_CREDIT, PART_CREDIT * self.part_share)))
         return credit @ self.weights / self.weights.sum()
 
     def missing(self, index: int) -> list[str]:
@@ -152,7 +160,7 @@ class Tiering:
 
     def select(self, keep: np.ndarray) -> "Tiering":
         """The same candidates restricted to a boolean mask."""
-        return Tiering(self.docs[keep], self.whole[keep], self.near[keep], self.in_report[keep],
+        return Tiering(self.docs[keep], self.whole[keep], self.near[keep], self.alias[keep], self.in_report[keep],
                        self.part_share[keep], self.weights, self.labels)
 
 
@@ -172,22 +180,24 @@ def tier(searcher, plan: QueryPlan, reads: TermReads, fragments: bool = False) -
     if not clauses:
         docs = required if required is not None else np.empty(0, dtype=np.int64)
         empty = np.zeros((len(docs), 0), dtype=bool)
-        return Tiering(docs, empty, empty, empty, np.zeros((len(docs), 0)), np.zeros(0), labels)
-    whole_sets, near_sets, report_sets, fragment_sets, typed_sets = [], [], [], [], []
+        return Tiering(docs, empty, empty, empty, empty, np.zeros((len(docs), 0)), np.zeros(0), labels)
+    whole_sets, near_sets, alias_sets, report_sets, fragment_sets, typed_sets = [], [], [], [], [], []
     for clause, queries in zip(plan.clauses, clauses):
         whole = matching_docs(searcher, queries.text, reads)
         whole_sets.append(whole)
+        alias_sets.append(union([matching_docs(searcher, v, reads) for v in queries.variants], size))
         if clause.parts_typed:
             typed_sets.extend(matching_docs(searcher, p, reads) for p in queries.parts)
         near_sets.append(_near_docs(searcher, queries, documents, size, reads))
         report_sets.append(matching_docs(searcher, queries.report, reads) if queries.report is not None else whole[:0])
         fragment_sets.append([matching_docs(searcher, f, reads) for f in queries.fragments])
-    weights = np.array([_idf(len(union([w, n], size)), documents) for w, n in zip(whole_sets, near_sets)])
+    weights = np.array([_idf(len(union([w, n, a], size)), documents)
+                        for w, n, a in zip(whole_sets, near_sets, alias_sets)])
     fragment_weights = [np.array([_idf(len(f), documents) for f in sets]) for sets in fragment_sets]
     # A candidate has a clause of the query in its text, or one of the words typed run
     # together in a clause; sub-words (行政 of a mistyped 行政覆议) bring in candidates only
     # when asked (``fragments``: the page would be empty otherwise).
-    in_text = union([*whole_sets, *near_sets, *typed_sets], size)
+    in_text = union([*whole_sets, *near_sets, *alias_sets, *typed_sets], size)
     if fragments:
         in_text = union([in_text, *(f for sets in fragment_sets for f in sets)], size)
     docs = union([in_text, _report_candidates(report_sets, weights, size)], size)
@@ -196,16 +206,17 @@ def tier(searcher, plan: QueryPlan, reads: TermReads, fragments: bool = False) -
         # is a candidate even with none of the other words. Exclusions alone name nothing.
         docs = required if _names_hits(plan.required) else intersect(docs, required)
     shape = (len(docs), len(clauses))
-    whole, near, in_report, share = (np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool),
-                                     np.zeros(shape, dtype=bool), np.zeros(shape))
+    whole, near, alias, in_report, share = (np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool),
+                                            np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool), np.zeros(shape))
     for c in range(len(clauses)):
         whole[:, c] = contains(whole_sets[c], docs)
         near[:, c] = contains(near_sets[c], docs) & ~whole[:, c]
+        alias[:, c] = contains(alias_sets[c], docs) & ~whole[:, c] & ~near[:, c]
         in_report[:, c] = contains(report_sets[c], docs)
         if fragment_sets[c]:
             found = np.stack([contains(f, docs) for f in fragment_sets[c]], axis=1)
             share[:, c] = found @ fragment_weights[c] / max(fragment_weights[c].sum(), 1e-9)
-    return Tiering(docs, whole, near, in_report, share, weights, labels)
+    return Tiering(docs, whole, near, alias, in_report, share, weights, labels)
 
 
 def _names_hits(required) -> bool:
@@ -215,13 +226,13 @@ def _names_hits(required) -> bool:
 
 
 def _near_docs(searcher, queries: ClauseQueries, documents: int, size: int, reads: TermReads) -> np.ndarray:
-    """Paragraphs with the clause's parts close together; a variant without one part counts
-    when that part is common enough to be left out (at most DROPPABLE_SHARE of the weight)."""
+    """Paragraphs with the clause's parts close together (a variant without one part counts
+    when that part is common enough to be left out: at most DROPPABLE_SHARE of the weight)."""
+    found = []
     if not queries.near:
         return np.empty(0, dtype=np.int64)
     part_weights = np.array([_idf(len(matching_docs(searcher, p, reads)), documents) for p in queries.parts])
     total = part_weights.sum()
-    found = []
     for near, kept in queries.near:
         dropped = total - part_weights[list(kept)].sum()
         if dropped <= DROPPABLE_SHARE * total + 1e-9:
@@ -257,4 +268,4 @@ def everything(searcher, reads: TermReads) -> Tiering:
     """Every live paragraph as a full match (an empty query: browse under the filters)."""
     docs = matching_docs(searcher, wq.Every(), reads)
     empty = np.zeros((len(docs), 0), dtype=bool)
-    return Tiering(docs, empty, empty, empty, np.zeros((len(docs), 0)), np.zeros(0), ())
+    return Tiering(docs, empty, empty, empty, empty, np.zeros((len(docs), 0)), np.zeros(0), ())

@@ -18,7 +18,9 @@ character string of such a query finds nothing. So the parsed query is read into
 * a short compound the segmenter cuts (法治督察 → 法治 + 督察) is one clause whose
   ``parts`` also count when they stand near each other (法治政府建设实地督察);
 * a long or question-like run of words becomes one clause per word;
-* a year (2021年) is a clause that the report's year satisfies too.
+* a year (2021年) is a clause that the report's year satisfies too;
+* a word with other names in these reports (年报 for 年度报告, 复议 for 行政复议:
+  search/data/synonyms.txt) also matches them, a little below itself.
 
 The plan is engine-neutral: each engine turns clauses into its own queries.
 
@@ -35,7 +37,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 
 from .normalize import search_form
@@ -58,15 +60,20 @@ class QueryVocabulary:
     measures: frozenset[str]
     measure_classes: tuple[tuple[str, ...], ...]
     optional: frozenset[str]
+    synonyms: dict[str, tuple[str, ...]]  # word → the other words of its group (search/data/synonyms.txt)
 
 
 @functools.lru_cache(maxsize=1)
 def vocabulary() -> QueryVocabulary:
     """The word lists in search/data/query_words.json."""
     data = json.loads(resources.files("search").joinpath("data/query_words.json").read_text(encoding="utf-8"))
+    lines = resources.files("search").joinpath("data/synonyms.txt").read_text(encoding="utf-8").splitlines()
+    groups = [line.split() for line in lines if line.strip() and not line.startswith("#")]
+    synonyms = {search_form(w): tuple(search_form(o) for o in group if o != w) for group in groups for w in group}
     return QueryVocabulary(frozenset(data["fillers"]), frozenset(data["count_markers"]),
                            dict(data["count_nouns"]), frozenset(data["measures"]),
-                           tuple(tuple(group) for group in data["measure_classes"]), frozenset(data["optional"]))
+                           tuple(tuple(group) for group in data["measure_classes"]), frozenset(data["optional"]),
+                           synonyms)
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,7 @@ class Clause:
     year: str | None = None  # a year clause: the report's year satisfies it too
     group: object | None = None  # an OR group of the query tree, matched as written
     measures: tuple[str, ...] = ()  # a count clause: a number followed by one of these (151场)
+    variants: tuple[str, ...] = ()  # other words for the same thing (复议 for 行政复议, 年报 for 年度报告)
 
     @property
     def label(self) -> str:
@@ -135,13 +143,14 @@ def plan_query(parsed: ParsedQuery) -> QueryPlan:
     if not clauses and not required and (ignored or optional):
         clauses = [Clause(text=w) for w in dict.fromkeys(optional + ignored)]
         ignored, optional = [], []
-    clauses = list({c.text: c for c in clauses}.values())
+    clauses = [_with_variants(c) for c in {c.text: c for c in clauses}.values()]
     req = None if not required else (required[0] if len(required) == 1 else And(tuple(required)))
     terms = list(parsed.highlight_terms)
     for clause in clauses:
         if clause.group is None and not clause.measures:
             terms.append(clause.text)
             terms.extend(clause.parts)
+            terms.extend(clause.variants)
     terms.extend(optional)
     highlight = tuple(t for t in dict.fromkeys(terms) if t not in ignored or not clauses)
     return QueryPlan(req, tuple(clauses), tuple(dict.fromkeys(ignored)), tuple(dict.fromkeys(measures)), highlight,
@@ -215,6 +224,11 @@ def _unit_clauses(text: str) -> tuple[list[Clause], list[str], list[str], list[s
         clauses.append(Clause(text=whole, parts=parts, parts_typed=len(groups) > 1))
         phrases = []  # the clause is the phrase
     return clauses + counts, ignored, measures, phrases
+
+
+def _with_variants(clause: Clause) -> Clause:
+    found = vocabulary().synonyms.get(clause.text, ())
+    return replace(clause, variants=found) if found and clause.group is None and not clause.measures else clause
 
 
 def _measure_class(measure: str) -> tuple[str, ...]:

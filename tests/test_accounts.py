@@ -120,13 +120,13 @@ def test_save_search_form_keeps_query_and_every_filter(app, settings):
     anonymous = client.get("/?q=行政复议").get_data(as_text=True)
     assert 'id="save-search-button"' not in anonymous and "后可保存此检索" in anonymous
     register(client, "saver@example.org")
-    data, response = save_search(client, "/?q=行政复议&region=浙江省&year=2022&topic=行政复议&from=2020&to=2023")
+    data, response = save_search(client, "/?q=行政复议&region=浙江省&year=2022&topic=行政复议与行政应诉&from=2020&to=2023")
     assert response.status_code == 302, response.get_data(as_text=True)
     with AlertsDB.open(settings.data_dir) as db:
         [saved] = db.saved_queries()
     assert saved.query == "行政复议" and saved.frequency == "immediate"
     assert saved.filters.regions == ("浙江省",) and saved.filters.years == ("2022",)
-    assert saved.filters.topics == ("行政复议",) and (saved.filters.year_from, saved.filters.year_to) == (2020, 2023)
+    assert saved.filters.topics == ("review_litigation",) and (saved.filters.year_from, saved.filters.year_to) == (2020, 2023)
     assert saved.atom and not saved.email  # no SMTP configured here: email is offered unchecked
     listing = client.get("/alerts/queries").get_data(as_text=True)
     assert "行政复议" in listing and "浙江省" in listing

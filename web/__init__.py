@@ -30,7 +30,8 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     app.register_blueprint(coverage_views.blueprint)
     app.jinja_env.globals["kind_code_of"] = coverage_views.KIND_CODES
     views.register_error_pages(app)
-    from . import accounts
+    from . import accounts, compression
 
     accounts.init_app(app)
+    compression.init_app(app)
     return app

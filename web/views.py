@@ -10,13 +10,12 @@ import functools
 import logging
 import re
 from dataclasses import replace
-from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, jsonify, render_template, request,
+                   send_from_directory, url_for)
 
 from search.compliance import ON_TIME_LABELS, ON_TIME_VALUES, assess
-from search.compliance.filters import compliance_filters
-from search.engine import SORTS, SearchRequest
+from search.engine import SearchRequest
 from search.errors import GovsearchError, IndexMissing
 from search.highlight import mark, match_spans
 from search.query import parse_query
@@ -24,13 +23,14 @@ from search.store import Store
 
 from . import export
 from .coverage_views import compliance_panel, home_overview
+from .search_state import MAX_PAGE, filter_notices, filter_problems, search_args, search_request_from_args, state_url
 
 LOGGER = logging.getLogger(__name__)
 
 blueprint = Blueprint("search", __name__)
 
-MAX_PAGE = 500
 FACET_VISIBLE = 8  # values shown before a facet folds the rest under 更多
+YEARS_VISIBLE = 30  # the report-year facet is a histogram: all years, up to this many
 REGION_TREE_MAX = 300  # past this many region values, closed branches are sent without their children
 SORT_LABELS = {"relevance": "相关度", "publish_date": "发布日期", "report_year": "报告年度"}
 QUALITY_LABELS = {  # the cleaner's quality flags, as a reader should understand them
@@ -65,58 +65,6 @@ def settings():
     return current_app.config["GOVSEARCH_SETTINGS"]
 
 
-def _int_arg(name: str, low: int | None = None, high: int | None = None) -> int | None:
-    value = request.args.get(name, "").strip()
-    if not value.lstrip("-").isdigit() or len(value) > 9:
-        return None
-    number = int(value)
-    if low is not None:
-        number = max(low, number)
-    if high is not None:
-        number = min(high, number)
-    return number
-
-
-def search_request_from_args(per_page: int | None = None, page: int | None = None) -> SearchRequest:
-    """The SearchRequest the URL describes; bad values fall back to defaults, never an error."""
-    sort = request.args.get("sort", "relevance")
-    year_from, year_to = _int_arg("from", 1949, 2100), _int_arg("to", 1949, 2100)
-    if year_from and year_to and year_from > year_to:  # a reversed range means the same years
-        year_from, year_to = year_to, year_from
-    return SearchRequest(
-        query=request.args.get("q", "")[:500],
-        regions=tuple(dict.fromkeys(v for v in request.args.getlist("region") if v)),
-        years=tuple(dict.fromkeys(v for v in request.args.getlist("year") if v)),
-        topics=tuple(dict.fromkeys(v for v in request.args.getlist("topic") if v)),
-        kinds=tuple(dict.fromkeys(v for v in request.args.getlist("kind") if v)),
-        year_from=year_from,
-        year_to=year_to,
-        sort=sort if sort in SORTS else "relevance",
-        page=page or _int_arg("page", 1, MAX_PAGE) or 1,
-        per_page=per_page or _int_arg("per_page", 1, 100) or settings().results_per_page,
-        group_by_report=request.args.get("group") == "1",
-        **compliance_request_fields(request.args),
-    )
-
-
-def compliance_request_fields(args) -> dict:
-    """The SearchRequest fields of the 按时公开 / 缺少章节 filters (invalid values left out)."""
-    checked = compliance_filters(args.getlist("on_time"), args.getlist("missing_section"))
-    return {"on_time": checked.on_time, "missing_sections": checked.missing_sections}
-
-
-def state_url(endpoint: str = "search.search_page", drop: tuple[tuple[str, str], ...] = (),
-              add: tuple[tuple[str, str], ...] = (), reset_page: bool = True, **replace_args) -> str:
-    """This page's URL with some parameters dropped, added or replaced (page reset by default)."""
-    items = [(k, v) for k, v in request.args.items(multi=True)
-             if (k, v) not in drop and k not in replace_args and v != ""]
-    if reset_page:
-        items = [(k, v) for k, v in items if k != "page"]
-    items += [pair for pair in add if pair not in items]
-    items += [(k, str(v)) for k, v in replace_args.items() if v not in (None, "")]
-    return url_for(endpoint) + ("?" + urlencode(items) if items else "")
-
-
 @functools.lru_cache(maxsize=1)
 def topic_names() -> dict[str, str]:
     """Topic id → Chinese name (ids are shown as they are when the taxonomy cannot be read)."""
@@ -144,6 +92,34 @@ def security_headers(response):
     if response.mimetype == "text/html":
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     return response
+
+
+@functools.lru_cache(maxsize=8)
+def _zone(name: str):
+    from datetime import timedelta, timezone
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # no zone database on this machine
+        LOGGER.warning("time zone %s unknown here (install tzdata); showing China Standard Time", name)
+        return timezone(timedelta(hours=8), "CST")
+
+
+@blueprint.app_template_filter("localtime")
+def localtime(stamp: str | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time (ISO 8601) in the ``timezone`` setting's local time, e.g. 2025-03-01 16:00."""
+    from datetime import datetime, timezone
+
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(_zone(settings().timezone)).strftime(pattern)
 
 
 def _value_label(facet: str, value: str) -> str:
@@ -199,13 +175,18 @@ def facet_panels(search: SearchRequest, result) -> list[dict]:
             continue
         values = list(result.facets[facet])
         values += [v for v in picked if v not in values]  # a picked value with no match stays removable
-        if facet == "report_year":
-            values.sort(key=lambda v: (not v.isdigit(), -int(v) if v.isdigit() else 0))
-        if facet == "on_time":
-            values.sort(key=lambda v: ON_TIME_VALUES.index(v) if v in ON_TIME_VALUES else len(ON_TIME_VALUES))
         entries = [_facet_value(facet, param, v, result, picked) for v in values]
+        visible = FACET_VISIBLE
+        if facet == "report_year":  # a histogram: every year, newest first, each with a bar
+            entries.sort(key=lambda e: (not e["value"].isdigit(), -int(e["value"]) if e["value"].isdigit() else 0))
+            top = max((e["count"] for e in entries), default=0) or 1
+            for entry in entries:
+                entry["share"] = round(100 * entry["count"] / top)
+            visible = YEARS_VISIBLE
+        if facet == "on_time":  # 是 / 否 / 未知, always in that order
+            entries.sort(key=lambda e: ON_TIME_VALUES.index(e["value"]) if e["value"] in ON_TIME_VALUES else 9)
         panels.append({"facet": facet, "param": param, "label": label,
-                       "shown": entries[:FACET_VISIBLE], "more": entries[FACET_VISIBLE:]})
+                       "shown": entries[:visible], "more": entries[visible:]})
     return panels
 
 
@@ -219,6 +200,9 @@ def active_chips(search: SearchRequest) -> list[dict]:
     if search.year_from or search.year_to:
         span = f"{search.year_from or '…'}–{search.year_to or '…'}"
         chips.append({"label": f"年度范围:{span}", "href": state_url(**{"from": None, "to": None})})
+    if search.published_from or search.published_to:
+        span = f"{search.published_from or '…'}–{search.published_to or '…'}"
+        chips.append({"label": f"发布日期:{span}", "href": state_url(pub_from=None, pub_to=None)})
     return chips
 
 
@@ -235,6 +219,7 @@ def loosen_suggestions(search: SearchRequest) -> list[dict]:
     chips = active_chips(search)
     if chips:
         loose = replace(search, regions=(), years=(), topics=(), kinds=(), year_from=None, year_to=None,
+                        published_from=None, published_to=None,
                         on_time=(), missing_sections=())
         suggestions.append({"label": "去掉所有筛选条件", "count": _count(loose),
                             "href": url_for("search.search_page", q=search.query) if search.query else url_for("search.search_page")})
@@ -279,7 +264,8 @@ def search_page():
     """The search page: box, facets, chips, hits, pages; the intro when nothing is asked."""
     search = search_request_from_args()
     result, error, status = None, None, 200
-    has_input = bool(search.query.strip()) or any(search.selected().values()) or search.year_from or search.year_to
+    has_input = (bool(search.query.strip()) or any(search.selected().values()) or search.year_from or search.year_to
+                 or search.published_from or search.published_to)
     if has_input:
         try:
             result = engine().search(search)
@@ -288,6 +274,7 @@ def search_page():
     back = request.full_path.rstrip("?")
     return render_template(
         "search.html", search=search, result=result, error=error, state_url=state_url,
+        filter_notices=filter_notices(lambda topic: topic_names().get(topic, topic)), search_args=search_args(),
         facets=facet_panels(search, result) if result else [], chips=active_chips(search),
         suggestions=loosen_suggestions(search) if result is not None and not result.total else [],
         pages=page_links(search.page, result.pages) if result else [], sorts=SORT_LABELS,
@@ -357,9 +344,25 @@ def report_page(report_id: str):
     )
 
 
+@blueprint.route("/favicon.ico")
+def favicon():
+    """The site icon where browsers and crawlers look for it (pages also link favicon.svg)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=7 * 24 * 3600)
+
+
 @blueprint.route("/api/search")
 def api_search():
-    """The JSON of ``govsearch search --json`` for the same parameters as the search page."""
+    """The JSON of ``govsearch search --json`` for the same parameters as the search page.
+
+    A filter value nothing can match is a 400 naming it and the nearest valid values (the
+    CLI's usage error); the page instead drops it with a notice.
+    """
+    problems = [p for p in filter_problems() if p.reason != "empty_range"]
+    if problems:
+        return jsonify({"error": "; ".join(problem.text(problem.param) for problem in problems),
+                        "problems": [{"param": p.param, "value": p.value, "reason": p.reason, "nearest": list(p.nearest)}
+                                     for p in problems]}), 400
     try:
         result = engine().search(search_request_from_args())
     except IndexMissing as exc:
@@ -385,8 +388,10 @@ def _export_result():
     return search, engine().search(search)
 
 
-def _hit_url(hit) -> str:
-    return url_for("search.report_page", report_id=hit.report_id, _external=True) + f"#p{paragraph_seq(hit)}"
+def _hit_url(hit, query: str = "") -> str:
+    """The paragraph's link as the result page makes it: the query's words marked, the paragraph targeted."""
+    seq = paragraph_seq(hit)
+    return url_for("search.report_page", report_id=hit.report_id, q=query or None, p=seq, _external=True) + f"#p{seq}"
 
 
 @blueprint.route("/export.csv")
@@ -396,7 +401,8 @@ def export_csv():
         search, result = _export_result()
     except IndexMissing as exc:
         return Response(str(exc), status=503, mimetype="text/plain")
-    return Response(export.csv_body(result.hits, _hit_url, topic_names()), mimetype="text/csv", headers={
+    return Response(export.csv_body(result.hits, functools.partial(_hit_url, query=search.query), topic_names()),
+                    mimetype="text/csv", headers={
         "Content-Disposition": export.content_disposition(search.query, "csv"), "X-Total-Hits": str(result.total)})
 
 
@@ -407,7 +413,8 @@ def export_json():
         search, result = _export_result()
     except IndexMissing as exc:
         return jsonify({"error": str(exc)}), 503
-    return Response(export.json_body(result, search.query, search.group_by_report, _hit_url),
+    return Response(export.json_body(result, search.query, search.group_by_report,
+                                     functools.partial(_hit_url, query=search.query)),
                     mimetype="application/json",
                     headers={"Content-Disposition": export.content_disposition(search.query, "json")})
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import click
 
-from ..cli import data_dir_option, settings_from
+from ..cli import checked_filters, data_dir_option, existing_data_dir, settings_from
 from ..errors import GovsearchError
 from ..store import utc_now
 from .db import FREQUENCIES, AlertsDB, Filters
@@ -37,6 +37,7 @@ def alerts_group() -> None:
 def list_command(data_dir, email, as_json):
     """List saved queries with their items and pending deliveries."""
     settings = settings_from(data_dir)
+    existing_data_dir(settings)
     with AlertsDB.open(settings.data_dir) as db:
         user_id = None
         if email:
@@ -68,7 +69,7 @@ def list_command(data_dir, email, as_json):
 @click.option("--year", multiple=True, type=int, help="Report year (repeat for OR).")
 @click.option("--year-from", type=int, help="Earliest report year.")
 @click.option("--year-to", type=int, help="Latest report year.")
-@click.option("--topic", multiple=True, help="Topic id (repeat for OR).")
+@click.option("--topic", multiple=True, help="Topic id or Chinese name, see `govsearch topics` (repeat for OR).")
 @click.option("--kind", multiple=True, help="Report kind (repeat for OR).")
 @click.option("--frequency", type=click.Choice(FREQUENCIES), default="immediate", show_default=True,
               help="immediate: every run; daily/weekly: one digest email per period.")
@@ -82,8 +83,9 @@ def add_command(data_dir, email, name, query, region, year, year_from, year_to, 
     from .webhook import check_url
 
     settings = settings_from(data_dir)
-    filters = Filters(regions=region, years=tuple(str(y) for y in year), topics=topic, kinds=kind,
-                      year_from=year_from, year_to=year_to)
+    checked = checked_filters(region, year, topic, kind, year_from, year_to)  # a typo would never fire
+    filters = Filters(regions=checked.regions, years=checked.years, topics=checked.topics, kinds=checked.kinds,
+                      year_from=checked.year_from, year_to=checked.year_to)
     if not query.strip() and filters.is_empty():
         raise click.UsageError("give a --query or at least one filter")
     if webhook:

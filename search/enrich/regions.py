@@ -185,6 +185,20 @@ def region_path(region: Region) -> list[str]:
     return path
 
 
+@functools.lru_cache(maxsize=1)
+def region_filter_values() -> frozenset[str]:
+    """Every value a region filter can match: each unit's name and its path from the top.
+
+    >>> {"浙江省", "杭州市", "浙江省/杭州市/临平区", "北京市/朝阳区"} <= region_filter_values()
+    True
+    """
+    values: set[str] = set()
+    for code, unit in _gazetteer().units.items():
+        values.add(unit.name)
+        values.update(region_path(region_code_names(code)))
+    return frozenset(values)
+
+
 # --- names in text ---------------------------------------------------------------------
 
 def _is_cjk(char: str) -> bool:

@@ -17,14 +17,16 @@
     box.select();
   });
 
-  // On a phone the facet panel starts folded so the results come first; open on wide screens.
-  if (window.matchMedia) {
-    var narrow = window.matchMedia("(max-width: 760px)");
+  // Fold panels arrive folded (a phone shows the results first) and a wide screen already shows
+  // them open through CSS (style.css, ::details-content), so nothing moves here: open them on
+  // wide screens and mark them .js, from when on they fold and unfold like any <details>.
+  var panels = document.querySelectorAll("details.panel");
+  if (panels.length) {
+    var narrow = window.matchMedia ? window.matchMedia("(max-width: 760px)") : { matches: false };
     var fold = function () {
-      document.querySelectorAll("details.facet-panel, details.toc-panel, details.meta-panel")
-        .forEach(function (d) { d.open = !narrow.matches; });
+      panels.forEach(function (d) { d.open = !narrow.matches; d.classList.add("js"); });
     };
-    if (narrow.matches) fold();
+    fold();
     if (narrow.addEventListener) narrow.addEventListener("change", fold);  // a rotated or resized window
   }
 
@@ -73,6 +75,10 @@
     target.scrollIntoView({ block: "center" });
     target.focus({ preventScroll: true });
   }
+  // A table-of-contents link (or any #p<n> link) moves the one highlight to where it leads.
+  window.addEventListener("hashchange", function () {
+    if (/^#p\d+$/.test(window.location.hash)) mark(document.querySelector(window.location.hash));
+  });
 
   // Report page: n / N (shift) jump to the next / previous paragraph that matched the query.
   var matched = Array.prototype.slice.call(document.querySelectorAll(".report-body .paragraph.matched"));
@@ -98,27 +104,41 @@
     });
   }
 
-  // Report page: the table of contents marks the section being read.
+  // Report page: the table of contents marks the section being read: the last section that
+  // starts above a reading line a third down the window. At the very bottom of the page the
+  // reading line can no longer reach the last sections, so there the last section whose start
+  // is on screen counts.
   var tocLinks = Array.prototype.slice.call(document.querySelectorAll(".toc a[href^='#p']"));
-  if (tocLinks.length && "IntersectionObserver" in window) {
-    var bySeq = tocLinks.map(function (link) {
-      return { seq: parseInt(link.getAttribute("href").slice(2), 10), link: link };
-    });
+  var sections = tocLinks.map(function (link) {
+    return { link: link, start: document.getElementById(link.getAttribute("href").slice(1)) };
+  }).filter(function (section) { return section.start; });
+  if (sections.length) {
     var current = null;
-    var observer = new IntersectionObserver(function (entries) {
-      entries.forEach(function (entry) {
-        if (!entry.isIntersecting) return;
-        var seq = parseInt(entry.target.id.slice(1), 10);
-        var best = null;
-        bySeq.forEach(function (item) { if (item.seq <= seq) best = item; });
-        if (best && best.link !== current) {
-          if (current) current.removeAttribute("aria-current");
-          current = best.link;
-          current.setAttribute("aria-current", "location");
-        }
+    var scheduled = false;
+    var update = function () {
+      scheduled = false;
+      var line = window.innerHeight / 3;
+      var atBottom = window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 2;
+      var best = null;
+      sections.forEach(function (section) {
+        var top = section.start.getBoundingClientRect().top;
+        if (top <= line || (atBottom && top < window.innerHeight)) best = section;
       });
-    }, { rootMargin: "-30% 0px -60% 0px" });
-    document.querySelectorAll(".report-body .paragraph").forEach(function (p) { observer.observe(p); });
+      var link = best ? best.link : null;
+      if (link === current) return;
+      if (current) current.removeAttribute("aria-current");
+      current = link;
+      if (current) current.setAttribute("aria-current", "location");
+    };
+    var schedule = function () {
+      if (!scheduled) {
+        scheduled = true;
+        window.requestAnimationFrame(update);
+      }
+    };
+    window.addEventListener("scroll", schedule, { passive: true });
+    window.addEventListener("resize", schedule);
+    update();
   }
 
   // "Back to results": use the browser's history when we came from the results page,

@@ -182,3 +182,25 @@ def test_cli_sets_and_lists_events(settings, runner):
     bad = runner.invoke(cli, ["alerts", "add", "--user", "me@example.org", "--name", "x", "--query", "y",
                               "--event", "everything", "--data-dir", str(settings.data_dir)])
     assert bad.exit_code == 2
+
+
+def test_the_edit_page_chooses_the_events(indexed_data, tmp_path):
+    import shutil
+
+    from test_accounts import own_saved_query, token
+    from web import create_app
+
+    shutil.copytree(indexed_data.data_dir, tmp_path / "web-data")
+    web_settings = make_settings(tmp_path / "web-data")
+    app = create_app(web_settings, {"TESTING": True, "WTF_CSRF_ENABLED": True})
+    client, saved, page = own_saved_query(app, web_settings, "owner@example.org", "/?q=行政复议&region=浙江省")
+    assert "提醒哪些事件" in page and 'value="reported"' in page
+    posted = client.post(f"/alerts/queries/{saved.id}", data={
+        "csrf_token": token(page), "name": saved.name, "q": saved.query, "frequency": "immediate", "atom": "y",
+        "region": "浙江省", "events_form": "1", "event": ["reported", "source", "bogus"], "issuers": "expected"})
+    assert posted.status_code == 302
+    with AlertsDB.open(web_settings.data_dir) as db:
+        chosen = event_settings(db, saved.id)
+    assert (chosen.events, chosen.issuers) == (("reported", "source"), "expected")
+    again = client.get(f"/alerts/queries/{saved.id}").get_data(as_text=True)
+    assert 'value="reported" checked' in again and 'value="matches">' in again

@@ -238,10 +238,15 @@ def test_search_filters_and_facets_for_on_time_and_missing_sections(covered, app
     lacking = client.get("/api/search?missing_section=第一责任人职责履行情况&group=1").get_json()
     assert {hit["issuer"] for hit in lacking["hits"]} == {"安吉县人民政府"}
     assert lacking["facet_reports"]["missing_section"] == {"第一责任人职责履行情况": 1}
-    ignored = client.get("/api/search?kind=法治政府建设年度报告&on_time=maybe&group=1").get_json()
-    assert ignored["total_reports"] == 6  # an unknown value is left out, not an error
+    refused = client.get("/api/search?kind=法治政府建设年度报告&on_time=maybe&missing_section=第一责任人")
+    assert refused.status_code == 400  # as for any filter value nothing can match
+    problems = {p["param"]: p for p in refused.get_json()["problems"]}
+    assert problems["on_time"]["nearest"] == ["yes", "no", "unknown"]
+    assert problems["missing_section"]["nearest"][0] == "第一责任人职责履行情况"
     page = client.get("/?kind=法治政府建设年度报告&on_time=no").get_data(as_text=True)
     assert 'id="facet-on_time"' in page and 'id="facet-missing_section"' in page and "按时公开:否" in page
+    noticed = client.get("/?kind=法治政府建设年度报告&on_time=maybe").get_data(as_text=True)
+    assert "没有名为「maybe」的按时公开取值" in noticed and "共 <strong>" in noticed  # the page searches the rest
     result = run_cli(runner, "search", "--on-time", "no", "--kind", "法治政府建设年度报告", "--group", "--json",
                      "--data-dir", str(covered.data_dir))
     assert {hit["issuer"] for hit in json.loads(result.output)["hits"]} == {"湖州市吴兴区人民政府"}

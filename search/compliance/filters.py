@@ -6,9 +6,10 @@ the valid ones, in order, without repeats, plus the values it left out.
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
-from . import ON_TIME_LABELS, section_names
+from . import ON_TIME_LABELS, ON_TIME_VALUES, section_names
 
 # Words a person may type for on_time (是/否/未知, true/false) → the canonical value.
 _ON_TIME_WORDS = {"yes": "yes", "是": "yes", "true": "yes", "1": "yes", "按时": "yes",
@@ -21,6 +22,12 @@ class ComplianceFilters:
     on_time: tuple[str, ...] = ()
     missing_sections: tuple[str, ...] = ()
     rejected: tuple[tuple[str, str], ...] = ()  # (parameter, value) left out
+
+    def nearest(self, param: str, value: str) -> tuple[str, ...]:
+        """The valid values closest to a rejected one (all three for on_time)."""
+        if param == "on_time":
+            return ON_TIME_VALUES
+        return tuple(difflib.get_close_matches(value.strip(), section_names(), n=3, cutoff=0.3))
 
     def url_params(self) -> list[tuple[str, str]]:
         return [("on_time", v) for v in self.on_time] + [("missing_section", v) for v in self.missing_sections]

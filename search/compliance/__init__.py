@@ -92,7 +92,8 @@ def assess(stored: StoredReport) -> Compliance:
     complete = None
     mandated = False
     if kind_rules is not None and report.paragraphs:
-        sections = check_sections(report.paragraphs, kind_rules, report.report_year)
+        sections = check_sections(report.paragraphs, kind_rules, report.report_year,
+                                  traditional="traditional_script" in report.quality)
         mandated = (kind_rules.mandated_from is None or
                     (report.report_year is not None and report.report_year >= kind_rules.mandated_from))
         if mandated:

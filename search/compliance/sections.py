@@ -19,6 +19,7 @@ present: researchers count a section, not a passing mention.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -60,6 +61,7 @@ class _Heading:
     pseudo: bool = False  # a heading-like line or lead clause, not a heading the structure stage found
 
 
+@functools.lru_cache(maxsize=8192)
 def heading_words(heading: str) -> str:
     """A heading's words for matching: normalised, simplified, its number (一、/(一)/1.) dropped.
 
@@ -98,12 +100,24 @@ def _headings(paragraphs: tuple[Paragraph, ...]) -> list[_Heading]:
     return list(found.values())
 
 
+@functools.lru_cache(maxsize=256)
+def _pattern(section: SectionSpec, which: str, report_year: int | None) -> re.Pattern[str] | None:
+    """One regex for a section's strong, weak or mention cues (None when it has none)."""
+    cues = section.cues(which, report_year)
+    return re.compile("|".join(map(re.escape, sorted(cues, key=len, reverse=True)))) if cues else None
+
+
+def _has(words: str, section: SectionSpec, which: str, report_year: int | None) -> bool:
+    pattern = _pattern(section, which, report_year)
+    return pattern is not None and pattern.search(words) is not None
+
+
 def _score(words: str, section: SectionSpec, report_year: int | None, top: bool) -> int:
     if _is_title(words):
         return 0
-    if any(cue in words for cue in section.cues("strong", report_year)):
+    if _has(words, section, "strong", report_year):
         return STRONG
-    if top and any(cue in words for cue in section.cues("weak", report_year)):
+    if top and _has(words, section, "weak", report_year):
         return WEAK
     return 0
 
@@ -130,13 +144,13 @@ def _top(path: tuple[str, ...]) -> str:
     return path[0] if path else OPENING
 
 
-def _mention(paragraphs: tuple[Paragraph, ...], section: SectionSpec, report_year: int | None) -> tuple[str, int] | None:
-    cues = section.cues("mention", report_year)
-    if not cues:
+def _mention(texts: list[str], paragraphs: tuple[Paragraph, ...], section: SectionSpec,
+             report_year: int | None) -> tuple[str, int] | None:
+    if _pattern(section, "mention", report_year) is None:
         return None
-    for seq, paragraph in enumerate(paragraphs):
-        if any(cue in search_form(paragraph.text) for cue in cues):
-            return _top(paragraph.section_path), seq
+    for seq, text in enumerate(texts):
+        if _has(text, section, "mention", report_year):
+            return _top(paragraphs[seq].section_path), seq
     return None
 
 
@@ -152,9 +166,14 @@ def _leading(headings: list[_Heading], assigned: dict[tuple[str, ...], set[str]]
     return leading[0] if leading else None
 
 
-def check_sections(paragraphs: tuple[Paragraph, ...], rules: KindRules, report_year: int | None) -> tuple[SectionCheck, ...]:
-    """Each mandated section of the kind: present with its heading, or missing (with where it is mentioned)."""
+def check_sections(paragraphs: tuple[Paragraph, ...], rules: KindRules, report_year: int | None,
+                   traditional: bool = False) -> tuple[SectionCheck, ...]:
+    """Each mandated section of the kind: present with its heading, or missing (with where it is mentioned).
+
+    ``traditional``: the text is in traditional script (its words are simplified before the
+    cues are looked for; simplified text is matched as it is, which is much cheaper)."""
     headings = _headings(paragraphs)
+    texts: list[str] | None = None
     assigned = _assign(headings, rules.sections, report_year)
     checks = []
     for section in rules.sections:
@@ -171,7 +190,12 @@ def check_sections(paragraphs: tuple[Paragraph, ...], rules: KindRules, report_y
             checks.append(SectionCheck(section.name, True, heading=leading.path[-1], paragraph=leading.paragraph,
                                        required=section.required, matched_by="position"))
             continue
-        mentioned = (_top(own[0].path), own[0].paragraph) if own else _mention(paragraphs, section, report_year)
+        if own:
+            mentioned = (_top(own[0].path), own[0].paragraph)
+        else:
+            if texts is None:
+                texts = [search_form(p.text) if traditional else p.text for p in paragraphs]
+            mentioned = _mention(texts, paragraphs, section, report_year)
         checks.append(SectionCheck(section.name, False, mentioned_in=mentioned[0] if mentioned else None,
                                    paragraph=mentioned[1] if mentioned else None, required=section.required))
     return tuple(checks)

@@ -30,7 +30,7 @@ from .models import Hit, Region, StoredReport
 from .normalize import search_form
 from .query import ParsedQuery, parse_query, title_boost_query
 from .rerank import text_bonus
-from .suggest import suggest
+from .suggest import suggest, warm as warm_suggestions
 from .tiers import Tiering, everything, scored_query, tier
 from .understand import QueryPlan, plan_query
 
@@ -42,7 +42,7 @@ SORTS = ("relevance", "publish_date", "report_year")
 COVERAGE_WEIGHT = 15.0
 TEXT_COVERAGE_WEIGHT = 1.5
 BM25_WEIGHT = 2.0
-RERANK_WINDOW = 200  # candidates whose text is read for the bonus
+RERANK_WINDOW = 50  # candidates whose text is read for the bonus (pages beyond read their own)
 SUGGEST_BELOW = 3  # full matches below which "did you mean" is tried
 
 
@@ -205,6 +205,7 @@ class WhooshEngine:
         except IndexMissing:
             return False
         self._facet_table(searcher)
+        warm_suggestions()  # the pinyin table (two seconds) before the first typo, not during it
         for segment, _ in segments(searcher):
             for name, field in searcher.schema.items():
                 if field.scorable:
@@ -309,13 +310,19 @@ class WhooshEngine:
         # own: real pages often write a term's parts in another order, 信息主动公开 for
         # 主动公开信息, and a strict tier put those answers below weaker whole-word hits.)
         tier_rank = (~full).astype(np.int8)
+        restrict = None
         if request.sort == "relevance":
-            scores = self._relevance(searcher, shown, plan, parsed, reads)
-            window = page_order((seq, report, -scores, tier_rank), report, max(RERANK_WINDOW, request.page * request.per_page), False)
-            for index in window.tolist():
+            wanted = max(RERANK_WINDOW, request.page * request.per_page)
+            scores = self._relevance(searcher, shown, plan, parsed, reads, tier_rank, wanted)
+            # The window and as many candidates after it: the bonus moves window candidates
+            # (a penalty may drop one below those after it), never the ones further down.
+            pool = page_order((seq, report, -scores, tier_rank), report, 2 * wanted, False)
+            for index in pool[:wanted].tolist():
                 fields = searcher.stored_fields(int(docs[index]))
                 scores[index] += text_bonus(plan, fields.get("body", ""), fields.get("report_kind", ""))
             keys = (seq, report, -scores, tier_rank)
+            if not request.group_by_report and len(pool) >= min(len(docs), 2 * wanted):
+                restrict = pool
         else:
             scores = np.zeros(len(docs))
             years = np.array([int(v) if v.isdigit() else 0 for v in table.report_year.values] + [0])
@@ -328,34 +335,48 @@ class WhooshEngine:
         page = max(1, request.page)
         end = page * request.per_page
         copies = table.copy_key[docs] if table.copy_key is not None else None
-        order = _without_copies(keys, report, end, request.group_by_report, copies, len(docs))
+        if restrict is not None:  # rank the pool alone (see above); a short pool falls back to all
+            local = _without_copies(tuple(k[restrict] for k in keys), report[restrict], end, False,
+                                    copies[restrict] if copies is not None else None, len(restrict))
+            order = restrict[local] if len(local) >= min(end, len(restrict)) and len(restrict) < len(docs) \
+                else _without_copies(keys, report, end, request.group_by_report, copies, len(docs))
+        else:
+            order = _without_copies(keys, report, end, request.group_by_report, copies, len(docs))
         chosen = order[(page - 1) * request.per_page : end]
         per_report = np.bincount(report[report >= 0], minlength=len(table.report_id.values)) \
             if request.group_by_report else None
-        sorted_copies = np.sort(copies) if copies is not None else None
         hits = []
         for index in chosen.tolist():
             fields = searcher.stored_fields(int(docs[index]))
             more = int(per_report[report[index]]) - 1 if per_report is not None and report[index] >= 0 else 0
-            others = 0
-            if sorted_copies is not None:
-                key = copies[index]
-                others = int(np.searchsorted(sorted_copies, key, "right") - np.searchsorted(sorted_copies, key)) - 1
+            others = int(np.count_nonzero(copies == copies[index])) - 1 if copies is not None else 0
             hits.append(_hit(fields, float(scores[index]), plan, more, tuple(shown.missing(index)),
                              "full" if full[index] else "partial", others))
         return hits
 
-    def _relevance(self, searcher, shown: Tiering, plan: QueryPlan, parsed: ParsedQuery, reads: TermReads) -> np.ndarray:
+    def _relevance(self, searcher, shown: Tiering, plan: QueryPlan, parsed: ParsedQuery, reads: TermReads,
+                   tier_rank: np.ndarray, wanted: int) -> np.ndarray:
         """How well each candidate answers the query: its share of the query's weight (in
-        the paragraph, and with its report), and BM25F of its words, titles and headings."""
+        the paragraph, and with its report), then BM25F of its words, titles and headings.
+
+        BM25F is worth at most BM25_WEIGHT, so it is computed only for the candidates that
+        can still reach the first ``wanted`` places of their tier (a question's words bring
+        in most of an index; scoring them all cost more than the rest of the search).
+        """
+        base = COVERAGE_WEIGHT * shown.coverage() + TEXT_COVERAGE_WEIGHT * shown.text_coverage()
+        contenders = _contenders(base, tier_rank, wanted)
         scored = scored_query(plan, searcher.schema)
         boost = title_boost_query(parsed)
         if boost is not None:
             scored = wq.Or([scored, boost])
-        bm25 = Scorer(searcher, self._lengths, reads).scores(loosen(scored), shown.docs)
-        top = float(bm25.max()) if len(bm25) else 0.0
-        return (COVERAGE_WEIGHT * shown.coverage() + TEXT_COVERAGE_WEIGHT * shown.text_coverage()
-                + BM25_WEIGHT * (bm25 / top if top > 0 else bm25))
+        picked = np.flatnonzero(contenders)
+        bm25 = np.zeros(len(base))
+        bm25[picked] = Scorer(searcher, self._lengths, reads).scores(loosen(scored), shown.docs[picked])
+        # Scaled by the best score among the first page's contenders, which do not depend on
+        # the page asked for: a candidate scores the same on every page.
+        first_page = _contenders(base, tier_rank, RERANK_WINDOW) if wanted > RERANK_WINDOW else contenders
+        top = float(bm25[first_page].max()) if first_page.any() else 0.0
+        return base + BM25_WEIGHT * (bm25 / top if top > 0 else bm25)
 
     # --- writing (callers hold idx.writer_lock) ------------------------------
     def apply(self, upserts: Iterable[StoredReport], deletions: Iterable[str]) -> int:
@@ -426,6 +447,24 @@ def page_order(keys: tuple[np.ndarray, ...], reports: np.ndarray, end: int, grou
         _, first = np.unique(reports[order], return_index=True)
         order = order[np.sort(first)]
     return order[:end]
+
+
+def _contenders(base: np.ndarray, tier_rank: np.ndarray, wanted: int) -> np.ndarray:
+    """Candidates that can reach the first ``wanted`` places (full matches first) once at
+    most BM25_WEIGHT is added to their base score."""
+    contenders = np.zeros(len(base), dtype=bool)
+    for rank in (0, 1):
+        members = np.flatnonzero(tier_rank == rank)
+        if not len(members):
+            continue
+        if len(members) > wanted:
+            cut = np.partition(-base[members], wanted - 1)[wanted - 1]
+            members = members[-base[members] <= cut + BM25_WEIGHT]
+        contenders[members] = True
+        wanted -= int(np.count_nonzero(tier_rank == rank))
+        if wanted <= 0:
+            break
+    return contenders
 
 
 def _without_copies(keys, report, end: int, grouped: bool, copies, size: int) -> np.ndarray:

@@ -31,6 +31,7 @@ from typing import Iterable, Iterator
 from whoosh import index as whoosh_index
 
 from .compliance import index_fields as compliance_fields
+from .enrich.topics import confidence_level
 from .errors import IndexLocked, IndexMissing
 from .models import StoredReport
 from .normalize import search_form
@@ -178,6 +179,7 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
     keys = region_keys(region) or [UNKNOWN_REGION]
     tokens = stored.tokens if stored.tokens and len(stored.tokens) == len(report.paragraphs) else None
     compliance = compliance_fields(stored)  # the same for every paragraph of the report
+    topic_level = confidence_level()
     about = " ".join(x for x in (title, report.issuer, *region.names(),
                                   f"{report.report_year}年" if report.report_year else "") if x)
     for seq, paragraph in enumerate(report.paragraphs):
@@ -208,7 +210,8 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
             "publish_date": report.publish_date or "",
             "report_kind": report.report_kind,
             "issuer": report.issuer or "",
-            "topic": ",".join(paragraph.topics),
+            # The facet counts confident topics only (and the structural label, apart in the UI).
+            "topic": ",".join(paragraph.facet_topics(topic_level)),
             "quality": ",".join(report.quality),
             **compliance,
         }

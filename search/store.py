@@ -82,8 +82,7 @@ def report_from_dict(data: dict) -> Report:
         quality=tuple(data.get("quality", ())),
         synthetic=bool(data.get("synthetic")),
         paragraphs=tuple(
-            Paragraph(p["text"], tuple(p.get("section_path", ())), tuple(p.get("topics", ())))
-            for p in data.get("paragraphs", ())
+            Paragraph.from_dict(p) for p in data.get("paragraphs", ())
         ),
         extra=data.get("extra") or {},
     )

@@ -303,7 +303,7 @@ def test_report_serialises_to_the_clean_json_contract():
                 "source_url", "paragraphs"):
         assert key in data
     assert set(data["region"]) == {"province", "city", "county", "code"}
-    assert set(data["paragraphs"][0]) == {"text", "section_path", "topics"}
+    assert {"text", "section_path", "topics"} <= set(data["paragraphs"][0]) <= {"text", "section_path", "topics", "topic_scores"}
 
 
 def test_header_clock_is_never_a_publish_date():

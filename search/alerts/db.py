@@ -324,7 +324,7 @@ class AlertsDB(SQLiteFile):
             sql, args = sql + " AND q.id=?", args + [saved_query_id]
         if atom_only:
             sql += " AND q.atom=1"
-        rows = self.db.execute(sql + " ORDER BY i.created_at DESC, i.id LIMIT ?", (*args, limit)).fetchall()
+        rows = self.db.execute(sql + " ORDER BY i.created_at DESC, i.rowid DESC LIMIT ?", (*args, limit)).fetchall()
         queries = {q.id: q for q in self.saved_queries(user_id)}
         return [(_item(row), queries[row["q_id"]]) for row in rows]
 

@@ -109,10 +109,10 @@ def _load_enrichers():
     except ImportError:
         resolve_region = None
     try:
-        from ..enrich.topics import assign_topics
+        from ..enrich.topics import classify_report
     except ImportError:
-        assign_topics = None
-    return resolve_region, assign_topics
+        classify_report = None
+    return resolve_region, classify_report
 
 
 _ELLIPSIS = re.compile(r"\s*(?:\.{2,}|…+|。{3,})\s*$")
@@ -177,7 +177,7 @@ def _merge_fields(body: Boilerplate, page: Boilerplate | None) -> tuple[dict[str
 
 def _enrich(raw: RawPage, meta: dict[str, str], title: str | None, issuer: str | None, text: str):
     """Region of the report and a topic function for its paragraphs (each optional)."""
-    resolve_region, assign_topics = _load_enrichers()
+    resolve_region, classify_report = _load_enrichers()
     region = Region()
     if resolve_region is not None:
         region = resolve_region(
@@ -188,7 +188,7 @@ def _enrich(raw: RawPage, meta: dict[str, str], title: str | None, issuer: str |
             issuer=issuer,
             text=text[:3000],
         )
-    return region, assign_topics
+    return region, classify_report
 
 
 def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
@@ -278,14 +278,17 @@ def clean_page(raw: RawPage, *, max_bytes: int = MAX_BYTES) -> Report:
         title = metadata.derive_title(issuer, year, kind)
         title_derived = title is not None
 
-    region, assign_topics = _enrich(raw, meta, None if title_derived else title, issuer, text)
+    region, classify_report = _enrich(raw, meta, None if title_derived else title, issuer, text)
+    # Topics are read per report (its kind a prior, its words deciding the taxonomy).
+    topics = classify_report([(b.text, b.section_path) for b in blocks], kind, title) if classify_report else None
     paragraphs = tuple(
         Paragraph(
             text=script.original(block.text),
             section_path=tuple(script.original(heading) for heading in block.section_path),
-            topics=tuple(assign_topics(block.text, block.section_path)) if assign_topics else (),
+            topics=topics[i].topics if topics else (),
+            topic_scores=topics[i].scores if topics else (),
         )
-        for block in blocks
+        for i, block in enumerate(blocks)
     )
     attachments = [Attachment(name=name, url=url) for name, url in extracted.links]
     known = {a.name for a in attachments} | {a.url.rsplit("/", 1)[-1] for a in attachments if a.url}

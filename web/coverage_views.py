@@ -7,6 +7,7 @@ nested <details> rows that open province → city → county and scroll sideways
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import date
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
@@ -17,6 +18,7 @@ from search.coverage import KIND_SHORT, KINDS, STATUS_LABELS, STATUSES, Coverage
 from search.coverage.export import issuers_csv, matrix_csv
 from search.coverage.issuers import LEVEL_LABELS as UNIT_LEVELS, provinces
 from search.coverage.matrix import build_matrix, matrix_years
+from search.compliance.table import store_version
 from search.coverage.overview import collection_overview
 from search.store import Store
 
@@ -44,6 +46,29 @@ def _today() -> date:
     """Today, or the day the app was told it is (tests)."""
     forced = current_app.config.get("GOVSEARCH_TODAY")
     return date.fromisoformat(forced) if forced else date.today()
+
+
+# --- results kept while the store is unchanged ---------------------------------------
+
+_CACHE_SIZE = 32
+
+
+def _memo(store: Store, key: tuple, compute):
+    """``compute()``, remembered per store version and day: the home page and /coverage are read
+    far more often than the store changes (a whole country's coverage and matrix take a few
+    hundred milliseconds to build)."""
+    cache = current_app.extensions.setdefault("govsearch_coverage_cache", {})
+    lock = current_app.extensions.setdefault("govsearch_coverage_lock", threading.Lock())
+    full_key = (store_version(store), _today(), key)
+    with lock:
+        if full_key in cache:
+            return cache[full_key]
+    value = compute()
+    with lock:
+        cache[full_key] = value
+        while len(cache) > _CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+    return value
 
 
 # --- the report page's panel ---------------------------------------------------------
@@ -76,7 +101,7 @@ def home_overview():
     """The home page's collection at a glance, or None when the store cannot be read."""
     try:
         with Store.open(_data_dir()) as store:
-            return collection_overview(store, _today())
+            return _memo(store, ("overview",), lambda: collection_overview(store, _today()))
     except Exception:  # the home page must open even when the overview cannot be built
         LOGGER.exception("home page overview failed")
         return None
@@ -106,10 +131,19 @@ def api_coverage():
     try:
         kind, year, province = _request_args()
         with Store.open(_data_dir()) as store:
-            result = coverage(store, kind, year or latest_complete_year(store, kind, _today()), province, _today())
+            result = _coverage(store, kind, year, province)
     except CoverageError as exc:
         return _error(exc, True)
     return jsonify(result.to_dict())
+
+
+def _coverage(store: Store, kind: str, year: int | None, province: str | None):
+    year = year or latest_complete_year(store, kind, _today())
+    return _memo(store, ("coverage", kind, year, province), lambda: coverage(store, kind, year, province, _today()))
+
+
+def _matrix(store: Store, kind: str, province: str | None):
+    return _memo(store, ("matrix", kind, province), lambda: build_matrix(store, kind, province, today=_today()))
 
 
 def _report_url(report_id: str) -> str:
@@ -127,7 +161,7 @@ def coverage_csv():
     try:
         kind, year, province = _request_args()
         with Store.open(_data_dir()) as store:
-            result = coverage(store, kind, year or latest_complete_year(store, kind, _today()), province, _today())
+            result = _coverage(store, kind, year, province)
     except CoverageError as exc:
         return _error(exc, False)
     code = KIND_CODES[kind]
@@ -140,7 +174,7 @@ def matrix_export():
     try:
         kind, _year, province = _request_args()
         with Store.open(_data_dir()) as store:
-            matrix = build_matrix(store, kind, province, today=_today())
+            matrix = _matrix(store, kind, province)
     except CoverageError as exc:
         return _error(exc, False)
     code = KIND_CODES[kind]
@@ -156,8 +190,8 @@ def coverage_page():
             today = _today()
             latest = latest_complete_year(store, kind, today)
             year = year or latest
-            result = coverage(store, kind, year, province, today)
-            matrix = build_matrix(store, kind, province, today=today)
+            result = _coverage(store, kind, year, province)
+            matrix = _matrix(store, kind, province)
             years = sorted(set(matrix_years(store, kind, today)) | {year, latest}, reverse=True)
     except CoverageError as exc:
         return _error(exc, False)

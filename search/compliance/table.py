@@ -81,6 +81,14 @@ def stale_ids(store: Store) -> list[str]:
     return [row[0] for row in rows]
 
 
+def store_version(store: Store) -> tuple:
+    """Changes whenever a report is added, changed or removed, or the rules change: a cache key
+    for what is computed from the stored assessments (one cheap query)."""
+    row = store.db.execute("SELECT COUNT(*), MAX(last_changed), MAX(first_seen), TOTAL(LENGTH(report_id))"
+                           " FROM reports").fetchone()
+    return tuple(row) + (rules_version(),)
+
+
 def refresh(store: Store) -> int:
     """Assess every report that is new, changed or assessed under other rules; returns how many."""
     ids = stale_ids(store)

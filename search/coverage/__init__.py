@@ -19,7 +19,7 @@ from ..compliance.table import Assessed, assessments, refresh, years_of
 from ..errors import GovsearchError
 from ..models import DISCLOSURE_REPORT, LAW_REPORT
 from ..store import Store
-from .issuers import ExpectedIssuer, expected_issuers, find_province
+from .issuers import ExpectedIssuer, by_code, expected_issuers, find_province
 
 STATUSES = ("on_time", "late", "date_unknown", "missing")
 STATUS_LABELS = {"on_time": "按时公开", "late": "逾期公开", "date_unknown": "已公开·时间不详", "missing": "未找到"}
@@ -199,7 +199,7 @@ def coverage(store: Store, kind: str, year: int, province: str | None = None, to
         tally.add(status)
         by_province.setdefault(issuer.province, Tally()).add(status)
         by_city.setdefault((issuer.province, issuer.group()), Tally()).add(status)
-    known = {i.code for i in expected_issuers()}
+    known = by_code()
     deadline = deadline_for(kind, year, "government").day
     return Coverage(
         kind=kind, year=year, province=chosen.unit if chosen else None, deadline=deadline.isoformat() if deadline else None,

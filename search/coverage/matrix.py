@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from ..compliance.table import assessments, refresh, years_of
 from ..store import Store
@@ -18,8 +19,9 @@ from .issuers import ExpectedIssuer, expected_issuers, find_province
 MAX_YEARS = 10
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
+    """One year of one row (a NamedTuple: a country's matrix has tens of thousands)."""
+
     year: int
     status: str  # on_time | late | date_unknown | missing
     report_id: str | None
@@ -109,11 +111,13 @@ def _fill(row: Row, years, best) -> tuple[list[int], int]:
         published = [a + b for a, b in zip(published, child_published)]
         expected += child_expected
     cells = []
+    code = row.issuer.code
     for index, year in enumerate(years):
-        hit = best[year].get(row.issuer.code)
-        status = status_of(hit[0]) if hit else "missing"
-        if hit:
-            published[index] += 1
-        cells.append(Cell(year, status, hit[0].report_id if hit else None, published[index], expected))
+        hit = best[year].get(code)
+        if hit is None:
+            cells.append(Cell(year, "missing", None, published[index], expected))
+            continue
+        published[index] += 1
+        cells.append(Cell(year, status_of(hit[0]), hit[0].report_id, published[index], expected))
     row.cells = cells
     return published, expected

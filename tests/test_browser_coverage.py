@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browser_support import chromium, chromium_missing, live_server, missing_glyphs  # noqa: E402
-from coverage_support import write_pages  # noqa: E402
+from coverage_support import PAGES, Page, write_pages  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(chromium_missing() is not None,
                                                       reason=chromium_missing() or "")]
@@ -35,7 +35,10 @@ def site(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("browser-coverage")
     settings = load_settings({"data_dir": str(root / "data")}, environ={})
-    import_paths(settings, [write_pages(root / "pages")])
+    # Earlier years too, so that the matrix is wider than a phone (2015: a year with no deadline).
+    older = [Page(f"changxing_{year}", "长兴县人民政府", "330522", year, publish_date=f"{year + 1}-03-20")
+             for year in (2015, 2019, 2020)]
+    import_paths(settings, [write_pages(root / "pages", PAGES + tuple(older))])
     reindex(settings, run_alerts=False)
     app = create_app(settings, {"TESTING": True, "GOVSEARCH_TODAY": "2026-12-03"})
     with live_server(app) as server, chromium() as browser:
@@ -103,7 +106,10 @@ def test_coverage_page_and_matrix(site, shots, width):
         box = page.locator(".matrix-scroll").bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTHS[width][0] + 1
         if width == "phone":
-            page.locator(".matrix-scroll").evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+            scroller = page.locator(".matrix-scroll")
+            assert scroller.evaluate("el => el.scrollWidth > el.clientWidth"), "nine years do not fit a phone"
+            scroller.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+            assert scroller.evaluate("el => el.scrollLeft") > 0
             name = wuxing.locator(".m-name").bounding_box()
             assert name["x"] >= box["x"] - 1, "the region name stays in view while the years scroll"
             page.screenshot(path=str(shots / f"matrix-{width}-scrolled.png"))
@@ -147,7 +153,7 @@ def test_home_page_overview(site, shots, width):
     context, page, outside = open_page(site, width, "/")
     try:
         overview = page.locator("#overview")
-        assert "共 8 份报告" in overview.inner_text()
+        assert "共 11 份报告" in overview.inner_text()
         assert page.locator("#kind-year-counts").is_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width][0]
         page.locator("#overview").scroll_into_view_if_needed()

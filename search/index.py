@@ -30,6 +30,7 @@ from typing import Iterable, Iterator
 
 from whoosh import index as whoosh_index
 
+from .compliance import index_fields as compliance_fields
 from .enrich.topics import confidence_level
 from .errors import IndexLocked, IndexMissing
 from .models import StoredReport
@@ -178,6 +179,7 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
     year = str(report.report_year) if report.report_year else UNKNOWN_YEAR
     keys = region_keys(region) or [UNKNOWN_REGION]
     tokens = stored.tokens if stored.tokens and len(stored.tokens) == len(report.paragraphs) else None
+    compliance = compliance_fields(stored)  # the same for every paragraph of the report
     topic_level = confidence_level()
     about = " ".join(x for x in (title, report.issuer, *region.names(),
                                   f"{report.report_year}年" if report.report_year else "") if x)
@@ -212,6 +214,7 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
             # The facet counts confident topics only (and the structural label, apart in the UI).
             "topic": ",".join(paragraph.facet_topics(topic_level)),
             "quality": ",".join(report.quality),
+            **compliance,
         }
 
 

@@ -14,6 +14,7 @@ from html import unescape
 
 import click
 
+from .compliance import section_names
 from .errors import ConfigError, GovsearchError
 from .settings import load_settings
 
@@ -316,6 +317,10 @@ def _topics() -> dict[str, str]:
 @click.option("--topic", multiple=True, help="Topic, by id or Chinese name (repeat for OR; listed below).")
 @click.option("--kind", multiple=True,
               help="Report kind: 法治政府建设年度报告, 政府信息公开工作年度报告, 其他报告 or 非报告 (repeat for OR).")
+@click.option("--on-time", "on_time", multiple=True, type=click.Choice(["yes", "no", "unknown"]),
+              help="Published by the deadline: yes, no or unknown (repeat for OR).")
+@click.option("--missing-section", "missing_section", multiple=True, type=click.Choice(section_names()),
+              help="Reports lacking this mandated section (canonical name; repeat for OR).")
 @click.option("--sort", type=click.Choice(["relevance", "publish_date", "report_year", "reuse"]), default="relevance",
               help="Order of hits (reuse: 最高重复率, the reports that repeat their previous report most first).")
 @click.option("--group", is_flag=True, help="One hit per report (its best paragraph).")
@@ -323,7 +328,7 @@ def _topics() -> dict[str, str]:
 @click.option("--page", type=click.IntRange(1), default=1, help="Page of hits.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def search_command(query, data_dir, region, year, year_from, year_to, published_from, published_to, topic, kind,
-                   sort, group, limit, page, as_json):
+                   on_time, missing_section, sort, group, limit, page, as_json):
     """Search the index: QUERY uses space = AND, OR, -word, "phrase", title:…, section:…"""
     from .engine import SearchRequest, WhooshEngine
 
@@ -335,6 +340,7 @@ def search_command(query, data_dir, region, year, year_from, year_to, published_
         kinds=filters.kinds, year_from=filters.year_from, year_to=filters.year_to,
         published_from=filters.published_from, published_to=filters.published_to, sort=sort, page=page,
         per_page=limit, group_by_report=group,
+        on_time=on_time, missing_sections=missing_section,
     )
     result = WhooshEngine(settings.data_dir).search(request)
     if as_json:
@@ -439,13 +445,15 @@ def serve_command(data_dir, host, port, threads):
 
 
 def _register_subsystem_commands() -> None:
-    """Subsystems bring their own command groups (crawl, alerts, statistics)."""
+    """Subsystems bring their own command groups (crawl, alerts, coverage, statistics)."""
     from .alerts.command import alerts_group
+    from .coverage.command import coverage_command
     from .crawl.command import crawl_command
     from .statistics.command import statistics_command
 
     cli.add_command(crawl_command, "crawl")
     cli.add_command(alerts_group, "alerts")
+    cli.add_command(coverage_command, "coverage")
     cli.add_command(statistics_command, "statistics")
 
 

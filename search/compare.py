@@ -1,10 +1,10 @@
 """Reports side by side: sections aligned by their canonical names, reused sentences marked.
 
-A report's top-level headings are read against the mandated sections of its kind
-(search/data/compare_sections.json: the canonical names and heading cues, in the shape
-of issue 14's compliance rules), so 二、主动公开政府信息情况 in one year and 二、主动公开情况
-in the next are one row. Headings that name no mandated section are aligned by their
-words; the text before the first heading is the opening (正文开头).
+A report's top-level headings are read against the mandated sections of its kind (the
+canonical names and heading cues of the compliance rules, search/data/compliance.json, read
+by search.compliance.rules), so 二、主动公开政府信息情况 in one year and 二、主动公开情况 in the
+next are one row. Headings that name no mandated section are aligned by their words; the
+text before the first heading is the opening (正文开头).
 
 * ``compare_reports``: two reports of one issuer, section by section; every sentence of
   each side is marked SAME (verbatim) or NEAR (near-verbatim) when the other side has it.
@@ -13,51 +13,26 @@ words; the text before the first heading is the opening (正文开头).
 """
 from __future__ import annotations
 
-import functools
-import json
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from .compliance.rules import SectionSpec, load_rules
+from .compliance.sections import heading_words
 from .models import Report, StoredReport
-from .normalize import search_form
 from .reuse import SentenceIndex, counted, marked, sentence_key
-from .structure import enumerator
 
 OPENING = "正文开头"
-_FILE = Path(__file__).resolve().parent / "data" / "compare_sections.json"
-_TRAILING = re.compile(r"[\s。.:：;；]+$")
 STRONG, WEAK = 2, 1
-
-
-@dataclass(frozen=True)
-class SectionSpec:
-    """A mandated section: its canonical name and the cues that find its heading."""
-
-    name: str
-    strong: tuple[str, ...]
-    weak: tuple[str, ...]
-    leading: bool = False  # the topical headings before every other section stand for it
-    required: bool = True
-
-
-@functools.lru_cache(maxsize=1)
-def _specs() -> dict[str, tuple[SectionSpec, ...]]:
-    data = json.loads(_FILE.read_text(encoding="utf-8"))
-    return {kind: tuple(SectionSpec(s["name"], tuple(s["heading"].get("strong", ())), tuple(s["heading"].get("weak", ())),
-                                    s.get("implicit") == "leading_headings", bool(s.get("required", True)))
-                        for s in spec["sections"])
-            for kind, spec in data["kinds"].items()}
 
 
 def section_specs(kind: str) -> tuple[SectionSpec, ...]:
     """The mandated sections of a report kind (none for other kinds)."""
-    return _specs().get(kind, ())
+    rules = load_rules().for_kind(kind)
+    return rules.sections if rules is not None else ()
 
 
 def canonical_names() -> dict[str, list[str]]:
     """kind → its mandated section names, in order."""
-    return {kind: [spec.name for spec in specs] for kind, specs in _specs().items()}
+    return {kind: list(rules.section_names()) for kind, rules in load_rules().kinds.items()}
 
 
 def kind_of_section(name: str) -> str | None:
@@ -65,25 +40,12 @@ def kind_of_section(name: str) -> str | None:
     return next((kind for kind, names in canonical_names().items() if name in names), None)
 
 
-def heading_words(heading: str) -> str:
-    """A heading without its number, normalised: 二、主动公开政府信息情况 → 主动公开政府信息情况."""
-    text = search_form(heading).strip()
-    found = enumerator(text)
-    if found:
-        text = text[found[1]:]
-    return _TRAILING.sub("", text)
-
-
-def _cues(cues: tuple[str, ...], year: int | None) -> list[str]:
-    return [c.replace("{next_year}", str(year + 1)) for c in cues if "{next_year}" not in c or year]
-
-
 def _score(words: str, spec: SectionSpec, year: int | None) -> int:
     if words.endswith("报告") or "年度报告" in words:
         return 0  # the report's title repeated as a heading names no section
-    if any(cue in words for cue in _cues(spec.strong, year)):
+    if any(cue in words for cue in spec.cues("strong", year)):
         return STRONG
-    if any(cue in words for cue in _cues(spec.weak, year)):
+    if any(cue in words for cue in spec.cues("weak", year)):
         return WEAK
     return 0
 
@@ -92,7 +54,7 @@ def name_heading(heading: str, kind: str, year: int | None) -> str | None:
     """The canonical section a top-level heading names, or None."""
     words = heading_words(heading)
     scored = [(_score(words, spec, year), index) for index, spec in enumerate(section_specs(kind))]
-    best = max(scored, default=(0, 0))
+    best = max(scored, key=lambda pair: (pair[0], -pair[1]), default=(0, 0))  # the first of the strongest
     return section_specs(kind)[best[1]].name if best[0] else None
 
 
@@ -122,7 +84,7 @@ def sections_of(report: Report) -> list[Section]:
         if table.section_path and table.section_path[0] not in tops:
             tops.append(table.section_path[0])
     named = {top: name_heading(top, kind, year) for top in tops}
-    leading = next((spec.name for spec in specs if spec.leading), None)
+    leading = next((spec.name for spec in specs if spec.implicit == "leading_headings"), None)
     if leading and leading not in named.values():
         # topical headings (一、依法全面履行政府职能 …) before the first mandated one stand for it
         for top in tops:

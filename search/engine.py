@@ -66,11 +66,15 @@ class SearchRequest:
     group_by_report: bool = False
     report_ids: tuple[str, ...] | None = None  # restrict to these reports (alerts)
     partial: bool = True  # also list paragraphs with only some of the words, after the full matches
+    # Compliance filters (search.compliance): 按时公开 yes/no/unknown; 缺少章节 by canonical name.
+    on_time: tuple[str, ...] = ()
+    missing_sections: tuple[str, ...] = ()
 
     def selected(self) -> dict[str, set[str]]:
         """Picked facet values; region names normalised (full-width, traditional) like the index."""
         return {"region": {search_form(r) for r in self.regions}, "report_year": set(self.years),
-                "topic": set(self.topics), "report_kind": set(self.kinds)}
+                "topic": set(self.topics), "report_kind": set(self.kinds),
+                "on_time": set(self.on_time), "missing_section": set(self.missing_sections)}
 
 
 @dataclass(frozen=True)

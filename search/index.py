@@ -30,6 +30,7 @@ from typing import Iterable, Iterator
 
 from whoosh import index as whoosh_index
 
+from .compliance import index_fields as compliance_fields
 from .enrich.topics import confidence_level
 from .errors import IndexLocked, IndexMissing
 from .models import StoredReport
@@ -179,6 +180,7 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
     year = str(report.report_year) if report.report_year else UNKNOWN_YEAR
     keys = region_keys(region) or [UNKNOWN_REGION]
     tokens = stored.tokens if stored.tokens and len(stored.tokens) == len(report.paragraphs) else None
+    compliance = compliance_fields(stored)  # the same for every paragraph of the report
     topic_level = confidence_level()
     reuse = reuse_rank(report)
     about = " ".join(x for x in (title, report.issuer, *region.names(),
@@ -215,6 +217,7 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
             # The facet counts confident topics only (and the structural label, apart in the UI).
             "topic": ",".join(paragraph.facet_topics(topic_level)),
             "quality": ",".join(report.quality),
+            **compliance,
         }
     # Table rows (issue 15): their labels are searchable, their figures are not; a hit shows the row.
     for row in table_rows(report.tables):
@@ -231,7 +234,7 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
             "report_year": year, "year_sort": report.report_year or 0, "reuse": reuse,
             "publish_date": report.publish_date or "",
             "report_kind": report.report_kind, "issuer": report.issuer or "", "topic": "",
-            "quality": ",".join(report.quality),
+            "quality": ",".join(report.quality), **compliance,
         }
 
 

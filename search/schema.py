@@ -328,4 +328,8 @@ def build_schema() -> fields.Schema:
         issuer=fields.STORED(),
         topic=fields.KEYWORD(stored=True, commas=True),
         quality=fields.STORED(),
+        # Compliance (search.compliance): on time yes/no/unknown (empty for kinds no rule
+        # covers), and the mandated sections the report lacks (comma-separated names).
+        on_time=fields.ID(),
+        missing_section=fields.KEYWORD(commas=True),
     )

@@ -37,6 +37,8 @@ NEAR_CREDIT = 0.8  # a near match counts this much of a whole one in ranking
 ALIAS_CREDIT = 0.4  # another name of the word counts this much (the word itself ranks first)
 PART_CREDIT = 0.5  # all parts present, but apart, count at most this much
 DROPPABLE_SHARE = 0.25  # a near match may lack a part worth at most this share of the parts' weight
+COMMON_SHARE = 0.2  # a clause in more than this share of paragraphs …
+COMMON_MIN_DOCS = 5000  # … and more than this many admits no candidates alone
 PART_BOOST = 0.3  # a part's BM25 counts this much of a whole clause's
 REPORT_ONLY_SHARE = 0.5  # report metadata alone must cover this share of the query's weight …
 REPORT_ONLY_CLAUSES = 2  # … and this many clauses, to bring in its paragraphs
@@ -188,7 +190,7 @@ def tier(searcher, plan: QueryPlan, reads: TermReads, fragments: bool = False) -
         alias_sets.append(union([matching_docs(searcher, v, reads) for v in queries.variants], size))
         if clause.parts_typed:
             typed_sets.extend(matching_docs(searcher, p, reads) for p in queries.parts)
-        near_sets.append(_near_docs(searcher, queries, documents, size, reads))
+        near_sets.append(_near_docs(searcher, queries, documents, size, reads, whole))
         # With one clause a paragraph must hold it itself: its report's words decide nothing.
         report_sets.append(matching_docs(searcher, queries.report, reads)
                            if queries.report is not None and len(clauses) > 1 else whole[:0])
@@ -199,7 +201,16 @@ def tier(searcher, plan: QueryPlan, reads: TermReads, fragments: bool = False) -
     # A candidate has a clause of the query in its text, or one of the words typed run
     # together in a clause; sub-words (行政 of a mistyped 行政覆议) bring in candidates only
     # when asked (``fragments``: the page would be empty otherwise).
-    in_text = union([*whole_sets, *near_sets, *alias_sets, *typed_sets], size)
+    # On a large index a clause in a large share of its paragraphs (开展, 工作, a count of 件
+    # in a question) brings in no candidates of its own while a rarer clause of the query
+    # can (Lucene's common-terms cutoff): it still counts for full matches and ranking, but
+    # the paragraphs it alone would add are the weakest partial matches and most of the work.
+    common = max(COMMON_SHARE * documents, COMMON_MIN_DOCS)
+    admitting = [i for i in range(len(clauses)) if len(whole_sets[i]) + len(near_sets[i]) <= common]
+    if not admitting:
+        admitting = list(range(len(clauses)))
+    in_text = union([*(whole_sets[i] for i in admitting), *(near_sets[i] for i in admitting),
+                     *(alias_sets[i] for i in admitting), *typed_sets], size)
     if fragments:
         in_text = union([in_text, *(f for sets in fragment_sets for f in sets)], size)
     docs = union([in_text, _report_candidates(report_sets, weights, size)], size)
@@ -227,7 +238,8 @@ def _names_hits(required) -> bool:
     return any(not isinstance(child, Not) for child in children)
 
 
-def _near_docs(searcher, queries: ClauseQueries, documents: int, size: int, reads: TermReads) -> np.ndarray:
+def _near_docs(searcher, queries: ClauseQueries, documents: int, size: int, reads: TermReads,
+               whole: np.ndarray) -> np.ndarray:
     """Paragraphs with the clause's parts close together (a variant without one part counts
     when that part is common enough to be left out: at most DROPPABLE_SHARE of the weight)."""
     found = []
@@ -238,7 +250,9 @@ def _near_docs(searcher, queries: ClauseQueries, documents: int, size: int, read
     for near, kept in queries.near:
         dropped = total - part_weights[list(kept)].sum()
         if dropped <= DROPPABLE_SHARE * total + 1e-9:
-            found.append(matching_docs(searcher, near, reads))
+            # Paragraphs with the whole word need no position check (most of them, for a
+            # compound of common parts such as 法治政府建设).
+            found.append(matching_docs(searcher, NearParts(near.parts, near.window, skip=whole), reads))
     return union(found, size)
 
 

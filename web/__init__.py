@@ -25,6 +25,10 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     app.json.ensure_ascii = False
     app.extensions["govsearch_engine"] = WhooshEngine(settings.data_dir)
     app.register_blueprint(views.blueprint)
+    from . import coverage_views
+
+    app.register_blueprint(coverage_views.blueprint)
+    app.jinja_env.globals["kind_code_of"] = coverage_views.KIND_CODES
     from . import insights_views
 
     app.register_blueprint(insights_views.blueprint)

@@ -20,6 +20,7 @@ from collections import Counter
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 
 from search.compare import canonical_names, compare_reports, kind_of_section, section_across
+from search.compliance.issuers import level_of
 from search.enrich.regions import region_code_names
 from search.models import DISCLOSURE_REPORT, LAW_REPORT, REPORT_KINDS
 from search.reuse_refresh import previous_reports
@@ -42,7 +43,6 @@ CHART_FIGURES = ("new_applications", "carried_over", "results_total", "disclosed
                  "review_corrected", "litigation_total", "regulations_issued", "normative_docs_issued",
                  "normative_docs_in_force", "licensing_decisions", "penalties_decisions", "enforcement_decisions",
                  "fees_amount", "proactive_items_prose", "applications_prose")
-_GOVERNMENT_ENDINGS = ("人民政府", "政府")  # the government itself, not one of its departments
 
 
 def _data_dir() -> str:
@@ -55,9 +55,8 @@ def _int(value: str | None) -> int | None:
 
 
 def is_government(issuer: str | None) -> bool:
-    """A government's own report (…人民政府), not a department's. (Issue 14 classifies issuers
-    more finely; its level_of can replace this once both are on main.)"""
-    return bool(issuer) and issuer.endswith(_GOVERNMENT_ENDINGS) and "办公室" not in issuer
+    """A government's own report, not a department's (search.compliance's issuer levels)."""
+    return level_of(issuer) == "government"
 
 
 @functools.lru_cache(maxsize=4096)

@@ -9,18 +9,20 @@ shows results. Topic names in the URL become ids, so facet links toggle them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from flask import current_app, g, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from search.compliance import ON_TIME_LABELS
+from search.compliance.filters import compliance_filters
 from search.engine import SORTS, SearchRequest
 from search.filters import CheckedFilters, Problem, check_filters, resolve_topic
 
 MAX_PAGE = 500
 FILTER_PARAMS = ("region", "year", "topic", "kind")
-PARAM_LABELS = {"region": "地区", "year": "报告年度", "topic": "主题", "kind": "报告类型",
+PARAM_LABELS = {"on_time": "按时公开取值", "missing_section": "法定章节", "region": "地区", "year": "报告年度", "topic": "主题", "kind": "报告类型",
                 "from": "年度范围的起始年", "to": "年度范围的截止年",
                 "pub_from": "发布日期的起始日", "pub_to": "发布日期的截止日"}
 
@@ -42,6 +44,9 @@ def _checked() -> tuple[CheckedFilters, MultiDict]:
     checked = check_filters(args.getlist("region"), args.getlist("year"), args.getlist("topic"),
                             args.getlist("kind"), args.get("from"), args.get("to"), args.get("pub_from"),
                             args.get("pub_to"))
+    compliance = compliance_filters(args.getlist("on_time"), args.getlist("missing_section"))
+    checked = replace(checked, problems=checked.problems + tuple(
+        Problem(param, value, "unknown", compliance.nearest(param, value)) for param, value in compliance.rejected))
     dropped = {(p.param, p.value) for p in checked.problems if p.reason != "empty_range"}
     swapped = {}  # links carry the ranges the page searched: reversed ones the right way round
     reversed_ranges = {p.param for p in checked.problems if p.reason == "empty_range"}
@@ -108,7 +113,14 @@ def search_request_from_args(per_page: int | None = None, page: int | None = Non
         page=page or _int_arg("page", 1, MAX_PAGE) or 1,
         per_page=per_page or _int_arg("per_page", 1, 100) or current_app.config["GOVSEARCH_SETTINGS"].results_per_page,
         group_by_report=request.args.get("group") == "1",
+        **compliance_request_fields(),
     )
+
+
+def compliance_request_fields() -> dict:
+    """The SearchRequest fields of the 按时公开 / 缺少章节 filters (invalid values left out)."""
+    checked = compliance_filters(request.args.getlist("on_time"), request.args.getlist("missing_section"))
+    return {"on_time": checked.on_time, "missing_sections": checked.missing_sections}
 
 
 def state_url(endpoint: str = "search.search_page", drop: tuple[tuple[str, str], ...] = (),
@@ -137,7 +149,8 @@ def filter_notices(topic_label=lambda topic_id: topic_id) -> list[FilterNotice]:
             kind = "年份" if problem.reason == "not_a_year" else "日期(如 2023-06-30、2023-06 或 2023)"
             notices.append(FilterNotice(f"{label}「{problem.value}」不是{kind},已忽略此条件。"))
             continue
-        options = tuple((topic_label(value) if problem.param == "topic" else value.replace("/", " "),
+        options = tuple((topic_label(value) if problem.param == "topic" else
+                         ON_TIME_LABELS.get(value, value) if problem.param == "on_time" else value.replace("/", " "),
                          state_url(add=((problem.param, value),))) for value in problem.nearest)
         text = f"没有名为「{problem.value}」的{label},已忽略此条件。"
         notices.append(FilterNotice(text + ("相近的有:" if options else ""), options))

@@ -14,6 +14,7 @@ from dataclasses import replace
 from flask import (Blueprint, Response, abort, current_app, jsonify, render_template, request,
                    send_from_directory, url_for)
 
+from search.compliance import ON_TIME_LABELS, ON_TIME_VALUES, assess
 from search.engine import SearchRequest
 from search.errors import GovsearchError, IndexMissing
 from search.highlight import mark, match_spans
@@ -22,6 +23,7 @@ from search.query import parse_query
 from search.store import Store
 
 from . import export
+from .coverage_views import compliance_panel, home_overview
 from .report_extras import reuse_line, statistics_panel, table_items
 from .search_state import MAX_PAGE, filter_notices, filter_problems, search_args, search_request_from_args, state_url
 
@@ -53,6 +55,8 @@ FACETS = (
     ("report_year", "year", "报告年度", "years"),
     ("topic", "topic", "主题", "topics"),
     ("report_kind", "kind", "报告类型", "kinds"),
+    ("on_time", "on_time", "按时公开", "on_time"),
+    ("missing_section", "missing_section", "缺少章节", "missing_sections"),
 )
 SAFE_BACK = re.compile(r"^/(\?[^\s]*)?$")  # only this app's search page, never another site
 
@@ -149,6 +153,8 @@ def localtime(stamp: str | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
 def _value_label(facet: str, value: str) -> str:
     if facet == "topic":
         return topic_names().get(value, value)
+    if facet == "on_time":
+        return ON_TIME_LABELS.get(value, value)
     if facet == "region":
         return value.rsplit("/", 1)[-1]
     return value
@@ -205,6 +211,8 @@ def facet_panels(search: SearchRequest, result) -> list[dict]:
             for entry in entries:
                 entry["share"] = round(100 * entry["count"] / top)
             visible = YEARS_VISIBLE
+        if facet == "on_time":  # 是 / 否 / 未知, always in that order
+            entries.sort(key=lambda e: ON_TIME_VALUES.index(e["value"]) if e["value"] in ON_TIME_VALUES else 9)
         # Structural labels (an opening) are not subjects: listed apart, under the topics.
         structural = [e for e in entries if facet == "topic" and e["value"] in structural_topics()]
         entries = [e for e in entries if e not in structural]
@@ -242,7 +250,8 @@ def loosen_suggestions(search: SearchRequest) -> list[dict]:
     chips = active_chips(search)
     if chips:
         loose = replace(search, regions=(), years=(), topics=(), kinds=(), year_from=None, year_to=None,
-                        published_from=None, published_to=None)
+                        published_from=None, published_to=None,
+                        on_time=(), missing_sections=())
         suggestions.append({"label": "去掉所有筛选条件", "count": _count(loose),
                             "href": url_for("search.search_page", q=search.query) if search.query else url_for("search.search_page")})
         if len(chips) > 1:
@@ -302,6 +311,7 @@ def search_page():
         pages=page_links(search.page, result.pages) if result else [], sorts=SORT_LABELS,
         hit_flags=HIT_FLAGS, topic_names=topic_names(), structural_topics=structural_topics(),
         paragraph_seq=paragraph_seq, back=back,
+        overview=home_overview() if not has_input and error is None else None,
     ), status
 
 
@@ -371,6 +381,7 @@ def report_page(report_id: str):
         back = url_for("search.search_page", q=query) if query else url_for("search.search_page")
     return render_template(
         "report.html", stored=stored, report=stored.report, paragraphs=paragraphs,
+        compliance=compliance_panel(stored),
         toc=_toc(stored.report.paragraphs), siblings=siblings, query=query, back=back,
         same_region=same_region,
         matched=[entry for item in paragraphs if item.get("matched")
@@ -419,6 +430,7 @@ def api_report(report_id: str):
     reuse = (report.reuse or Reuse()).to_dict()
     return jsonify(dict(report.to_dict(), report_id=report_id, sources=list(stored.sources),
                         first_seen=stored.first_seen, last_seen=stored.last_seen, last_changed=stored.last_changed,
+                        compliance=assess(stored).to_dict(),
                         tables=[{"caption": table.caption, "rows": [list(row) for row in table.rows]}
                                 for table in report.tables],
                         statistics=statistics, reuse=reuse))

@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from .normalize import search_form
 
 SNIPPET_CHARS = 220
+WINDOW_MARGIN = 40  # characters matched beyond a long paragraph's snippet window on each side
 _QUOTES_BETWEEN = "[“”‘’\"'「」『』《》〈〉]*"
 
 
@@ -96,7 +97,11 @@ def snippet(text: str, terms, width: int = SNIPPET_CHARS) -> Markup:
     start = max(0, first - width // 4) if first is not None else 0
     end = min(len(text), start + width)
     start = max(0, end - width)
-    body = mark(text[start:end], match_spans(text[start:end], terms))
+    # Matched a little past both edges, then clipped: a word cut by the window stays marked.
+    low, high = max(0, start - WINDOW_MARGIN), min(len(text), end + WINDOW_MARGIN)
+    spans = [(s + low, e + low) for s, e in match_spans(text[low:high], terms)]
+    window = [(max(s, start) - start, min(e, end) - start) for s, e in spans if e > start and s < end]
+    body = mark(text[start:end], window)
     prefix = Markup("…") if start > 0 else Markup("")
     suffix = Markup("…") if end < len(text) else Markup("")
     return prefix + body + suffix

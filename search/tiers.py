@@ -206,9 +206,10 @@ def tier(searcher, plan: QueryPlan, reads: TermReads, fragments: bool = False) -
     # can (Lucene's common-terms cutoff): it still counts for full matches and ranking, but
     # the paragraphs it alone would add are the weakest partial matches and most of the work.
     common = max(COMMON_SHARE * documents, COMMON_MIN_DOCS)
-    admitting = [i for i in range(len(clauses)) if len(whole_sets[i]) + len(near_sets[i]) <= common]
-    if not admitting:
-        admitting = list(range(len(clauses)))
+    sizes = [len(whole_sets[i]) + len(near_sets[i]) for i in range(len(clauses))]
+    admitting = [i for i in range(len(clauses)) if sizes[i] <= common]
+    if not admitting:  # every clause is common: the rarest one brings in the candidates
+        admitting = [int(np.argmin(sizes))]
     in_text = union([*(whole_sets[i] for i in admitting), *(near_sets[i] for i in admitting),
                      *(alias_sets[i] for i in admitting), *typed_sets], size)
     if fragments:

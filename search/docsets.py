@@ -8,15 +8,12 @@ block at a time and combined with numpy set operations, and only phrase candidat
 """
 from __future__ import annotations
 
-import itertools
-import threading
-from collections import OrderedDict
-
 import numpy as np
 from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
 
 from .phrase import ExactPhrase, NearParts
+from .caches import SegmentCache, freeze_arrays, segment_token
 from .postings import TermReads, field_terms
 
 _EMPTY = np.empty(0, dtype=np.int64)
@@ -300,56 +297,7 @@ def _segment_ids(reader, query, reads: TermReads) -> np.ndarray:
 
 
 MATCH_CACHE_MB = 64  # match sets of sub-queries kept across searches, per process
-
-
-class MatchCache:
-    """Each segment's match sets of recent queries, kept across searches (Lucene's
-    LRUQueryCache): a segment and its deletions never change, and the clauses of
-    questions repeat (法治, 政府, 行政 …), so their sets, near checks and phrase checks are
-    found once. Least recently used sets go first past the byte budget."""
-
-    def __init__(self, budget_bytes: int):
-        self.budget = budget_bytes
-        self._sets: OrderedDict = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key) -> np.ndarray | None:
-        with self._lock:
-            found = self._sets.get(key)
-            if found is not None:
-                self._sets.move_to_end(key)
-            return found
-
-    def put(self, key, ids: np.ndarray) -> None:
-        if ids.nbytes > self.budget // 8:
-            return  # one huge set would push out everything else
-        ids.setflags(write=False)  # shared by later searches: nobody may change it
-        with self._lock:
-            if key in self._sets:
-                return
-            self._sets[key] = ids
-            self._bytes += ids.nbytes
-            while self._bytes > self.budget and self._sets:
-                _, dropped = self._sets.popitem(last=False)
-                self._bytes -= dropped.nbytes
-
-    def clear(self) -> None:
-        with self._lock:
-            self._sets.clear()
-            self._bytes = 0
-
-
-MATCH_CACHE = MatchCache(MATCH_CACHE_MB << 20)
-_SEGMENT_TOKENS = itertools.count()
-
-
-def _segment_token(reader) -> int:
-    """A number for this segment reader alone (ids of dead objects are reused; this is not)."""
-    token = reader.__dict__.get("_govsearch_token")
-    if token is None:
-        token = reader.__dict__.setdefault("_govsearch_token", next(_SEGMENT_TOKENS))
-    return token
+MATCH_CACHE = SegmentCache(MATCH_CACHE_MB << 20, lambda ids: ids.nbytes, freeze_arrays)
 
 
 def _cache_key(query):
@@ -372,7 +320,7 @@ def matching_docs(searcher, query, reads: TermReads | None = None) -> np.ndarray
     parts = []
     key = _cache_key(query)
     for reader, offset in segments(searcher):
-        cache_key = (_segment_token(reader), key) if key is not None else None
+        cache_key = (segment_token(reader), key) if key is not None else None
         ids = MATCH_CACHE.get(cache_key) if cache_key is not None else None
         if ids is None:
             ids = _near_ids(reader, query, reads, offset) if isinstance(query, NearParts) \

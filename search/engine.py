@@ -32,6 +32,7 @@ from .query import ParsedQuery, parse_query, title_boost_query
 from .rerank import text_bonus
 from .suggest import suggest, warm as warm_suggestions
 from .tableview import TABLE_SEQ
+from .vocabulary import document_frequency, warm as warm_vocabulary
 from .tiers import Tiering, everything, scored_query, tier
 from .understand import QueryPlan, plan_query
 
@@ -207,6 +208,7 @@ class WhooshEngine:
             return False
         self._facet_table(searcher)
         warm_suggestions()  # the pinyin table (two seconds) before the first typo, not during it
+        warm_vocabulary(searcher)
         for segment, _ in segments(searcher):
             for name, field in searcher.schema.items():
                 if field.scorable:
@@ -269,7 +271,7 @@ class WhooshEngine:
         hits = self._hits(searcher, table, shown, plan, parsed, request, reads) if len(shown.docs) else ()
         suggestion = None
         if counts.total < SUGGEST_BELOW and plan.clauses:
-            suggestion = suggest(request.query, plan, lambda field, text: _document_frequency(searcher, field, text))
+            suggestion = suggest(request.query, plan, lambda field, text: document_frequency(searcher, field, text))
         return SearchResult(
             total=counts.total,
             total_reports=len(counts.per_report),
@@ -482,7 +484,7 @@ def _without_copies(keys, report, end: int, grouped: bool, copies, size: int) ->
             return order
         _, first = np.unique(copies[order], return_index=True)
         kept = order[np.sort(first)]
-        if len(kept) >= end or len(order) < want:
+        if len(kept) >= end or len(order) < want or want >= size:  # enough, or nothing more to take
             return kept[:end]
         want = min(size, want * 2 + 64)
 
@@ -492,10 +494,6 @@ def _distinct_reports(table: FacetTable, docs: np.ndarray) -> int:
     return int(len(np.unique(codes[codes >= 0])))
 
 
-def _document_frequency(searcher, field: str, text: str) -> int:
-    """Paragraphs containing a term (deleted ones included: only for suggestions)."""
-    if field not in searcher.schema:
-        return 0
     try:
         return searcher.doc_frequency(field, text)
     except Exception:  # a term the field cannot encode

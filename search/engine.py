@@ -31,13 +31,14 @@ from .normalize import search_form
 from .query import ParsedQuery, parse_query, title_boost_query
 from .rerank import text_bonus
 from .suggest import suggest, warm as warm_suggestions
+from .tableview import TABLE_SEQ
 from .vocabulary import document_frequency, warm as warm_vocabulary
 from .tiers import Tiering, everything, scored_query, tier
 from .understand import QueryPlan, plan_query
 
 LOGGER = logging.getLogger(__name__)
 
-SORTS = ("relevance", "publish_date", "report_year")
+SORTS = ("relevance", "publish_date", "report_year", "reuse")  # reuse: 最高重复率 (search.reuse)
 # Relevance = these weights × (share of the query's weight in paragraph + report, in the
 # paragraph itself, BM25F normalised to the best candidate) + the text bonus of search.rerank.
 COVERAGE_WEIGHT = 15.0
@@ -322,7 +323,8 @@ class WhooshEngine:
             pool = page_order((seq, report, -scores, tier_rank), report, 2 * wanted, False)
             for index in pool[:wanted].tolist():
                 fields = searcher.stored_fields(int(docs[index]))
-                scores[index] += text_bonus(plan, fields.get("body", ""), fields.get("report_kind", ""))
+                scores[index] += text_bonus(plan, fields.get("body", ""), fields.get("report_kind", ""),
+                                            table_row=bool(seq[index] >= TABLE_SEQ))
             keys = (seq, report, -scores, tier_rank)
             if not request.group_by_report and len(pool) >= min(len(docs), 2 * wanted):
                 restrict = pool
@@ -333,6 +335,8 @@ class WhooshEngine:
             year = years[table.report_year.codes[docs]]
             if request.sort == "publish_date":  # newest first, a report's paragraphs in order
                 keys = (seq, report, -date, tier_rank)
+            elif request.sort == "reuse" and table.reuse is not None:  # most copied first, then the newest
+                keys = (seq, report, -date, -table.reuse[docs], tier_rank)
             else:
                 keys = (seq, report, -date, -year, tier_rank)
         page = max(1, request.page)

@@ -18,6 +18,7 @@ from .errors import ExtractError, GovsearchError
 from .models import RawPage
 from .schema import analyzer_fingerprint, paragraph_words
 from .settings import Settings
+from .reuse_refresh import refresh_reuse
 from .store import Store, utc_now
 
 LOGGER = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ def ingest_pages(settings: Settings, pages: Iterable[RawPage | tuple[str, Except
                 summary.failed.append((page.source, f"internal error: {type(exc).__name__}: {exc}"))
             if progress:
                 progress(page.source)
+        refresh_reuse(store)
     return summary
 
 
@@ -212,6 +214,7 @@ def reindex(settings: Settings, full: bool = False, run_alerts: bool = True) -> 
     engine = WhooshEngine(settings.data_dir)
     summary = ReindexSummary()
     with idx.writer_lock(settings.data_dir), Store.open(settings.data_dir) as store:
+        refresh_reuse(store)  # a report's reuse is part of what is indexed (the 最高重复率 order)
         wanted = store.content_hashes()
         have = engine.indexed()
         summary.added = sorted(r for r in wanted if r not in have)

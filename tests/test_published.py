@@ -61,3 +61,11 @@ def test_word_padding_after_a_heading_number_is_not_shown():
     assert working == "(二)加强行政执法监督"
     assert published.original(working) == "（二）加强行政执法监督"
     assert normalize_text(published.original(working)) == working
+
+
+def test_a_piece_is_found_on_page_character_edges_before_inside_an_expansion():
+    """The （ of the second line is not the ( that NFKC wrote for ㈠ on the first (found by hypothesis)."""
+    published = Published()
+    working = published.working(["㈠", "（"])
+    assert working == ["(一)", "("]
+    assert published.original("(") == "（"

@@ -27,6 +27,7 @@ LOGGER = logging.getLogger(__name__)
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 # Word's list numbering is followed by padding: (二)   加强执法监督 → (二)加强执法监督
 _NUMBER_GAP = re.compile(r"^((?:\([一二三四五六七八九十]{1,3}\)|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、]|\(\d{1,2}\)))\s+(?=[\u4e00-\u9fff“《])")
+_CLEAN_TRIES = 8  # places of a piece tried for one on page-character edges
 _MIN_PIECE = 2  # a piece shorter than this is not looked up (a lone comma would match anywhere)
 # Pinyin a converter wrote after characters (統(tǒng)籌): debris, not text
 _PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}[1-5]?)[)）]")
@@ -132,8 +133,18 @@ class Published:
     def _longest_piece(self, text: str, position: int, joined: str) -> tuple[int, int]:
         """The longest prefix of text[position:] found in the working lines, and where (near the cursor first)."""
         def find(piece: str) -> int:
-            at = joined.find(piece, self._cursor)
-            return at if at >= 0 else joined.find(piece)
+            # near the cursor first; among the places, one that does not cut through a page
+            # character NFKC expanded (the ( of ㈠ → (一) is not the page's own （)
+            first = -1
+            for origin in (self._cursor, 0):
+                at, tries = joined.find(piece, origin), 0
+                while at >= 0 and tries < _CLEAN_TRIES:
+                    if first < 0:
+                        first = at
+                    if self._whole_characters(at, at + len(piece)):
+                        return at
+                    at, tries = joined.find(piece, at + 1), tries + 1
+            return first
 
         rest = len(text) - position
         whole = find(text[position:])
@@ -152,6 +163,18 @@ class Published:
             else:
                 high = middle - 1
         return best
+
+    def _whole_characters(self, start: int, end: int) -> bool:
+        """Whether joined working characters start..end begin and end on page-character edges."""
+        _, lines, positions = self._index()
+
+        def inside(index: int) -> bool:  # the character at index continues the one before it
+            if index <= 0 or index >= len(lines) or lines[index - 1] != lines[index]:
+                return False
+            spans, position = self._spans[lines[index]], positions[index]
+            return position < len(spans) and spans[position][0] < spans[position - 1][1]
+
+        return not inside(start) and not inside(end)
 
     def _emit(self, start: int, end: int) -> str:
         """The page's characters behind working characters start..end of the joined lines."""

@@ -11,32 +11,32 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Iterable
 
 import numpy as np
 from whoosh import scoring
 from whoosh import query as wq
 
-from . import index as idx
-from .errors import IndexMissing
-from .docsets import contains, matching_docs, segments
-from .facets import FACETS, FacetTable, count_facets, filter_mask
-from .phrase import loosen
-from .postings import TermReads
-from .ranking import Scorer, SegmentLengths
-from .writer import LeanSegmentWriter, build_segments, write_documents
-from .highlight import snippet
-from .models import Hit, Region, StoredReport
-from .normalize import search_form
-from .query import ParsedQuery, parse_query, title_boost_query
-from .rerank import text_bonus
-from .suggest import suggest
-from .tiers import Tiering, everything, scored_query, tier
-from .understand import QueryPlan, plan_query
+from ... import index as idx
+from ...errors import IndexMissing
+from ...docsets import contains, matching_docs, segments
+from ...facets import FACETS, FacetTable, count_facets, filter_mask
+from ...phrase import loosen
+from ...postings import TermReads
+from ...ranking import Scorer, SegmentLengths
+from ...writer import LeanSegmentWriter, build_segments, write_documents
+from ...highlight import snippet
+from ...models import Hit, Region, StoredReport
+from ..contract import SearchRequest, SearchResult
+from ...normalize import search_form
+from ...query import ParsedQuery, parse_query, title_boost_query
+from ...rerank import text_bonus
+from ...suggest import suggest
+from ...tiers import Tiering, everything, scored_query, tier
+from ...understand import QueryPlan, plan_query
 
 LOGGER = logging.getLogger(__name__)
 
-SORTS = ("relevance", "publish_date", "report_year")
 # Relevance = these weights × (share of the query's weight in paragraph + report, in the
 # paragraph itself, BM25F normalised to the best candidate) + the text bonus of search.rerank.
 COVERAGE_WEIGHT = 15.0
@@ -44,91 +44,6 @@ TEXT_COVERAGE_WEIGHT = 1.5
 BM25_WEIGHT = 2.0
 RERANK_WINDOW = 200  # candidates whose text is read for the bonus
 SUGGEST_BELOW = 3  # full matches below which "did you mean" is tried
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    """Everything that decides a result page (the web app keeps it all in the URL)."""
-
-    query: str = ""
-    regions: tuple[str, ...] = ()
-    years: tuple[str, ...] = ()
-    topics: tuple[str, ...] = ()
-    kinds: tuple[str, ...] = ()
-    year_from: int | None = None
-    year_to: int | None = None
-    published_from: str | None = None  # YYYY-MM-DD, inclusive: the publish-date range
-    published_to: str | None = None
-    sort: str = "relevance"
-    page: int = 1
-    per_page: int = 20
-    group_by_report: bool = False
-    report_ids: tuple[str, ...] | None = None  # restrict to these reports (alerts)
-    partial: bool = True  # also list paragraphs with only some of the words, after the full matches
-
-    def selected(self) -> dict[str, set[str]]:
-        """Picked facet values; region names normalised (full-width, traditional) like the index."""
-        return {"region": {search_form(r) for r in self.regions}, "report_year": set(self.years),
-                "topic": set(self.topics), "report_kind": set(self.kinds)}
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    total: int  # matching paragraphs (after filters)
-    total_reports: int
-    hits: tuple[Hit, ...]
-    facets: dict[str, dict[str, int]]  # facet → value → paragraphs
-    facet_reports: dict[str, dict[str, int]]  # facet → value → reports
-    interpretation: str
-    notice: str | None
-    page: int
-    per_page: int
-    total_partial: int = 0  # paragraphs with only some of the query's words (listed after the full ones)
-    total_partial_reports: int = 0
-    hidden_by_filters: int = 0  # full matches the filters leave out
-    facet_basis: str = "full"  # facets count the full matches, or (none) the partial ones
-    understood: str | None = None  # how the words were read: ignored words, count questions
-    query_words: tuple[str, ...] = ()  # what a full match contains (the words "missing" names)
-    suggestion: str | None = None  # a query the index can answer better (did you mean)
-
-    @property
-    def pages(self) -> int:
-        count = (self.total_reports + self.total_partial_reports) if self._grouped else self.total + self.total_partial
-        return max(1, -(-count // self.per_page))
-
-    _grouped: bool = False
-
-    def to_dict(self) -> dict:
-        """The JSON of `govsearch search --json` and /api/search (a stable interface)."""
-        return {
-            "total": self.total,
-            "total_reports": self.total_reports,
-            "page": self.page,
-            "per_page": self.per_page,
-            "interpretation": self.interpretation,
-            "notice": self.notice,
-            "hits": [hit.to_dict() for hit in self.hits],
-            "facets": self.facets,
-            "facet_reports": self.facet_reports,
-            "facet_unit": "paragraphs",
-            "total_partial": self.total_partial,
-            "total_partial_reports": self.total_partial_reports,
-            "hidden_by_filters": self.hidden_by_filters,
-            "facet_basis": self.facet_basis,
-            "understood": self.understood,
-            "query_words": list(self.query_words),
-            "suggestion": self.suggestion,
-        }
-
-
-class Engine(Protocol):
-    def apply(self, upserts: Iterable[StoredReport], deletions: Iterable[str]) -> None: ...
-    def rebuild(self, store, tokens_version: str | None = None) -> int: ...
-    def warm(self) -> bool: ...
-    def outdated(self) -> bool: ...
-    def indexed(self) -> dict[str, str]: ...
-    def search(self, request: SearchRequest) -> SearchResult: ...
-    def stats(self) -> dict: ...
 
 
 class WhooshEngine:

@@ -1,0 +1,4 @@
+"""The embedded engine: Whoosh index generations in the data folder (one machine)."""
+from .engine import WhooshEngine, page_order
+
+__all__ = ["WhooshEngine", "page_order"]

@@ -1,11 +1,13 @@
-"""BM25F scores of every matching document at once, with numpy.
+"""BM25F scores of every matching document at once, from Whoosh postings.
 
 Whoosh scores one document per Python call through every node of the query tree; for a
 common word that is every paragraph of a province. The documents are already known
 (``docsets``), so here each term's postings are read a block at a time (ids and
-weights), the field lengths once per index generation, and Whoosh's own ``bm25``
-formula runs over arrays. The scores equal Whoosh's ``BM25F`` scores of the loose query
-(see ``search.phrase``) up to the order of floating-point additions; a test compares them.
+weights) and the field lengths once per index generation; the formula and the walk
+over the query tree are the engine-neutral ones of ``search.engine.bm25`` (the
+OpenSearch engine computes the same numbers from the paragraphs it fetched).
+Statistics are those of live paragraphs (``LiveStatistics``); ``WhooshStatistics``
+gives Whoosh's own (deleted documents included), for comparing with Whoosh's scorer.
 """
 from __future__ import annotations
 
@@ -15,14 +17,13 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.scoring import BM25F, bm25
-from whoosh.util.numeric import byte_to_length
 
-from .docsets import segments
-from .phrase import ExactPhrase
+from .docsets import deleted_docs, matching_docs, segments
+from .engine import bm25
 from .postings import TermReads
 
-_LENGTH_OF_BYTE = np.array([byte_to_length(b) if b else 1 for b in range(256)], dtype=np.float64)
+# A stored byte 0 (empty field) reads as length 1, as Whoosh's scorer reads it.
+_LENGTH_OF_BYTE = np.where(np.arange(256) == 0, 1, bm25.length_of_byte(np.arange(256))).astype(np.float64)
 _EMPTY_IDS = np.empty(0, dtype=np.int64)
 _EMPTY_WEIGHTS = np.empty(0, dtype=np.float64)
 
@@ -43,7 +44,7 @@ class SegmentLengths:
             cached = self._cache.get(key)
         if cached is not None:
             return cached
-        lengths = _read_lengths(reader, fieldname)
+        lengths = _LENGTH_OF_BYTE[_read_codes(reader, fieldname)]
         with self._lock:
             if len(self._cache) >= self.MAX_ENTRIES:
                 self._cache.clear()
@@ -51,7 +52,29 @@ class SegmentLengths:
         return lengths
 
 
-def _read_lengths(reader, fieldname: str) -> np.ndarray:
+    def live_total(self, reader, fieldname: str) -> int:
+        """Total length of a field over a segment's live documents: the exact total the
+        segment keeps, less its deleted documents' lengths (known to one byte only, so
+        exact until a segment has deletions; merges drop them)."""
+        total = int(reader.field_length(fieldname))
+        deleted = deleted_docs(reader)
+        if deleted is None:
+            return total
+        key = (str(getattr(reader._storage, "folder", "")), reader._segment.segment_id(), fieldname,
+               "deleted", len(deleted))  # deletions only grow: their count names them
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is None:
+            codes = _read_codes(reader, fieldname)
+            cached = int(bm25.length_of_byte(codes[deleted[deleted < len(codes)]]).sum())
+            with self._lock:
+                if len(self._cache) >= self.MAX_ENTRIES:
+                    self._cache.clear()
+                self._cache[key] = cached
+        return max(0, total - cached)
+
+
+def _read_codes(reader, fieldname: str) -> np.ndarray:
     size = reader.doc_count_all()
     perdoc = reader._perdoc
     column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
@@ -60,7 +83,7 @@ def _read_lengths(reader, fieldname: str) -> np.ndarray:
         raw = column._dbfile.get(column._basepos, min(size, column._doccount))
         stored = np.frombuffer(bytes(raw), dtype=np.uint8)
         codes[: len(stored)] = stored
-    return _LENGTH_OF_BYTE[codes]
+    return codes
 
 
 def _postings(reader, fieldname: str, text: str, reads: TermReads) -> tuple[np.ndarray, np.ndarray]:
@@ -110,16 +133,79 @@ def _weights_at(ids: np.ndarray, weights: np.ndarray, local: np.ndarray, size: i
     return np.where(present, weights[index], 0.0), present
 
 
-class Scorer:
-    """Scores a query over a sorted array of global docnums."""
+class _SegmentPostings:
+    """``bm25.Postings`` of some documents (local docnums) of one segment."""
 
-    def __init__(self, searcher, lengths: SegmentLengths, reads: TermReads | None = None):
+    def __init__(self, segment, local: np.ndarray, lengths: SegmentLengths, reads: TermReads):
+        self.segment, self.local, self._lengths, self.reads = segment, local, lengths, reads
+
+    def term(self, field: str, text: str):
+        if field not in self.segment.schema:
+            return np.zeros(len(self.local)), np.zeros(len(self.local), dtype=bool)
+        ids, weights = _postings(self.segment, field, text, self.reads)
+        if not len(ids):
+            return np.zeros(len(self.local)), np.zeros(len(self.local), dtype=bool)
+        return _weights_at(ids, weights, self.local, self.segment.doc_count_all())
+
+    def prefix(self, field: str, text: str) -> np.ndarray:
+        present = np.zeros(len(self.local), dtype=bool)
+        if field not in self.segment.schema:
+            return present
+        for term in self.segment.expand_prefix(field, text):
+            ids, _ = _postings(self.segment, field, term, self.reads)
+            present |= np.isin(self.local, ids)
+        return present
+
+    def lengths(self, field: str) -> np.ndarray:
+        return self._lengths.get(self.segment, field)[self.local]
+
+
+class LiveStatistics:
+    """idf and mean field length over the live paragraphs (what both engines use)."""
+
+    def __init__(self, searcher, lengths: SegmentLengths, reads: TermReads):
+        self.searcher, self._lengths, self.reads = searcher, lengths, reads
+        self.documents = max(1, searcher.doc_count())
+        self._idf: dict[tuple[str, str], float] = {}
+
+    def idf(self, field: str, text: str) -> float:
+        key = (field, text)
+        if key not in self._idf:
+            found = len(matching_docs(self.searcher, wq.Term(field, text), self.reads)) \
+                if field in self.searcher.schema else 0
+            self._idf[key] = bm25.idf(found, self.documents)
+        return self._idf[key]
+
+    def avg_length(self, field: str) -> float:
+        if field not in self.searcher.schema:
+            return 0.0
+        total = sum(self._lengths.live_total(segment, field) for segment, _ in segments(self.searcher))
+        return total / self.documents
+
+
+class WhooshStatistics:
+    """Whoosh's own statistics (deleted documents included, exact length totals)."""
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+
+    def idf(self, field: str, text: str) -> float:
+        return self.searcher.idf(field, text)
+
+    def avg_length(self, field: str) -> float:
+        return self.searcher.avg_field_length(field) or 0.0
+
+
+class Scorer:
+    """Scores a query node (``search.engine.plan``) over a sorted array of global docnums."""
+
+    def __init__(self, searcher, lengths: SegmentLengths, reads: TermReads | None = None, statistics=None):
         self.searcher = searcher
         self.reads = reads or TermReads()
-        self.weighting = searcher.weighting if isinstance(searcher.weighting, BM25F) else BM25F()
         self.lengths = lengths
+        self.statistics = statistics or LiveStatistics(searcher, lengths, self.reads)
 
-    def scores(self, query, docs: np.ndarray) -> np.ndarray:
+    def scores(self, node, docs: np.ndarray) -> np.ndarray:
         out = np.zeros(len(docs), dtype=np.float64)
         reader = self.searcher.reader()
         for segment, offset in segments(reader):
@@ -127,55 +213,6 @@ class Scorer:
             high = np.searchsorted(docs, offset + segment.doc_count_all())
             if high > low:
                 local = docs[low:high] - offset
-                out[low:high] = self._node(segment, query, local)[0]
+                postings = _SegmentPostings(segment, local, self.lengths, self.reads)
+                out[low:high] = bm25.scores(node, postings, self.statistics, len(local))
         return out
-
-    def _node(self, segment, query, local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, matched mask) of a query node for the given local docnums."""
-        if isinstance(query, ExactPhrase):
-            total, present = self._sum(segment, [wq.Term(query.fieldname, w) for w in query.words], local, every=True)
-            return total * query.boost, present
-        if isinstance(query, wq.Term):
-            return self._term(segment, query, local)
-        if isinstance(query, wq.Prefix):  # Whoosh scores a prefix match as a constant
-            terms = segment.expand_prefix(query.fieldname, query.text)
-            present = np.zeros(len(local), dtype=bool)
-            for term in terms:
-                ids, _ = _postings(segment, query.fieldname, term, self.reads)
-                present |= np.isin(local, ids)
-            return np.where(present, query.boost, 0.0), present
-        if isinstance(query, wq.AndNot):
-            scores, present = self._node(segment, query.a, local)
-            return scores * query.boost, present
-        if isinstance(query, (wq.And, wq.Or)):
-            total, present = self._sum(segment, query.subqueries, local, every=isinstance(query, wq.And))
-            return total * query.boost, present
-        if isinstance(query, wq.Every):  # Whoosh scores every document as the query's boost
-            return np.full(len(local), float(query.boost)), np.ones(len(local), dtype=bool)
-        # Not and anything else contribute no score of their own.
-        return np.zeros(len(local)), np.ones(len(local), dtype=bool)
-
-    def _sum(self, segment, subqueries, local, every: bool):
-        total = np.zeros(len(local), dtype=np.float64)
-        present = np.ones(len(local), dtype=bool) if every else np.zeros(len(local), dtype=bool)
-        for sub in subqueries:
-            scores, mask = self._node(segment, sub, local)
-            total = total + np.where(mask, scores, 0.0)
-            present = present & mask if every else present | mask
-        return np.where(present, total, 0.0), present
-
-    def _term(self, segment, query: wq.Term, local: np.ndarray):
-        ids, weights = _postings(segment, query.fieldname, query.text, self.reads)
-        if not len(ids):
-            return np.zeros(len(local)), np.zeros(len(local), dtype=bool)
-        term_weights, present = _weights_at(ids, weights, local, segment.doc_count_all())
-        field = self.searcher.schema[query.fieldname]
-        if not field.scorable:
-            return term_weights * query.boost, present
-        parent = self.searcher
-        idf = parent.idf(query.fieldname, query.text)
-        avgfl = parent.avg_field_length(query.fieldname) or 1
-        B = self.weighting._field_B.get(query.fieldname, self.weighting.B)
-        lengths = self.lengths.get(segment, query.fieldname)[local]
-        scores = bm25(idf, term_weights, lengths, avgfl, B, self.weighting.K1)
-        return np.where(present, scores, 0.0) * query.boost, present

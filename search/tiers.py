@@ -1,8 +1,9 @@
 """Full and partial matches of a query plan over the Whoosh index, and what each lacks.
 
-``search.understand`` says which clauses a query has; here each clause becomes Whoosh
-queries, their documents are found as numpy sets (``search.docsets``), and every
-candidate paragraph gets, per clause, whether it is
+``search.understand`` says which clauses a query has; ``search.engine.plan`` turns each
+clause into engine-neutral queries; here they run as Whoosh queries, their documents are
+found as numpy sets (``search.docsets``), and every candidate paragraph gets, per clause,
+whether it is
 
 * ``whole``: the clause is in the paragraph (body words, a substring of it, or its
   section headings);
@@ -19,168 +20,46 @@ of the query.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from whoosh import query as wq
 
 from .docsets import contains, intersect, matching_docs, union
-from .phrase import ExactPhrase, NearParts
+from .engine import plan as neutral
+from .engine.plan import REPORT_ONLY_CLAUSES, REPORT_ONLY_SHARE, ClauseQueries, allowed_near, names_hits
+from .engine.ranker import Candidates
+from .engine.whoosh.compile import to_whoosh
 from .postings import TermReads
-from .query import And, Not, Words, _all_words_query, _compile_words, compile_tree
-from .schema import chinese_runs, search_words
-from .normalize import search_form
-from .understand import Clause, QueryPlan
-
-NEAR_WINDOW = 12  # bigram positions between the starts of two parts (about one clause of a sentence)
-NEAR_CREDIT = 0.8  # a near match counts this much of a whole one in ranking
-ALIAS_CREDIT = 0.4  # another name of the word counts this much (the word itself ranks first)
-PART_CREDIT = 0.5  # all parts present, but apart, count at most this much
-DROPPABLE_SHARE = 0.25  # a near match may lack a part worth at most this share of the parts' weight
-PART_BOOST = 0.3  # a part's BM25 counts this much of a whole clause's
-REPORT_ONLY_SHARE = 0.5  # report metadata alone must cover this share of the query's weight …
-REPORT_ONLY_CLAUSES = 2  # … and this many clauses, to bring in its paragraphs
+from .understand import QueryPlan
 
 
-@dataclass(frozen=True)
-class ClauseQueries:
-    """The Whoosh queries of one clause."""
-
-    text: object  # the clause in the paragraph (whole)
-    report: object | None  # in the report's title / issuer / region / year
-    parts: tuple  # each part anywhere in the paragraph (for near matches)
-    near: tuple  # (NearParts, indexes of the parts it holds): the whole set, and each set without one part
-    fragments: tuple  # every sub-word (search mode) anywhere in the paragraph: partial credit
-    scored: object  # what the clause adds to the BM25 score
-    variants: tuple = ()  # the clause's other names (synonyms.txt): counted as near matches
-
-
-def clause_queries(clause: Clause, schema) -> ClauseQueries:
-    """Whoosh queries for a clause (fields missing from an older index are left out)."""
-    has_about = "about" in schema
-    if clause.group is not None:
-        text = compile_tree(clause.group)
-        report = wq.Or([q for q in (_all_words_query("about", w.text) for w in clause.group.children) if q]) \
-            if has_about else None
-        return ClauseQueries(text, report, (), (), (), text)
-    if clause.measures:
-        text = wq.Or([wq.Term("counts", m) for m in clause.measures]) if "counts" in schema else wq.NullQuery
-        return ClauseQueries(text, None, (), (), (), text)
-    if clause.year is not None:  # 2023年 as written, or 2023 in any form (2023-12, 2023年度)
-        text = wq.Or([_compile_words(Words(clause.text)), wq.Term("body", clause.year)])
-        return ClauseQueries(text, wq.Term("report_year", clause.year), (), (), (), text)
-    text = _compile_words(Words(clause.text))
-    parts = tuple(_compile_words(Words(p)) for p in clause.parts)
-    fragments = tuple(q for q in (_compile_words(Words(f)) for f in _fragments(clause)) if q is not wq.NullQuery)
-    report = _all_words_query("about", clause.text) if has_about else None
-    scored = wq.Or([text, wq.Or(list(fragments), boost=PART_BOOST)]) if fragments else text
-    variants = tuple(q for q in (_compile_words(Words(v)) for v in clause.variants) if q is not wq.NullQuery)
-    if variants:
-        scored = wq.Or([scored, wq.Or(list(variants), boost=ALIAS_CREDIT)])
-    return ClauseQueries(text, report, parts, _near_queries(clause.parts), fragments, scored, variants)
-
-
-def _fragments(clause: Clause) -> list[str]:
-    """The clause's sub-words (法治政府建设示范创建 → 法治 政府 建设 示范 创建 …), without itself."""
-    found = [w for w in search_words(clause.text) if w != clause.text and len(w) >= 2]
-    found.extend(p for p in clause.parts if p != clause.text)
-    return list(dict.fromkeys(found))
-
-
-def _bigram_part(part: str):
-    runs = chinese_runs(search_form(part))
-    if len(runs) != 1 or len(runs[0]) < 2:
-        return None  # numbers and single characters: presence is checked by ``parts``
-    run = runs[0]
-    pairs = [run[i : i + 2] for i in range(len(run) - 1)]
-    return wq.Term("bigram", pairs[0]) if len(pairs) == 1 else ExactPhrase("bigram", pairs, list(range(len(pairs))))
-
-
-def _near_queries(parts: tuple[str, ...]) -> tuple:
-    """Parts close together: all of them, and (for three or more) all but one — a generic
-    part such as 政府 in 主动公开政府信息 is often left out (主动公开信息62.73万条)."""
-    queries = [(i, q) for i, q in enumerate(_bigram_part(p) for p in parts) if q is not None]
-    if len(queries) < 2:
-        return ()
-    variants = [(NearParts([q for _, q in queries], NEAR_WINDOW), frozenset(i for i, _ in queries))]
-    if len(queries) >= 3:
-        for drop in range(len(queries)):
-            kept = [(i, q) for j, (i, q) in enumerate(queries) if j != drop]
-            variants.append((NearParts([q for _, q in kept], NEAR_WINDOW), frozenset(i for i, _ in kept)))
-    return tuple(variants)
-
-
-@dataclass
-class Tiering:
-    """Every candidate paragraph of a plan and how it matches each clause."""
-
-    docs: np.ndarray  # sorted global docnums
-    whole: np.ndarray  # bool [doc, clause]
-    near: np.ndarray  # bool [doc, clause]
-    alias: np.ndarray  # bool [doc, clause]: another name of the clause, not the clause itself
-    in_report: np.ndarray  # bool [doc, clause]
-    part_share: np.ndarray  # float [doc, clause]: idf share of the clause's sub-words in the paragraph
-    weights: np.ndarray  # float [clause]: how rare each clause is (BM25 idf)
-    labels: tuple[str, ...]
-
-    @property
-    def in_text(self) -> np.ndarray:
-        return self.whole | self.near | self.alias
-
-    @property
-    def present(self) -> np.ndarray:
-        return self.in_text | self.in_report
-
-    @property
-    def full(self) -> np.ndarray:
-        """Paragraphs with every clause (in them or their report), at least one in them."""
-        if not len(self.labels):
-            return np.ones(len(self.docs), dtype=bool)
-        return self.present.all(axis=1) & self.in_text.any(axis=1)
-
-    def coverage(self) -> np.ndarray:
-        """Share of the query's weight a paragraph (with its report) has, in [0, 1]."""
-        if not len(self.labels):
-            return np.ones(len(self.docs))
-        credit = np.where(self.present, 1.0, PART_CREDIT * self.part_share)
-        return credit @ self.weights / self.weights.sum()
-
-    def text_coverage(self) -> np.ndarray:
-        """Share of the query's weight in the paragraph itself (whole words count most)."""
-        if not len(self.labels):
-            return np.ones(len(self.docs))
-        credit = np.where(self.whole, 1.0, np.where(self.near, NEAR_CREDIT, np.where(
-            self.alias, ALIAS_CREDIT, PART_CREDIT * self.part_share)))
-        return credit @ self.weights / self.weights.sum()
-
-    def missing(self, index: int) -> list[str]:
-        """The clauses a candidate lacks (neither in the paragraph nor in its report)."""
-        row = self.present[index]
-        return [label for label, there in zip(self.labels, row) if not there]
-
-    def select(self, keep: np.ndarray) -> "Tiering":
-        """The same candidates restricted to a boolean mask."""
-        return Tiering(self.docs[keep], self.whole[keep], self.near[keep], self.alias[keep], self.in_report[keep],
-                       self.part_share[keep], self.weights, self.labels)
+def clause_queries(clause, schema) -> ClauseQueries:
+    """A clause's queries as Whoosh queries (fields the index lacks are left out)."""
+    found = neutral.clause_queries(clause, set(schema.names()))
+    compiled = lambda node: to_whoosh(node) if node is not None else None  # noqa: E731
+    return ClauseQueries(compiled(found.text), compiled(found.report), tuple(map(to_whoosh, found.parts)),
+                         tuple((to_whoosh(near), kept) for near, kept in found.near),
+                         tuple(map(to_whoosh, found.fragments)), compiled(found.scored),
+                         tuple(map(to_whoosh, found.variants)))
 
 
 def _idf(document_frequency: int, documents: int) -> float:
-    return float(np.log(1 + (documents - document_frequency + 0.5) / (document_frequency + 0.5)))
+    return neutral.idf(document_frequency, documents)
 
 
-def tier(searcher, plan: QueryPlan, reads: TermReads, fragments: bool = False) -> Tiering:
+def tier(searcher, plan: QueryPlan, reads: TermReads, fragments: bool = False) -> Candidates:
     """Candidates of the plan (every required part satisfied) and their clause matches;
     ``fragments``: also paragraphs with only sub-words of the clauses."""
     schema = searcher.schema
     documents = max(1, searcher.doc_count())
     size = searcher.doc_count_all()
-    required = matching_docs(searcher, compile_tree(plan.required), reads) if plan.required is not None else None
+    required = matching_docs(searcher, to_whoosh(neutral.tree_query(plan.required)), reads) \
+        if plan.required is not None else None
     clauses = [clause_queries(c, schema) for c in plan.clauses]
     labels = tuple(c.label for c in plan.clauses)
     if not clauses:
         docs = required if required is not None else np.empty(0, dtype=np.int64)
         empty = np.zeros((len(docs), 0), dtype=bool)
-        return Tiering(docs, empty, empty, empty, empty, np.zeros((len(docs), 0)), np.zeros(0), labels)
+        return Candidates(docs, empty, empty, empty, empty, np.zeros((len(docs), 0)), np.zeros(0), labels)
     whole_sets, near_sets, alias_sets, report_sets, fragment_sets, typed_sets = [], [], [], [], [], []
     for clause, queries in zip(plan.clauses, clauses):
         whole = matching_docs(searcher, queries.text, reads)
@@ -204,7 +83,7 @@ def tier(searcher, plan: QueryPlan, reads: TermReads, fragments: bool = False) -
     if required is not None:
         # What the user marked strict (a phrase, +word, a field) already names the hits: each
         # is a candidate even with none of the other words. Exclusions alone name nothing.
-        docs = required if _names_hits(plan.required) else intersect(docs, required)
+        docs = required if names_hits(plan.required) else intersect(docs, required)
     shape = (len(docs), len(clauses))
     whole, near, alias, in_report, share = (np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool),
                                             np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool), np.zeros(shape))
@@ -216,28 +95,16 @@ def tier(searcher, plan: QueryPlan, reads: TermReads, fragments: bool = False) -
         if fragment_sets[c]:
             found = np.stack([contains(f, docs) for f in fragment_sets[c]], axis=1)
             share[:, c] = found @ fragment_weights[c] / max(fragment_weights[c].sum(), 1e-9)
-    return Tiering(docs, whole, near, alias, in_report, share, weights, labels)
-
-
-def _names_hits(required) -> bool:
-    """True when the strict part of a query requires some word (not only exclusions)."""
-    children = required.children if isinstance(required, And) else (required,)
-    return any(not isinstance(child, Not) for child in children)
+    return Candidates(docs, whole, near, alias, in_report, share, weights, labels)
 
 
 def _near_docs(searcher, queries: ClauseQueries, documents: int, size: int, reads: TermReads) -> np.ndarray:
     """Paragraphs with the clause's parts close together (a variant without one part counts
     when that part is common enough to be left out: at most DROPPABLE_SHARE of the weight)."""
-    found = []
     if not queries.near:
         return np.empty(0, dtype=np.int64)
-    part_weights = np.array([_idf(len(matching_docs(searcher, p, reads)), documents) for p in queries.parts])
-    total = part_weights.sum()
-    for near, kept in queries.near:
-        dropped = total - part_weights[list(kept)].sum()
-        if dropped <= DROPPABLE_SHARE * total + 1e-9:
-            found.append(matching_docs(searcher, near, reads))
-    return union(found, size)
+    part_weights = [_idf(len(matching_docs(searcher, p, reads)), documents) for p in queries.parts]
+    return union([matching_docs(searcher, near, reads) for near in allowed_near(queries, part_weights)], size)
 
 
 def _report_candidates(report_sets: list[np.ndarray], weights: np.ndarray, size: int) -> np.ndarray:
@@ -254,18 +121,6 @@ def _report_candidates(report_sets: list[np.ndarray], weights: np.ndarray, size:
     return docs[keep]
 
 
-def scored_query(plan: QueryPlan, schema):
-    """What ranks candidates by BM25F: every clause (its parts lightly), report words as a lift."""
-    parts = [clause_queries(c, schema).scored for c in plan.clauses]
-    parts.extend(wq.Or([q], boost=PART_BOOST) for q in (_compile_words(Words(w)) for w in plan.optional)
-                 if q is not wq.NullQuery)
-    if plan.required is not None:
-        parts.append(compile_tree(plan.required))
-    return wq.Or(parts) if len(parts) > 1 else (parts[0] if parts else wq.Every())
-
-
-def everything(searcher, reads: TermReads) -> Tiering:
+def everything(searcher, reads: TermReads) -> Candidates:
     """Every live paragraph as a full match (an empty query: browse under the filters)."""
-    docs = matching_docs(searcher, wq.Every(), reads)
-    empty = np.zeros((len(docs), 0), dtype=bool)
-    return Tiering(docs, empty, empty, empty, empty, np.zeros((len(docs), 0)), np.zeros(0), ())
+    return Candidates.every(matching_docs(searcher, wq.Every(), reads))

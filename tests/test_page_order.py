@@ -3,7 +3,7 @@ the page a full sort gives, ties and grouping included."""
 import numpy as np
 import pytest
 
-from search.engine import page_order
+from search.engine.ranker import page_order
 
 
 def _full(keys, reports, end, grouped):

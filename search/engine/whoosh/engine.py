@@ -6,10 +6,8 @@ reports, search with filters, facets, sort and pages, and stats. Another engine
 """
 from __future__ import annotations
 
-import json
 import logging
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -21,30 +19,19 @@ from ... import index as idx
 from ...errors import IndexMissing
 from ...docsets import contains, matching_docs, segments
 from ...facets import FACETS, FacetTable, count_facets, filter_mask
-from ...phrase import loosen
 from ...postings import TermReads
 from ...ranking import Scorer, SegmentLengths
 from ...writer import LeanSegmentWriter, build_segments, write_documents
-from ...highlight import snippet
-from ...models import Hit, Region, StoredReport
+from ...models import Hit, StoredReport
 from ..contract import SearchRequest, SearchResult
-from ...normalize import search_form
-from ...query import ParsedQuery, parse_query, title_boost_query
-from ...rerank import text_bonus
+from ...query import ParsedQuery, parse_query
 from ...suggest import suggest
-from ...tiers import Tiering, everything, scored_query, tier
+from ...tiers import everything, tier
+from .. import plan as plan_nodes
+from ..ranker import SUGGEST_BELOW, Candidates, hit_from_fields, rank_page, relevance
 from ...understand import QueryPlan, plan_query
 
 LOGGER = logging.getLogger(__name__)
-
-# Relevance = these weights × (share of the query's weight in paragraph + report, in the
-# paragraph itself, BM25F normalised to the best candidate) + the text bonus of search.rerank.
-COVERAGE_WEIGHT = 15.0
-TEXT_COVERAGE_WEIGHT = 1.5
-BM25_WEIGHT = 2.0
-RERANK_WINDOW = 200  # candidates whose text is read for the bonus
-SUGGEST_BELOW = 3  # full matches below which "did you mean" is tried
-
 
 class WhooshEngine:
     """Whoosh index generations in ``<data_dir>/indexes``; safe to share between threads."""
@@ -199,7 +186,7 @@ class WhooshEngine:
         )
 
     @staticmethod
-    def _restricted(searcher, tiering: Tiering, request: SearchRequest, reads: TermReads) -> Tiering:
+    def _restricted(searcher, tiering: Candidates, request: SearchRequest, reads: TermReads) -> Candidates:
         """The candidates within ``request.report_ids`` (alerts), when given."""
         if request.report_ids is None:
             return tiering
@@ -207,66 +194,48 @@ class WhooshEngine:
                                 if request.report_ids else wq.NullQuery, reads)
         return tiering.select(contains(allowed, tiering.docs))
 
-    def _hits(self, searcher, table: FacetTable, shown: Tiering, plan: QueryPlan, parsed: ParsedQuery,
+    def _hits(self, searcher, table: FacetTable, shown: Candidates, plan: QueryPlan, parsed: ParsedQuery,
               request: SearchRequest, reads: TermReads) -> list[Hit]:
-        """The requested page of hits: full matches first, then partial ones, each ranked
-        over every candidate at once (see search.ranking), the best few hundred re-ranked
-        on their text (search.rerank), copies of one paragraph folded into one hit."""
+        """The requested page of hits, ordered by the shared ranker (search.engine.ranker)
+        over every candidate at once."""
         docs = shown.docs
         full = shown.full
         report = table.report_id.codes[docs]
         seq = table.seq[docs]
-        # Every full match before every partial one. (Near matches are not a tier of their
-        # own: real pages often write a term's parts in another order, 信息主动公开 for
-        # 主动公开信息, and a strict tier put those answers below weaker whole-word hits.)
-        tier_rank = (~full).astype(np.int8)
-        if request.sort == "relevance":
-            scores = self._relevance(searcher, shown, plan, parsed, reads)
-            window = page_order((seq, report, -scores, tier_rank), report, max(RERANK_WINDOW, request.page * request.per_page), False)
-            for index in window.tolist():
-                fields = searcher.stored_fields(int(docs[index]))
-                scores[index] += text_bonus(plan, fields.get("body", ""), fields.get("report_kind", ""))
-            keys = (seq, report, -scores, tier_rank)
-        else:
-            scores = np.zeros(len(docs))
-            years = np.array([int(v) if v.isdigit() else 0 for v in table.report_year.values] + [0])
-            date = table.publish_date.codes[docs]
-            year = years[table.report_year.codes[docs]]
-            if request.sort == "publish_date":  # newest first, a report's paragraphs in order
-                keys = (seq, report, -date, tier_rank)
-            else:
-                keys = (seq, report, -date, -year, tier_rank)
-        page = max(1, request.page)
-        end = page * request.per_page
         copies = table.copy_key[docs] if table.copy_key is not None else None
-        order = _without_copies(keys, report, end, request.group_by_report, copies, len(docs))
-        chosen = order[(page - 1) * request.per_page : end]
+        if request.sort == "relevance":
+            def text_of(index: int) -> tuple[str, str]:
+                fields = searcher.stored_fields(int(docs[index]))
+                return fields.get("body", ""), fields.get("report_kind", "")
+
+            scores = self._relevance(searcher, shown, plan, parsed, reads)
+            ranked = rank_page("relevance", request.page, request.per_page, request.group_by_report, full, report,
+                               seq, copies, plan=plan, scores=scores, text_of=text_of)
+        else:
+            years = np.array([int(v) if v.isdigit() else 0 for v in table.report_year.values] + [0])
+            ranked = rank_page(request.sort, request.page, request.per_page, request.group_by_report, full, report,
+                               seq, copies, date=table.publish_date.codes[docs],
+                               year=years[table.report_year.codes[docs]])
         per_report = np.bincount(report[report >= 0], minlength=len(table.report_id.values)) \
             if request.group_by_report else None
         sorted_copies = np.sort(copies) if copies is not None else None
         hits = []
-        for index in chosen.tolist():
+        for index in ranked.chosen.tolist():
             fields = searcher.stored_fields(int(docs[index]))
             more = int(per_report[report[index]]) - 1 if per_report is not None and report[index] >= 0 else 0
             others = 0
             if sorted_copies is not None:
                 key = copies[index]
                 others = int(np.searchsorted(sorted_copies, key, "right") - np.searchsorted(sorted_copies, key)) - 1
-            hits.append(_hit(fields, float(scores[index]), plan, more, tuple(shown.missing(index)),
-                             "full" if full[index] else "partial", others))
+            hits.append(hit_from_fields(fields, float(ranked.scores[index]), plan, more, tuple(shown.missing(index)),
+                                        "full" if full[index] else "partial", others))
         return hits
 
-    def _relevance(self, searcher, shown: Tiering, plan: QueryPlan, parsed: ParsedQuery, reads: TermReads) -> np.ndarray:
-        """How well each candidate answers the query: its share of the query's weight (in
-        the paragraph, and with its report), and BM25F of its words, titles and headings."""
-        scored = scored_query(plan, searcher.schema)
-        boost = title_boost_query(parsed)
-        if boost is not None:
-            scored = wq.Or([scored, boost])
-        bm25 = Scorer(searcher, self._lengths, reads).scores(loosen(scored), shown.docs)
-        top = float(bm25.max()) if len(bm25) else 0.0
-        return (COVERAGE_WEIGHT * shown.coverage() + TEXT_COVERAGE_WEIGHT * shown.text_coverage()
-                + BM25_WEIGHT * (bm25 / top if top > 0 else bm25))
+    def _relevance(self, searcher, shown: Candidates, plan: QueryPlan, parsed: ParsedQuery,
+                   reads: TermReads) -> np.ndarray:
+        """Relevance before the text bonus: clause coverage and BM25F (search.engine.ranker)."""
+        scored = plan_nodes.scored_query(plan, parsed, set(searcher.schema.names()))
+        return relevance(shown, Scorer(searcher, self._lengths, reads).scores(scored, shown.docs))
 
     # --- writing (callers hold idx.writer_lock) ------------------------------
     def apply(self, upserts: Iterable[StoredReport], deletions: Iterable[str]) -> int:
@@ -309,51 +278,6 @@ class WhooshEngine:
             }
 
 
-def page_order(keys: tuple[np.ndarray, ...], reports: np.ndarray, end: int, grouped: bool) -> np.ndarray:
-    """Indexes of the first ``end`` results in ``np.lexsort(keys)`` order (with
-    ``grouped``: each report's first result only, reports in the order of those).
-
-    Sorting every match of a common word is most of a page's cost at a million
-    paragraphs; only the results whose leading key is within the first ``end`` can be on
-    the page, so those (ties included) are found with a partition and sorted alone.
-    """
-    primary = keys[-1]
-    pool = None
-    if len(primary) > 4 * end + 1024 and (not grouped or reports.min() >= 0):
-        if grouped:  # each report's best leading key, then the end-th best of those
-            best = np.full(int(reports.max()) + 1, np.inf)
-            np.minimum.at(best, reports, primary)
-            candidates = best[np.isfinite(best)]
-        else:
-            candidates = primary
-        if len(candidates) > end:
-            threshold = np.partition(candidates, end - 1)[end - 1]
-            pool = np.flatnonzero(primary <= threshold)
-    if pool is None:
-        order = np.lexsort(keys)
-    else:
-        order = pool[np.lexsort(tuple(key[pool] for key in keys))]
-    if grouped:
-        _, first = np.unique(reports[order], return_index=True)
-        order = order[np.sort(first)]
-    return order[:end]
-
-
-def _without_copies(keys, report, end: int, grouped: bool, copies, size: int) -> np.ndarray:
-    """The first ``end`` results in order, each copy of a paragraph after its best one left
-    out (copies: the same paragraph of a mirror or a traditional-script copy)."""
-    want = end
-    while True:
-        order = page_order(keys, report, want, grouped)
-        if copies is None:
-            return order
-        _, first = np.unique(copies[order], return_index=True)
-        kept = order[np.sort(first)]
-        if len(kept) >= end or len(order) < want:
-            return kept[:end]
-        want = min(size, want * 2 + 64)
-
-
 def _distinct_reports(table: FacetTable, docs: np.ndarray) -> int:
     codes = table.report_id.codes[docs]
     return int(len(np.unique(codes[codes >= 0])))
@@ -379,36 +303,3 @@ def _published_range(request: SearchRequest):
     if request.published_from is None and request.published_to is None:
         return None
     return (request.published_from, request.published_to)
-
-
-def _hit(fields: dict, score: float, plan: QueryPlan, more: int, missing: tuple[str, ...] = (),
-         tier_name: str = "full", other_sources: int = 0) -> Hit:
-    province = fields.get("province") or None
-    region = Region(
-        province=None if province == idx.UNKNOWN_REGION else province,
-        city=fields.get("city") or None,
-        county=fields.get("county") or None,
-        code=fields.get("region_code") or None,
-    )
-    year = fields.get("report_year")
-    text = fields.get("body", "")
-    return Hit(
-        report_id=fields["report_id"],
-        paragraph_id=fields["paragraph_id"],
-        title=fields.get("title", ""),
-        region=region,
-        report_year=int(year) if year and year.isdigit() else None,
-        report_kind=fields.get("report_kind", ""),
-        issuer=fields.get("issuer") or None,
-        publish_date=fields.get("publish_date") or None,
-        section_path=tuple(json.loads(fields.get("section_path") or "[]")),
-        text=text,
-        highlight=str(snippet(text, plan.highlight_terms)),
-        score=score,
-        topics=tuple(t for t in (fields.get("topic") or "").split(",") if t),
-        quality=tuple(q for q in (fields.get("quality") or "").split(",") if q),
-        more_in_report=more,
-        missing=missing,
-        tier=tier_name,
-        other_sources=max(0, other_sources),
-    )

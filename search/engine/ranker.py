@@ -1,0 +1,238 @@
+"""The one ranker both engines use: per-candidate features in, a page of results out.
+
+An engine finds the candidate paragraphs of a query plan and says, for each, how it
+matches every clause (``Candidates``: whole, near, alias, in its report, share of the
+clause's sub-words) and its BM25F (``search.engine.bm25``). From those numbers alone
+this module ranks:
+
+* **tiers**: a full match (every clause somewhere, one in the paragraph) before every
+  partial one;
+* **relevance** = COVERAGE_WEIGHT × share of the query's weight in paragraph + report
+  + TEXT_COVERAGE_WEIGHT × share in the paragraph itself + BM25_WEIGHT × BM25F
+  normalised to the best candidate; clause weights are idf over live paragraphs;
+* the best RERANK_WINDOW candidates get the text bonus of ``search.rerank`` (read from
+  their stored text);
+* ties go to the report id, then the paragraph's position in its report;
+* copies of one paragraph (a mirror, a traditional-script copy) fold into their best;
+  grouping keeps each report's best paragraph.
+
+The Whoosh engine hands over every candidate; the OpenSearch engine the candidates its
+cluster ranks first (the same formula in a script, see ``search.engine.opensearch``).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..highlight import snippet
+from ..models import Hit, Region
+from ..rerank import text_bonus
+from ..understand import QueryPlan
+from .plan import ALIAS_CREDIT, NEAR_CREDIT, PART_CREDIT
+
+COVERAGE_WEIGHT = 15.0
+TEXT_COVERAGE_WEIGHT = 1.5
+BM25_WEIGHT = 2.0
+RERANK_WINDOW = 200  # candidates whose text is read for the bonus
+SUGGEST_BELOW = 3  # full matches below which "did you mean" is tried
+UNKNOWN_REGION = "未知地区"
+
+
+@dataclass
+class Candidates:
+    """Candidate paragraphs of a plan (``docs``: the engine's ids) and how each matches each clause."""
+
+    docs: np.ndarray
+    whole: np.ndarray  # bool [doc, clause]
+    near: np.ndarray  # bool [doc, clause]
+    alias: np.ndarray  # bool [doc, clause]: another name of the clause, not the clause itself
+    in_report: np.ndarray  # bool [doc, clause]
+    part_share: np.ndarray  # float [doc, clause]: idf share of the clause's sub-words in the paragraph
+    weights: np.ndarray  # float [clause]: how rare each clause is (BM25 idf)
+    labels: tuple[str, ...]
+
+    @classmethod
+    def every(cls, docs: np.ndarray) -> "Candidates":
+        """Every paragraph as a full match (an empty query: browse under the filters)."""
+        empty = np.zeros((len(docs), 0), dtype=bool)
+        return cls(docs, empty, empty, empty, empty, np.zeros((len(docs), 0)), np.zeros(0), ())
+
+    @property
+    def in_text(self) -> np.ndarray:
+        return self.whole | self.near | self.alias
+
+    @property
+    def present(self) -> np.ndarray:
+        return self.in_text | self.in_report
+
+    @property
+    def full(self) -> np.ndarray:
+        """Paragraphs with every clause (in them or their report), at least one in them."""
+        if not len(self.labels):
+            return np.ones(len(self.docs), dtype=bool)
+        return self.present.all(axis=1) & self.in_text.any(axis=1)
+
+    def coverage(self) -> np.ndarray:
+        """Share of the query's weight a paragraph (with its report) has, in [0, 1]."""
+        if not len(self.labels):
+            return np.ones(len(self.docs))
+        credit = np.where(self.present, 1.0, PART_CREDIT * self.part_share)
+        return credit @ self.weights / self.weights.sum()
+
+    def text_coverage(self) -> np.ndarray:
+        """Share of the query's weight in the paragraph itself (whole words count most)."""
+        if not len(self.labels):
+            return np.ones(len(self.docs))
+        credit = np.where(self.whole, 1.0, np.where(self.near, NEAR_CREDIT, np.where(
+            self.alias, ALIAS_CREDIT, PART_CREDIT * self.part_share)))
+        return credit @ self.weights / self.weights.sum()
+
+    def missing(self, index: int) -> list[str]:
+        """The clauses a candidate lacks (neither in the paragraph nor in its report)."""
+        row = self.present[index]
+        return [label for label, there in zip(self.labels, row) if not there]
+
+    def select(self, keep: np.ndarray) -> "Candidates":
+        """The same candidates restricted to a boolean mask (or an index array)."""
+        return Candidates(self.docs[keep], self.whole[keep], self.near[keep], self.alias[keep], self.in_report[keep],
+                          self.part_share[keep], self.weights, self.labels)
+
+    def concat(self, other: "Candidates") -> "Candidates":
+        """These candidates followed by others of the same plan."""
+        return Candidates(np.concatenate([self.docs, other.docs]), *(np.concatenate([a, b]) for a, b in (
+            (self.whole, other.whole), (self.near, other.near), (self.alias, other.alias),
+            (self.in_report, other.in_report), (self.part_share, other.part_share))), self.weights, self.labels)
+
+
+def relevance(candidates: Candidates, bm25_scores: np.ndarray, top: float | None = None) -> np.ndarray:
+    """Relevance before the text bonus; ``top``: the best BM25F among every candidate shown
+    (default: among these)."""
+    if top is None:
+        top = float(bm25_scores.max()) if len(bm25_scores) else 0.0
+    return (COVERAGE_WEIGHT * candidates.coverage() + TEXT_COVERAGE_WEIGHT * candidates.text_coverage()
+            + BM25_WEIGHT * (bm25_scores / top if top > 0 else bm25_scores))
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The page: indexes into the candidates in page order, and every candidate's final score."""
+
+    chosen: np.ndarray
+    scores: np.ndarray
+
+
+def rank_page(sort: str, page: int, per_page: int, grouped: bool, full: np.ndarray, report: np.ndarray,
+              seq: np.ndarray, copies: np.ndarray | None, plan: QueryPlan | None = None,
+              scores: np.ndarray | None = None, text_of: Callable[[int], tuple[str, str]] | None = None,
+              date: np.ndarray | None = None, year: np.ndarray | None = None) -> Ranked:
+    """Order candidates and cut the requested page.
+
+    ``report``: report codes whose order is the report ids' order; ``seq``: paragraph
+    number in its report; ``copies``: copy keys (None: no folding); ``scores``: relevance
+    before the bonus (sort "relevance") and ``text_of(index)`` → (text, report kind) for the
+    bonus; ``date`` (codes in date order, -1: none) and ``year`` (0: unknown) for the other sorts.
+    """
+    # Every full match before every partial one. (Near matches are not a tier of their
+    # own: real pages often write a term's parts in another order, 信息主动公开 for
+    # 主动公开信息, and a strict tier put those answers below weaker whole-word hits.)
+    tier_rank = (~full).astype(np.int8)
+    if sort == "relevance":
+        scores = np.array(scores, dtype=np.float64)
+        window = page_order((seq, report, -scores, tier_rank), report, max(RERANK_WINDOW, page * per_page), False)
+        for index in window.tolist():
+            text, kind = text_of(index)
+            scores[index] += text_bonus(plan, text, kind)
+        keys = (seq, report, -scores, tier_rank)
+    else:
+        scores = np.zeros(len(full))
+        if sort == "publish_date":  # newest first, a report's paragraphs in order
+            keys = (seq, report, -date, tier_rank)
+        else:
+            keys = (seq, report, -date, -year, tier_rank)
+    page = max(1, page)
+    end = page * per_page
+    order = without_copies(keys, report, end, grouped, copies, len(full))
+    return Ranked(order[(page - 1) * per_page : end], scores)
+
+
+def page_order(keys: tuple[np.ndarray, ...], reports: np.ndarray, end: int, grouped: bool) -> np.ndarray:
+    """Indexes of the first ``end`` results in ``np.lexsort(keys)`` order (with
+    ``grouped``: each report's first result only, reports in the order of those).
+
+    Sorting every match of a common word is most of a page's cost at a million
+    paragraphs; only the results whose leading key is within the first ``end`` can be on
+    the page, so those (ties included) are found with a partition and sorted alone.
+    """
+    primary = keys[-1]
+    pool = None
+    if len(primary) > 4 * end + 1024 and (not grouped or reports.min() >= 0):
+        if grouped:  # each report's best leading key, then the end-th best of those
+            best = np.full(int(reports.max()) + 1, np.inf)
+            np.minimum.at(best, reports, primary)
+            candidates = best[np.isfinite(best)]
+        else:
+            candidates = primary
+        if len(candidates) > end:
+            threshold = np.partition(candidates, end - 1)[end - 1]
+            pool = np.flatnonzero(primary <= threshold)
+    if pool is None:
+        order = np.lexsort(keys)
+    else:
+        order = pool[np.lexsort(tuple(key[pool] for key in keys))]
+    if grouped:
+        _, first = np.unique(reports[order], return_index=True)
+        order = order[np.sort(first)]
+    return order[:end]
+
+
+def without_copies(keys, report, end: int, grouped: bool, copies, size: int) -> np.ndarray:
+    """The first ``end`` results in order, each copy of a paragraph after its best one left
+    out (copies: the same paragraph of a mirror or a traditional-script copy)."""
+    want = end
+    while True:
+        order = page_order(keys, report, want, grouped)
+        if copies is None:
+            return order
+        _, first = np.unique(copies[order], return_index=True)
+        kept = order[np.sort(first)]
+        if len(kept) >= end or len(order) < want:
+            return kept[:end]
+        want = min(size, want * 2 + 64)
+
+
+def hit_from_fields(fields: dict, score: float, plan: QueryPlan, more: int, missing: tuple[str, ...] = (),
+                    tier_name: str = "full", other_sources: int = 0) -> Hit:
+    """A hit from a paragraph's stored fields (the same keys in both engines)."""
+    province = fields.get("province") or None
+    region = Region(
+        province=None if province == UNKNOWN_REGION else province,
+        city=fields.get("city") or None,
+        county=fields.get("county") or None,
+        code=fields.get("region_code") or None,
+    )
+    year = fields.get("report_year")
+    text = fields.get("body", "")
+    section_path = fields.get("section_path") or "[]"
+    return Hit(
+        report_id=fields["report_id"],
+        paragraph_id=fields["paragraph_id"],
+        title=fields.get("title", ""),
+        region=region,
+        report_year=int(year) if year and year.isdigit() else None,
+        report_kind=fields.get("report_kind", ""),
+        issuer=fields.get("issuer") or None,
+        publish_date=fields.get("publish_date") or None,
+        section_path=tuple(json.loads(section_path) if isinstance(section_path, str) else section_path),
+        text=text,
+        highlight=str(snippet(text, plan.highlight_terms)),
+        score=score,
+        topics=tuple(t for t in (fields.get("topic") or "").split(",") if t),
+        quality=tuple(q for q in (fields.get("quality") or "").split(",") if q),
+        more_in_report=more,
+        missing=missing,
+        tier=tier_name,
+        other_sources=max(0, other_sources),
+    )

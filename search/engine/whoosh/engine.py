@@ -164,7 +164,8 @@ class WhooshEngine:
         hits = self._hits(searcher, table, shown, plan, parsed, request, reads) if len(shown.docs) else ()
         suggestion = None
         if counts.total < SUGGEST_BELOW and plan.clauses:
-            suggestion = suggest(request.query, plan, lambda field, text: _document_frequency(searcher, field, text))
+            suggestion = suggest(request.query, plan, lambda field, terms: [
+                _document_frequency(searcher, field, text, reads) for text in terms])
         return SearchResult(
             total=counts.total,
             total_reports=len(counts.per_report),
@@ -283,14 +284,16 @@ def _distinct_reports(table: FacetTable, docs: np.ndarray) -> int:
     return int(len(np.unique(codes[codes >= 0])))
 
 
-def _document_frequency(searcher, field: str, text: str) -> int:
-    """Paragraphs containing a term (deleted ones included: only for suggestions)."""
+def _document_frequency(searcher, field: str, text: str, reads: TermReads) -> int:
+    """Live paragraphs containing a term (a term lookup; postings only for terms the index holds)."""
     if field not in searcher.schema:
         return 0
     try:
-        return searcher.doc_frequency(field, text)
+        if not searcher.doc_frequency(field, text):
+            return 0
     except Exception:  # a term the field cannot encode
         return 0
+    return len(matching_docs(searcher, wq.Term(field, text), reads))
 
 
 def _year_range(request: SearchRequest):

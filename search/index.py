@@ -14,7 +14,6 @@ the old one serving; rerunning starts the rebuild again from the store.
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
@@ -22,15 +21,14 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from whoosh import index as whoosh_index
 
-from .errors import IndexLocked, IndexMissing
+from .errors import IndexMissing
+from .locking import writer_lock  # noqa: F401  (the writer lock lives with both engines)
 from .models import StoredReport
 from .normalize import search_form
 from .measures import count_measures
@@ -93,65 +91,6 @@ def publish_generation(data_dir: str | Path, path: Path) -> None:
         if old.name not in keep:
             # Open readers on Linux keep their files until they close; new readers use CURRENT.
             shutil.rmtree(old, ignore_errors=True)
-
-
-# Worker processes forked while a writer holds the lock (Whoosh's MpWriter) must neither
-# keep the lock alive nor outlive a writer that was killed: after a fork the child closes
-# its copies of the lock descriptors and asks the kernel to kill it when its parent dies.
-_HELD_LOCK_FDS: set[int] = set()
-_FORK_HOOK_INSTALLED = False
-
-
-def _after_fork_in_child() -> None:
-    for fd in list(_HELD_LOCK_FDS):
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-    _HELD_LOCK_FDS.clear()
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _install_fork_hook() -> None:
-    global _FORK_HOOK_INSTALLED
-    if not _FORK_HOOK_INSTALLED:
-        os.register_at_fork(after_in_child=_after_fork_in_child)
-        _FORK_HOOK_INSTALLED = True
-
-
-@contextmanager
-def writer_lock(data_dir: str | Path) -> Iterator[None]:
-    """One writer at a time, across processes; a killed writer's lock dies with it."""
-    _install_fork_hook()
-    root = index_root(data_dir)
-    root.mkdir(parents=True, exist_ok=True)
-    handle = open(root / "writer.lock", "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        raise IndexLocked(f"the index is being written by {holder}; wait for it to finish") from None
-    _HELD_LOCK_FDS.add(handle.fileno())
-    try:
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()} since {time.strftime('%H:%M:%S')}")
-        handle.flush()
-        yield
-    finally:
-        _HELD_LOCK_FDS.discard(handle.fileno())
-        handle.seek(0)
-        handle.truncate()
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
 
 
 def region_paths(region) -> list[str]:

@@ -258,7 +258,7 @@ def _topics() -> dict[str, str]:
 def search_command(query, data_dir, region, year, year_from, year_to, published_from, published_to, topic, kind,
                    sort, group, limit, page, as_json):
     """Search the index: QUERY uses space = AND, OR, -word, "phrase", title:…, section:…"""
-    from .engine import SearchRequest, WhooshEngine
+    from .engine import SearchRequest, open_engine
 
     settings = settings_from(data_dir)
     filters = checked_filters(region, year, topic, kind, year_from, year_to, published_from, published_to)
@@ -269,7 +269,7 @@ def search_command(query, data_dir, region, year, year_from, year_to, published_
         published_from=filters.published_from, published_to=filters.published_to, sort=sort, page=page,
         per_page=limit, group_by_report=group,
     )
-    result = WhooshEngine(settings.data_dir).search(request)
+    result = open_engine(settings).search(request)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return
@@ -319,7 +319,7 @@ def report_path(hit) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def stats_command(data_dir, as_json):
     """Counts of reports in the store and documents in the index."""
-    from .engine import WhooshEngine
+    from .engine import open_engine
     from .errors import IndexMissing
     from .store import Store
 
@@ -332,7 +332,7 @@ def stats_command(data_dir, as_json):
     else:
         stats["reports_in_store"] = 0
     try:
-        stats.update(WhooshEngine(settings.data_dir).stats())
+        stats.update(open_engine(settings).stats())
     except IndexMissing:
         stats["index"] = "none yet (run `govsearch reindex`)"
     click.echo(json.dumps(stats, ensure_ascii=False) if as_json else

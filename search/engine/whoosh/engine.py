@@ -22,7 +22,9 @@ from ...facets import FACETS, FacetTable, count_facets, filter_mask
 from ...postings import TermReads
 from ...ranking import Scorer, SegmentLengths
 from ...writer import LeanSegmentWriter, build_segments, write_documents
+from ...locking import writer_lock
 from ...models import Hit, StoredReport
+from ...schema import analyzer_fingerprint
 from ..contract import SearchRequest, SearchResult
 from ...query import ParsedQuery, parse_query
 from ...suggest import suggest
@@ -124,6 +126,14 @@ class WhooshEngine:
 
         threading.Thread(target=loop, name="govsearch-warm", daemon=True).start()
         return stop
+
+    def exists(self) -> bool:
+        """Whether a live generation exists."""
+        return idx.current_generation(self.data_dir) is not None
+
+    def writing(self):
+        """The data folder's writer lock (one writer at a time, across processes)."""
+        return writer_lock(self.data_dir)
 
     def outdated(self) -> bool:
         """True when the live index lacks fields this version searches (reindex rebuilds it)."""
@@ -238,7 +248,7 @@ class WhooshEngine:
         scored = plan_nodes.scored_query(plan, parsed, set(searcher.schema.names()))
         return relevance(shown, Scorer(searcher, self._lengths, reads).scores(scored, shown.docs))
 
-    # --- writing (callers hold idx.writer_lock) ------------------------------
+    # --- writing (callers hold ``writing()``) -----------------------------------
     def apply(self, upserts: Iterable[StoredReport], deletions: Iterable[str]) -> int:
         """Replace or add reports and delete others in the live index; one atomic commit."""
         path = idx.current_generation(self.data_dir)
@@ -260,11 +270,11 @@ class WhooshEngine:
         writer.commit()
         return documents
 
-    def rebuild(self, store, tokens_version: str | None = None) -> int:
+    def rebuild(self, store) -> int:
         """Build a new generation from every report in the store, on all cores, and swap it
         in when it is complete."""
         path = idx.new_generation(self.data_dir)
-        documents = build_segments(path, str(store.path.parent), store.report_ids(), tokens_version)
+        documents = build_segments(path, str(store.path.parent), store.report_ids(), analyzer_fingerprint())
         idx.publish_generation(self.data_dir, path)
         return documents
 

@@ -54,8 +54,8 @@ class SegmentLengths:
 
     def live_total(self, reader, fieldname: str) -> int:
         """Total length of a field over a segment's live documents: the exact total the
-        segment keeps, less its deleted documents' lengths (known to one byte only, so
-        exact until a segment has deletions; merges drop them)."""
+        segment keeps, less its deleted documents' exact lengths (the ``len_*`` column; a
+        segment written without it knows them to one byte only)."""
         total = int(reader.field_length(fieldname))
         deleted = deleted_docs(reader)
         if deleted is None:
@@ -65,13 +65,30 @@ class SegmentLengths:
         with self._lock:
             cached = self._cache.get(key)
         if cached is None:
-            codes = _read_codes(reader, fieldname)
-            cached = int(bm25.length_of_byte(codes[deleted[deleted < len(codes)]]).sum())
+            exact = _length_column(reader, fieldname)
+            if exact is not None and int(exact.sum()) == total:
+                cached = int(exact[deleted[deleted < len(exact)]].sum())
+            else:
+                codes = _read_codes(reader, fieldname)
+                cached = int(bm25.length_of_byte(codes[deleted[deleted < len(codes)]]).sum())
             with self._lock:
                 if len(self._cache) >= self.MAX_ENTRIES:
                     self._cache.clear()
                 self._cache[key] = cached
         return max(0, total - cached)
+
+
+def _length_column(reader, fieldname: str) -> np.ndarray | None:
+    """A segment's exact lengths of a field (None: the segment has no such column)."""
+    name = f"len_{fieldname}"
+    if name not in reader.schema or not reader._perdoc.has_column(name):
+        return None
+    column_reader = reader._perdoc.column_reader(name, reader.schema[name].column_type)
+    count = min(column_reader._count, reader.doc_count_all())
+    raw = bytes(column_reader._dbfile.get(column_reader._basepos, count * column_reader._fixedlen))
+    values = np.zeros(reader.doc_count_all(), dtype=np.int64)
+    values[:count] = np.frombuffer(raw, dtype=np.dtype(">" + column_reader._typecode))
+    return values
 
 
 def _read_codes(reader, fieldname: str) -> np.ndarray:

@@ -288,6 +288,7 @@ TITLE_BOOST = 3.0
 SECTION_BOOST = 2.0
 BIGRAM_WEIGHT = 0.35  # substring-only matches rank below word matches
 
+LENGTH_FIELDS = ("body", "bigram", "title", "section", "about")  # scored fields whose exact lengths are kept
 FACET_FIELDS = ("province", "city", "county", "report_year", "topic", "report_kind", "report_id")
 
 
@@ -326,4 +327,7 @@ def build_schema() -> fields.Schema:
         issuer=fields.STORED(),
         topic=fields.KEYWORD(stored=True, commas=True),
         quality=fields.STORED(),
+        # Exact token counts of the scored fields (Whoosh keeps them to one byte only): the
+        # mean field length over live paragraphs, as the OpenSearch engine computes it.
+        **{f"len_{name}": fields.COLUMN(columns.NumericColumn("I")) for name in LENGTH_FIELDS},
     )

@@ -31,6 +31,7 @@ from whoosh.writing import SegmentWriter
 
 from .models import StoredReport
 from .postings import FastCodec, is_positional
+from .schema import LENGTH_FIELDS
 
 LOGGER = logging.getLogger(__name__)
 
@@ -235,6 +236,7 @@ class LeanSegmentWriter(SegmentWriter):
         docnum = self.docnum
         names = sorted(name for name in fields if not name.startswith("_"))
         perdoc.start_doc(docnum)
+        lengths: dict[str, int] = {}
         try:
             for name in names:
                 value = fields[name]
@@ -255,6 +257,12 @@ class LeanSegmentWriter(SegmentWriter):
                 column = field.column_type
                 if column and stored is not None:
                     perdoc.add_column_value(name, column, field.to_column_value(stored))
+                if field.scorable and f"len_{name}" in schema:
+                    lengths[name] = length
+            for name in LENGTH_FIELDS:  # every document gets a value (a field it lacks: 0)
+                column_name = f"len_{name}"
+                if column_name in schema:
+                    perdoc.add_column_value(column_name, schema[column_name].column_type, lengths.get(name, 0))
         except BaseException:
             perdoc.cancel_doc()
             raise

@@ -9,6 +9,7 @@ and prints, per field, how many pages the cleaner gets exactly right.
     .venv/bin/python scripts/accuracy.py --json     # one JSON object
     .venv/bin/python scripts/accuracy.py -v         # also list every mismatch
     .venv/bin/python scripts/accuracy.py --set blind  # one set only
+    .venv/bin/python scripts/accuracy.py --realpages ../shared/realpages  # real pages: per field and per kind
 
 Two sets are reported side by side: ``development`` (golden/, the pages the cleaner was
 built against) and ``blind`` (blind/golden/, pages labelled by hand before the cleaner
@@ -29,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from search.clean import clean_page, similarity  # noqa: E402
 from search.errors import ExtractError  # noqa: E402
 from search.models import RawPage  # noqa: E402
+from search.normalize import search_form  # noqa: E402
 
 FIELDS = ("title", "title_derived", "report_kind", "issuer", "region", "report_year", "publish_date",
           "index_number", "source_url", "attachments", "quality", "paragraphs", "section_paths")
@@ -105,10 +107,11 @@ def hygiene(report) -> list[str]:
     problems = []
     seen: set[str] = set()
     for paragraph in report.paragraphs:
-        for text in (paragraph.text, *paragraph.section_path):
+        # compared in search form: the report keeps the page's characters (发布日期：, 字体：［）
+        for text in map(search_form, (paragraph.text, *paragraph.section_path)):
             if FURNITURE.search(text):
                 problems.append(f"furniture survived: {text[:60]}")
-        for sentence in re.findall(r"[^。!?;]+[。!?;]?", paragraph.text):
+        for sentence in re.findall(r"[^。!?;]+[。!?;]?", search_form(paragraph.text)):
             key = _KEY.sub("", sentence)
             if len(key) >= 12:
                 if key in seen:
@@ -161,13 +164,109 @@ def evaluate(folder: str = "golden") -> dict:
             "mismatches": mismatches}
 
 
+# --- real pages (../shared/realpages): labels.jsonl, scored as the project is judged ----------
+
+def _norm(text) -> str | None:
+    """As the judges compare: NFKC, traditional → simplified, no whitespace."""
+    from search.normalize import to_simplified
+    import unicodedata
+
+    if text is None:
+        return None
+    return re.sub(r"\s+", "", to_simplified(unicodedata.normalize("NFKC", str(text))))
+
+
+_ANNUAL = ("法治政府建设年度报告", "政府信息公开工作年度报告")
+_MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
+
+
+def evaluate_realpages(folder: Path) -> dict:
+    """Per-field and per-kind accuracy on a labelled set of real pages (pages/*.txt + labels.jsonl)."""
+    fields: dict[str, list[int]] = {}
+    kinds: dict[str, list[int]] = {}
+    mismatches = []
+
+    def score(field: str, ok: bool, why: str = "") -> None:
+        counts = fields.setdefault(field, [0, 0])
+        counts[0] += bool(ok)
+        counts[1] += 1
+        if not ok:
+            mismatches.append(f"{field}: {why}")
+
+    for line in (folder / "labels.jsonl").read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        label = json.loads(line)
+        path = folder / "pages" / label["file"]
+        try:
+            report = clean_page(RawPage(content=path.read_bytes(), source=str(path), content_type="text/plain"))
+            doc = report.to_dict()
+        except ExtractError as error:
+            doc = {"error": error.reason}
+        name = label["file"]
+        body = "".join(_norm(p["text"]) for p in doc.get("paragraphs", []))
+        if label.get("title") and label.get("title_in_text", True) is True:
+            score("title", _norm(doc.get("title")) == _norm(label["title"]), f"{name} got {doc.get('title')!r}")
+        want = label.get("report_kind")
+        if want:
+            got = doc.get("report_kind")
+            ok = got not in _ANNUAL if want.startswith("other") else got == want
+            score("kind", ok, f"{name} got {got!r} want {want}")
+            group = "other" if want.startswith("other") else want
+            counts = kinds.setdefault(group, [0, 0])
+            counts[0] += ok
+            counts[1] += 1
+        if "region_province" in label:
+            region = doc.get("region") or {}
+            for key in ("province", "city", "county"):
+                want_name, got_name = label.get("region_" + key), _norm(region.get(key)) if region.get(key) else None
+                if key == "city" and want_name is None and label.get("region_province") in _MUNICIPALITIES:
+                    ok = got_name is None or got_name == _norm(label["region_province"])
+                else:
+                    ok = got_name == (_norm(want_name) if want_name else None)
+                score("region", ok, f"{name} {key} got {got_name} want {want_name}")
+        if label.get("report_year") is not None:
+            score("year", doc.get("report_year") == label["report_year"], f"{name} got {doc.get('report_year')}")
+        if label.get("publish_date"):
+            score("date", (doc.get("publish_date") or "")[:10] == label["publish_date"], f"{name} got {doc.get('publish_date')}")
+        if label.get("body_first_sentence"):
+            score("body", _norm(label["body_first_sentence"])[:24] in body, f"{name} first sentence missing")
+        for furniture in label.get("boilerplate_lines") or []:
+            if len(_norm(furniture)) >= 2:
+                score("boilerplate", _norm(furniture) not in body, f"{name} kept {furniture[:30]!r}")
+    right = sum(c[0] for c in fields.values())
+    total = sum(c[1] for c in fields.values())
+    return {"fields": {k: {"right": v[0], "labelled": v[1]} for k, v in fields.items()},
+            "kinds": {k: {"right": v[0], "labelled": v[1]} for k, v in kinds.items()},
+            "overall": right / max(1, total), "mismatches": mismatches}
+
+
+def _print_realpages(result: dict, verbose: bool) -> None:
+    for title, table in (("field", result["fields"]), ("kind", result["kinds"])):
+        print(f"{title:<28}{'right':>14}")
+        for name, counts in sorted(table.items()):
+            print(f"{name:<28}{counts['right']:>6}/{counts['labelled']:<4} {counts['right'] / counts['labelled']:6.1%}")
+    print(f"overall {result['overall']:.3f}")
+    if verbose:
+        for miss in result["mismatches"]:
+            print(miss)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every mismatch")
     parser.add_argument("--set", choices=sorted(SETS), action="append",
                         help="report only this set (repeatable); default: every set")
+    parser.add_argument("--realpages", metavar="DIR", help="score a labelled set of real pages (labels.jsonl) instead")
     args = parser.parse_args(argv)
+    if args.realpages:
+        result = evaluate_realpages(Path(args.realpages))
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False, indent=1))
+        else:
+            _print_realpages(result, args.verbose)
+        return 0
     names = args.set or list(SETS)
     results = {name: evaluate(SETS[name]) for name in names}
     blind = [name for name in names if name.startswith("blind")]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import sys
 from html import unescape
 
@@ -67,6 +69,39 @@ def checked_filters(regions=(), years=(), topics=(), kinds=(), year_from=None, y
             lines.append("--kind takes one of: " + ", ".join(REPORT_KINDS))
         raise click.UsageError("\n".join(lines))
     return checked
+
+
+class Text(click.ParamType):
+    """Text typed on the command line. Bytes the locale cannot decode reach Python as lone
+    surrogates, which no encoder (opencc, SQLite, the terminal) accepts: they become U+FFFD,
+    and stderr says so. Paths keep their bytes (click.Path): a file may have any name."""
+
+    name = "text"
+
+    def convert(self, value, param, ctx):
+        if not isinstance(value, str) or not _SURROGATES.search(value):
+            return value
+        try:
+            fixed = os.fsencode(value).decode(sys.getfilesystemencoding(), "replace")
+        except UnicodeError:  # a surrogate that did not come from undecodable bytes
+            fixed = value
+        fixed = _SURROGATES.sub("\ufffd", fixed)
+        name = param.human_readable_name if param else "argument"
+        click.echo(f"warning: {name} had bytes that are not valid {sys.getfilesystemencoding()} text; "
+                   f"they were replaced with \ufffd: {fixed}", err=True)
+        return fixed
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def text_params(command: click.Command) -> None:
+    """Make every plain-string argument and option of ``command`` (and its subcommands) a Text."""
+    for param in command.params:
+        if type(param.type) is click.types.StringParamType:
+            param.type = Text()
+    for sub in getattr(command, "commands", {}).values():
+        text_params(sub)
 
 
 class Progress:
@@ -204,7 +239,39 @@ def _alerts_line(summary) -> str:
     deliveries = run.delivery.emails_sent + run.delivery.webhooks_sent
     return (f"alerts: run, {plural(run.items, 'item')} for {plural(run.saved_queries, 'saved query', 'saved queries')}, "
             f"{plural(deliveries, 'delivery', 'deliveries')} ({run.delivery.emails_sent} email, "
-            f"{run.delivery.webhooks_sent} webhook), {plural(len(run.delivery.failures), 'failure')}")
+            f"{run.delivery.webhooks_sent} webhook), {plural(len(run.delivery.failures), 'failure')}"
+            + (f"; {plural(len(run.query_errors), 'saved query', 'saved queries')} could not be searched "
+               "(the others went on; `govsearch alerts list` shows why)" if run.query_errors else ""))
+
+
+@cli.command("reclean")
+@data_dir_option
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Only pages seen on or after this date.")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.option("--no-reindex", is_flag=True, help="Do not reindex (and run alerts) afterwards.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def reclean_command(data_dir, since, dry_run, no_reindex, as_json):
+    """Clean every kept page again with the current cleaner; report and save what changed."""
+    from .pipeline import reindex
+    from .reclean import reclean
+
+    since = since.date().isoformat() if since else None
+    settings = settings_from(data_dir)
+    progress = Progress("recleaned")
+    summary = reclean(settings, since=since, dry_run=dry_run, progress=progress)
+    progress.close()
+    if as_json:
+        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
+    else:
+        counts = summary.to_dict()["counts"]
+        click.echo(("dry run: " if dry_run else "") + f"recleaned {len(summary.changes)} page(s): "
+                   + ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items())))
+        for change in summary.changes:
+            if change.outcome != "unchanged":
+                click.echo("  " + change.line())
+    if not dry_run and not no_reindex and any(c.outcome in ("changed", "added", "merged", "removed") for c in summary.changes):
+        _print_reindex(reindex(settings), as_json)
 
 
 @cli.command("reindex")
@@ -381,6 +448,7 @@ def _register_subsystem_commands() -> None:
 
 
 _register_subsystem_commands()
+text_params(cli)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ phrase matches exactly as they were found.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from markupsafe import Markup, escape
@@ -16,6 +17,18 @@ from .normalize import search_form
 
 SNIPPET_CHARS = 220
 _QUOTES_BETWEEN = "[“”‘’\"'「」『』《》〈〉]*"
+
+
+@functools.lru_cache(maxsize=4096)
+def _term_pattern(term: str) -> re.Pattern | None:
+    """A query word as a pattern over search-form text, built once per word.
+
+    A phrase typed with spaces or other punctuation matches across any punctuation, and
+    quotation marks may sit between any two characters (八五普法 → “八五”普法)."""
+    pieces = [p for p in re.split(r"[\s\W_]+", search_form(term).lower()) if p]
+    if not pieces:
+        return None
+    return re.compile(r"[\s\W_]*".join(_QUOTES_BETWEEN.join(re.escape(c) for c in p) for p in pieces))
 
 
 def match_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int, int]]:
@@ -31,13 +44,9 @@ def match_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int
         folded = "".join(search_form(c).lower()[:1] or " " for c in text)
     spans = []
     for term in terms:
-        pieces = [p for p in re.split(r"[\s\W_]+", search_form(term).lower()) if p]
-        if not pieces:
-            continue
-        # A phrase typed with spaces or other punctuation matches across any punctuation,
-        # and quotation marks may sit between any two characters (八五普法 → “八五”普法).
-        pattern = r"[\s\W_]*".join(_QUOTES_BETWEEN.join(re.escape(c) for c in p) for p in pieces)
-        spans.extend((m.start(), m.end()) for m in re.finditer(pattern, folded) if m.end() > m.start())
+        pattern = _term_pattern(term)
+        if pattern is not None:
+            spans.extend((m.start(), m.end()) for m in pattern.finditer(folded) if m.end() > m.start())
     spans.sort()
     merged: list[tuple[int, int]] = []
     for start, end in spans:

@@ -27,6 +27,7 @@ from typing import Iterable
 
 from whoosh import index as whoosh_index
 
+from .enrich.topics import confidence_level
 from .errors import IndexMissing
 from .locking import writer_lock  # noqa: F401  (the writer lock lives with both engines)
 from .models import StoredReport
@@ -115,6 +116,7 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
     year = str(report.report_year) if report.report_year else UNKNOWN_YEAR
     keys = region_keys(region) or [UNKNOWN_REGION]
     tokens = stored.tokens if stored.tokens and len(stored.tokens) == len(report.paragraphs) else None
+    topic_level = confidence_level()
     about = " ".join(x for x in (title, report.issuer, *region.names(),
                                   f"{report.report_year}年" if report.report_year else "") if x)
     for seq, paragraph in enumerate(report.paragraphs):
@@ -145,7 +147,8 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
             "publish_date": report.publish_date or "",
             "report_kind": report.report_kind,
             "issuer": report.issuer or "",
-            "topic": ",".join(paragraph.topics),
+            # The facet counts confident topics only (and the structural label, apart in the UI).
+            "topic": ",".join(paragraph.facet_topics(topic_level)),
             "quality": ",".join(report.quality),
         }
 

@@ -59,15 +59,59 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class TopicScore:
+    """One topic the classifier considered for a paragraph: its confidence and the words that counted."""
+
+    topic: str
+    score: float  # confidence, 0..1; the paragraph's ``topics`` are those at or above the level
+    words: tuple[str, ...] = ()  # the vocabulary (and heading cues) behind it, heaviest first
+    structural: bool = False  # a label for the paragraph's role (an opening), not a subject
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {"topic": self.topic, "score": self.score, "words": list(self.words)}
+        if self.structural:
+            data["structural"] = True
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TopicScore":
+        return cls(str(data["topic"]), float(data.get("score", 0.0)), tuple(data.get("words") or ()),
+                   bool(data.get("structural")))
+
+
+@dataclass(frozen=True)
 class Paragraph:
-    """One paragraph of report text with the headings it sits under (top first)."""
+    """One paragraph of report text with the headings it sits under (top first).
+
+    ``topics`` are the confident subject topics (what the topic facet counts);
+    ``topic_scores`` every topic considered, with its confidence and evidence, and the
+    structural label (an opening) if any. Reports stored before scores existed have none.
+    """
 
     text: str
     section_path: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
+    topic_scores: tuple[TopicScore, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "section_path": list(self.section_path), "topics": list(self.topics)}
+        data = {"text": self.text, "section_path": list(self.section_path), "topics": list(self.topics)}
+        if self.topic_scores:
+            data["topic_scores"] = [score.to_dict() for score in self.topic_scores]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Paragraph":
+        """Inverse of to_dict; a paragraph stored without topic_scores loads with none."""
+        return cls(data["text"], tuple(data.get("section_path", ())), tuple(data.get("topics", ())),
+                   tuple(TopicScore.from_dict(s) for s in data.get("topic_scores") or ()))
+
+    def facet_topics(self, level: float) -> tuple[str, ...]:
+        """What the topic facet counts: the subject topics and structural labels at or above
+        the confidence level; a paragraph stored without scores keeps its topics."""
+        if not self.topic_scores:
+            return self.topics
+        return tuple(s.topic for s in self.topic_scores if s.score >= level and not s.structural) + \
+            tuple(s.topic for s in self.topic_scores if s.score >= level and s.structural)
 
 
 @dataclass(frozen=True)
@@ -87,6 +131,10 @@ class Report:
     attachments: tuple[Attachment, ...] = ()
     quality: tuple[str, ...] = ()  # flags such as "mirror_spam", "synthetic", "traditional_script"
     synthetic: bool = False  # sample reports written by us, never to be presented as real
+    # What exactly a page of another kind is (其他报告: 政府工作报告, 工作要点 …; 非报告: 政策解读,
+    # 新闻报道, 通知), and the evidence the kind was read from. The kind never keeps a page out.
+    kind_detail: str | None = None
+    kind_reason: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # raw page metadata (meta tags, table rows)
 
     def replace(self, **changes: Any) -> "Report":
@@ -99,6 +147,8 @@ class Report:
             "title": self.title,
             "title_derived": self.title_derived,
             "report_kind": self.report_kind,
+            "kind_detail": self.kind_detail,
+            "kind_reason": self.kind_reason,
             "issuer": self.issuer,
             "region": self.region.to_dict(),
             "report_year": self.report_year,

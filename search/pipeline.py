@@ -13,13 +13,14 @@ from typing import Callable, Iterable, Iterator
 
 from .engine import Engine, open_engine
 from .errors import ExtractError, GovsearchError
-from .models import NOT_A_REPORT, RawPage
+from .models import RawPage
 from .schema import analyzer_fingerprint, paragraph_words
 from .settings import Settings
 from .store import Store, utc_now
 
 LOGGER = logging.getLogger(__name__)
 
+CRAWLED_HEADER = "X-Govsearch-Kind"  # set by the crawler's hand-over: its bytes are kept in raw/
 PAGE_SUFFIXES = {".txt", ".html", ".htm", ".shtml", ".xhtml", ".docx", ".pdf"}
 _CONTENT_TYPES = {".txt": "text/plain", ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                   ".pdf": "application/pdf"}
@@ -31,7 +32,7 @@ class ImportSummary:
     changed: list[str] = field(default_factory=list)  # sources whose report changed
     unchanged: list[str] = field(default_factory=list)
     merged: list[str] = field(default_factory=list)  # another copy of a known report
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, why): not a report
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, why): left out on purpose
     failed: list[tuple[str, str]] = field(default_factory=list)  # (source, error)
 
     def to_dict(self) -> dict:
@@ -141,12 +142,31 @@ def _ingest_one(store: Store, page: RawPage, settings: Settings, summary: Import
         store.touch_source(page.source, now)
         summary.unchanged.append(page.source)
         return
-    report = clean(page, settings)
-    if report.report_kind == NOT_A_REPORT:
-        summary.skipped.append((page.source, "not a report (a page about a report)"))
-        return
-    if not report.paragraphs:
-        raise ExtractError(page.source, "no report text found")
+    # The bytes are kept before cleaning: a page today's cleaner reads badly or refuses can be
+    # cleaned again by a better one (govsearch reclean). The crawler keeps its own (raw/).
+    if CRAWLED_HEADER not in page.headers:
+        store.keep_raw(page, page_hash, now)
+    try:
+        report = clean(page, settings)
+        if not report.paragraphs:
+            raise ExtractError(page.source, "no report text found")
+    except ExtractError as exc:
+        store.record_refusal(page.source, page_hash, exc.reason, now)
+        raise
+    store.clear_refusal(page.source)
+    file_report(store, page, page_hash, report, summary, now)
+
+
+def file_report(store: Store, page: RawPage, page_hash: str, report, summary: ImportSummary, now: str) -> None:
+    """Store a cleaned report for its source: the same report again, a copy of a known one, or a new one.
+
+    Every page with text is kept, whatever its kind: the kind is a classification (a facet,
+    a mark in results), never a gate. Only pages the cleaner refuses (challenge, list or
+    empty pages: ExtractError) stay out.
+    """
+    from .clean import fingerprint
+
+    known = store.source(page.source)
     report_print = fingerprint(report)
     # Tokenise once here, so that reindexing (often, and in full) need not run jieba again.
     tokens = {"tokens": [paragraph_words(p.text) for p in report.paragraphs], "tokens_version": analyzer_fingerprint()}

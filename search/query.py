@@ -241,7 +241,10 @@ def _positive_terms(node, negated: bool = False) -> list[str]:
 
 def parse_query(text: str) -> ParsedQuery:
     """Parse what the user typed; never raises on bad syntax."""
-    text = normalize_text(text or "")
+    # A lone surrogate (undecodable bytes passed on as text) becomes U+FFFD: opencc and
+    # SQLite refuse it.
+    text = (text or "").encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    text = normalize_text(text)
     if not text:
         return ParsedQuery(None, "")
     try:

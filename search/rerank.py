@@ -12,16 +12,20 @@ Run over the best few hundred candidates only (like Elasticsearch's rescore wind
   a passing mention, below a paragraph about it;
 * a page *about* a report (news, an interpretation) below the report itself.
 
-Engine-neutral: it reads the stored text, not the index.
+Engine-neutral: it reads the stored text, not the index. Each paragraph is normalised
+once; the query's forms are folded once per plan.
 """
 from __future__ import annotations
 
+import bisect
+import functools
 import re
+from dataclasses import dataclass
 
 from .measures import count_measures
 from .models import NOT_A_REPORT
 from .normalize import search_form
-from .understand import QueryPlan
+from .understand import Clause, QueryPlan
 
 PHRASE_BONUS = 1.5
 BODY_BONUS = 0.3
@@ -38,35 +42,64 @@ _NOT_WORD = re.compile(r"[\W_]+")
 _SENTENCE_END = re.compile(r"[。！？；;!?\n]+")
 
 
+def _strip(form: str) -> str:
+    """Already-normalised text without spaces and punctuation, lower-cased."""
+    return _NOT_WORD.sub("", form).lower()
+
+
 def _fold(text: str) -> str:
-    return _NOT_WORD.sub("", search_form(text)).lower()
+    return _strip(search_form(text))
 
 
-def _clause_in(clause, folded: str, sentence: str | None = None) -> bool:
-    if clause.measures:  # a count clause: a number with its measure word in this text
-        return sentence is not None and bool(set(clause.measures) & set(count_measures(search_form(sentence))))
-    if clause.group is not None:
-        return any(_fold(child.text) in folded for child in clause.group.children)
-    if _fold(clause.text) in folded or any(_fold(v) in folded for v in clause.variants):
-        return True
-    return bool(clause.parts) and all(_fold(part) in folded for part in clause.parts)
+@dataclass(frozen=True)
+class _ClauseForms:
+    """A clause's strings folded once: what to look for in a folded paragraph."""
+
+    clause: Clause
+    names: tuple[str, ...]  # the clause, its group's words, its other names
+    parts: tuple[str, ...]
+    measures: frozenset[str]
+
+    def within(self, folded: str, counted: frozenset[str] = frozenset()) -> bool:
+        if self.measures:  # a count clause: a number with its measure word here
+            return bool(self.measures & counted)
+        if any(name in folded for name in self.names):
+            return True
+        return bool(self.parts) and all(part in folded for part in self.parts)
+
+
+@functools.lru_cache(maxsize=256)
+def _forms(plan: QueryPlan) -> tuple[tuple[_ClauseForms, ...], tuple[str, ...], frozenset[str]]:
+    clauses = []
+    for clause in plan.clauses:
+        if clause.group is not None:
+            names = tuple(_fold(child.text) for child in clause.group.children)
+        else:
+            names = (_fold(clause.text), *(_fold(v) for v in clause.variants))
+        clauses.append(_ClauseForms(clause, tuple(n for n in names if n), tuple(_fold(p) for p in clause.parts),
+                                    frozenset(clause.measures)))
+    wanted = frozenset(m for c in plan.clauses for m in c.measures)
+    return tuple(clauses), tuple(_fold(p) for p in plan.phrases), wanted
 
 
 def _parts_gap(parts: tuple[str, ...], folded: str) -> int | None:
     """The fewest characters between the parts, in any order, over their occurrences (None: a part is absent)."""
     spots = []
     for part in parts:
-        found = [m.start() for m in re.finditer(re.escape(_fold(part)), folded)]
+        found, at = [], folded.find(part)
+        while at >= 0:
+            found.append(at)
+            at = folded.find(part, at + 1)
         if not found:
             return None
-        spots.append([(start, start + len(_fold(part))) for start in found])
+        spots.append([(start, start + len(part)) for start in found])
     best = None
     for start, end in spots[0]:
         low, high = start, end
         for others in spots[1:]:
             nearest = min(others, key=lambda span: max(span[0] - end, start - span[1], 0))
             low, high = min(low, nearest[0]), max(high, nearest[1])
-        gap = (high - low) - sum(len(_fold(p)) for p in parts)
+        gap = (high - low) - sum(map(len, parts))
         best = gap if best is None else min(best, gap)
     return max(0, best) if best is not None else None
 
@@ -76,36 +109,77 @@ def _is_enumeration(sentence: str) -> bool:
     return sentence.count("、") >= LIST_ITEMS - 1 and sum(map(len, items)) <= LIST_ITEM_CHARS * len(items)
 
 
-def _only_listed(clause, text: str) -> bool:
-    """True when every sentence holding the clause is an enumeration of short items."""
-    holding = [s for s in _SENTENCE_END.split(search_form(text)) if _clause_in(clause, _fold(s))]
-    return bool(holding) and all(_is_enumeration(s) for s in holding)
+def _sentences_holding(forms: _ClauseForms, folded: str, starts: list[int],
+                       sentence_counts: list[frozenset[str]]) -> set[int]:
+    """Indexes of the sentences (by their start in the folded paragraph) that hold the clause."""
+    if forms.measures:
+        return {i for i, counted in enumerate(sentence_counts) if forms.measures & counted}
+
+    def where(word: str) -> set[int]:
+        spots, at = set(), folded.find(word)
+        while at >= 0:
+            spots.add(bisect.bisect_right(starts, at) - 1)
+            at = folded.find(word, at + 1)
+        return spots
+
+    found: set[int] = set()
+    for name in forms.names:
+        found |= where(name)
+    if forms.parts:
+        together = None
+        for part in forms.parts:
+            spots = where(part)
+            together = spots if together is None else together & spots
+            if not together:
+                break
+        found |= together or set()
+    return found
 
 
 def text_bonus(plan: QueryPlan, text: str, report_kind: str) -> float:
     """Extra score from the paragraph's text (0 when nothing applies)."""
+    clauses, phrases, wanted = _forms(plan)
+    form = search_form(text)
+    sentences = [s for s in _SENTENCE_END.split(form) if s.strip()]
+    sentence_folds = [_strip(s) for s in sentences]
+    folded = "".join(sentence_folds)  # a word never spans two sentences here
+    starts, at = [], 0
+    for piece in sentence_folds:
+        starts.append(at)
+        at += len(piece)
+    sentence_counts = [frozenset(count_measures(s)) if wanted else frozenset() for s in sentences]
+    counted = frozenset().union(*sentence_counts) if sentence_counts else frozenset()
     bonus = 0.0
-    folded = _fold(text)
-    if plan.phrases:
-        lengths = [len(_fold(p)) for p in plan.phrases]
-        found = sum(n for p, n in zip(plan.phrases, lengths) if _fold(p) in folded)
-        bonus += PHRASE_BONUS * found / max(1, sum(lengths))
-    present = [c for c in plan.clauses if _clause_in(c, folded, text)]
-    if plan.clauses:  # in the paragraph's own words, not only in its section heading
-        bonus += BODY_BONUS * len(present) / len(plan.clauses)
+    if phrases:
+        found = sum(len(p) for p in phrases if p in folded)
+        bonus += PHRASE_BONUS * found / max(1, sum(map(len, phrases)))
+    present = [c for c in clauses if c.within(folded, counted)]
+    if clauses:  # in the paragraph's own words, not only in its section heading
+        bonus += BODY_BONUS * len(present) / len(clauses)
     if len(present) >= 2:
-        best = max(sum(1 for c in present if _clause_in(c, _fold(s), s)) for s in _SENTENCE_END.split(text))
+        holding = [_sentences_holding(c, folded, starts, sentence_counts) for c in present]
+        per_sentence: dict[int, int] = {}
+        for spots in holding:
+            for index in spots:
+                per_sentence[index] = per_sentence.get(index, 0) + 1
+        best = max(per_sentence.values(), default=1)
         bonus += SENTENCE_BONUS * (best - 1) / (len(present) - 1)
-    for clause in present:
-        if clause.parts and _fold(clause.text) not in folded and not any(_fold(v) in folded for v in clause.variants):
-            gap = _parts_gap(clause.parts, folded)
+    for forms in present:
+        if forms.parts and not any(name in folded for name in forms.names):
+            gap = _parts_gap(forms.parts, folded)
             if gap is not None:
                 bonus += NEAR_BONUS * max(0.0, 1 - gap / NEAR_SPAN)
-    if present and all(_only_listed(c, text) for c in present if not c.measures):
+    words = [c for c in present if not c.measures]
+    if words and all(_only_listed(c, sentences, sentence_folds) for c in words):
         bonus -= LIST_PENALTY
-    wanted = {m for c in plan.clauses for m in c.measures}
-    if wanted and wanted & set(count_measures(search_form(text))):
+    if wanted & counted:
         bonus += COUNT_BONUS
     if report_kind == NOT_A_REPORT:
         bonus -= NOT_A_REPORT_PENALTY
     return bonus
+
+
+def _only_listed(forms: _ClauseForms, sentences: list[str], folds: list[str]) -> bool:
+    """True when every sentence holding the clause is an enumeration of short items."""
+    holding = [s for s, f in zip(sentences, folds) if forms.within(f)]
+    return bool(holding) and all(_is_enumeration(s) for s in holding)

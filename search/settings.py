@@ -7,6 +7,7 @@ the file or in overrides are an error at start-up, never a silent default.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass
@@ -59,6 +60,14 @@ def _positive(value: str) -> int:
     return number
 
 
+def _networks(value: str) -> tuple[str, ...]:
+    """Comma-separated CIDR networks, each checked ('127.0.0.1/32, ::1/128')."""
+    networks = tuple(part.strip() for part in value.split(",") if part.strip())
+    for network in networks:
+        ipaddress.ip_network(network, strict=False)  # ValueError: reported as a bad value
+    return networks
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", "index_data", "Folder for the store, the indexes and settings."),
     Setting("max_page_bytes", 10 * 1024 * 1024, "Pages larger than this are refused.", int),
@@ -73,6 +82,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("webhook_allow_private", False,
             "Allow alert webhooks to loopback/private addresses (off: users could make the server call its neighbours).",
             _bool),
+    Setting("webhook_allow_networks", (),
+            "Networks alert webhooks may reach although not public, comma-separated CIDR (e.g. 127.0.0.1/32 for a "
+            "receiver on this machine); empty: public addresses only.", _networks),
     Setting("crawl_user_agent", "govsearch-crawler/0.1 (+https://example.invalid/govsearch)",
             "User agent the crawler names itself with."),
     Setting("crawl_delay", 1.0, "Default seconds between requests to one host.", float),

@@ -11,12 +11,14 @@ import hashlib
 import json
 import logging
 import sqlite3
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from .models import Attachment, Paragraph, Region, Report, StoredReport
+from .errors import GovsearchError
+from .models import Attachment, Paragraph, RawPage, Region, Report, StoredReport
 from .sqlitedb import SQLiteFile
 
 LOGGER = logging.getLogger(__name__)
@@ -53,6 +55,10 @@ CREATE TABLE IF NOT EXISTS sources (
 );
 CREATE INDEX IF NOT EXISTS sources_report ON sources(report_id);
 """
+# The store's schema version (PRAGMA user_version). A data folder written by an older
+# version is brought forward by the migrations below, in order, when it is opened; one
+# written by a newer version is refused rather than damaged.
+SCHEMA_VERSION = 2
 
 
 def utc_now() -> str:
@@ -72,6 +78,8 @@ def report_from_dict(data: dict) -> Report:
         title=data.get("title"),
         title_derived=bool(data.get("title_derived")),
         report_kind=data["report_kind"],
+        kind_detail=data.get("kind_detail"),
+        kind_reason=data.get("kind_reason"),
         issuer=data.get("issuer"),
         region=Region(**{k: region.get(k) for k in ("province", "city", "county", "code")}),
         report_year=data.get("report_year"),
@@ -82,11 +90,50 @@ def report_from_dict(data: dict) -> Report:
         quality=tuple(data.get("quality", ())),
         synthetic=bool(data.get("synthetic")),
         paragraphs=tuple(
-            Paragraph(p["text"], tuple(p.get("section_path", ())), tuple(p.get("topics", ())))
-            for p in data.get("paragraphs", ())
+            Paragraph.from_dict(p) for p in data.get("paragraphs", ())
         ),
         extra=data.get("extra") or {},
     )
+
+
+def _token_columns(db: sqlite3.Connection) -> None:
+    """1: each report caches its paragraphs' index tokens (added before versions were numbered)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(reports)")}
+    for name in ("tokens", "tokens_version"):
+        if name not in columns:
+            db.execute(f"ALTER TABLE reports ADD COLUMN {name} TEXT")
+
+
+_RAW_PAGES = (
+    # The bytes every source was last cleaned from (zlib), so a better cleaner can reach data
+    # already collected (govsearch reclean). Keyed by their sha256, kept once.
+    """CREATE TABLE IF NOT EXISTS raw_pages (
+        page_hash    TEXT PRIMARY KEY,
+        content      BLOB NOT NULL,           -- zlib-compressed page bytes
+        size         INTEGER NOT NULL,        -- bytes before compression
+        content_type TEXT,
+        url          TEXT,
+        headers      TEXT,                    -- JSON of the RawPage headers
+        kept_at      TEXT NOT NULL
+    )""",
+    # Pages the cleaner refused (no report text, a challenge page …): why, and their bytes'
+    # hash, so a later cleaner can look again.
+    """CREATE TABLE IF NOT EXISTS refused (
+        source       TEXT PRIMARY KEY,
+        page_hash    TEXT NOT NULL,
+        reason       TEXT NOT NULL,
+        at           TEXT NOT NULL
+    )""",
+)
+
+
+def _raw_pages(db: sqlite3.Connection) -> None:
+    """2: the raw bytes of every source, and the pages the cleaner refused."""
+    for statement in _RAW_PAGES:
+        db.execute(statement)
+
+
+MIGRATIONS = {1: _token_columns, 2: _raw_pages}
 
 
 @dataclass(frozen=True)
@@ -107,11 +154,66 @@ class Store(SQLiteFile):
         self._migrate()
 
     def _migrate(self) -> None:
-        """Bring a store written by an older version up to the current columns."""
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(reports)")}
-        for name in ("tokens", "tokens_version"):
-            if name not in columns:
-                self.db.execute(f"ALTER TABLE reports ADD COLUMN {name} TEXT")
+        """Bring a store written by an older version forward, one numbered step at a time."""
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise GovsearchError(f"{self.path} was written by a newer govsearch (store schema {version}, "
+                                 f"this version knows {SCHEMA_VERSION}); upgrade govsearch to open it")
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction():
+                MIGRATIONS[step](self.db)
+                self.db.execute(f"PRAGMA user_version={step}")
+            LOGGER.info("store %s migrated to schema %d", self.path, step)
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    # --- raw pages and refusals -----------------------------------------------
+    def keep_raw(self, page: RawPage, page_hash: str, now: str) -> None:
+        """Keep a page's bytes (compressed, once per content) for a later reclean."""
+        if self.db.execute("SELECT 1 FROM raw_pages WHERE page_hash=?", (page_hash,)).fetchone():
+            return
+        self.db.execute(
+            "INSERT OR IGNORE INTO raw_pages (page_hash, content, size, content_type, url, headers, kept_at)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (page_hash, zlib.compress(page.content, 9), len(page.content), page.content_type, page.url,
+             json.dumps(page.headers, ensure_ascii=False) if page.headers else None, now))
+
+    def raw_page(self, source: str, page_hash: str) -> RawPage | None:
+        """The kept bytes of a source as a RawPage, or None when they were not kept."""
+        row = self.db.execute("SELECT * FROM raw_pages WHERE page_hash=?", (page_hash,)).fetchone()
+        if row is None:
+            return None
+        return RawPage(content=zlib.decompress(row["content"]), source=source, url=row["url"],
+                       headers=json.loads(row["headers"]) if row["headers"] else {}, content_type=row["content_type"])
+
+    def record_refusal(self, source: str, page_hash: str, reason: str, now: str) -> None:
+        """Remember that the cleaner refused a page (its bytes are kept by keep_raw)."""
+        self.db.execute("INSERT INTO refused (source, page_hash, reason, at) VALUES (?,?,?,?)"
+                        " ON CONFLICT(source) DO UPDATE SET page_hash=excluded.page_hash, reason=excluded.reason,"
+                        " at=excluded.at", (source, page_hash, reason, now))
+
+    def clear_refusal(self, source: str) -> None:
+        self.db.execute("DELETE FROM refused WHERE source=?", (source,))
+
+    def refusals(self) -> list[sqlite3.Row]:
+        """(source, page_hash, reason, at) of every page the cleaner refused."""
+        return self.db.execute("SELECT source, page_hash, reason, at FROM refused ORDER BY at, source").fetchall()
+
+    def all_sources(self) -> list[sqlite3.Row]:
+        """(source, report_id, page_hash, url, first_seen, last_seen) of every source, oldest first."""
+        return self.db.execute("SELECT source, report_id, page_hash, url, first_seen, last_seen FROM sources"
+                               " ORDER BY first_seen, source").fetchall()
+
+    def remove_source(self, source: str) -> None:
+        """Unlink a source; its report goes with it when no other source is left."""
+        with self.transaction():
+            row = self.db.execute("SELECT report_id FROM sources WHERE source=?", (source,)).fetchone()
+            self.db.execute("DELETE FROM sources WHERE source=?", (source,))
+            if row:
+                self.db.execute("DELETE FROM reports WHERE report_id=? AND NOT EXISTS"
+                                " (SELECT 1 FROM sources WHERE sources.report_id=?)", (row["report_id"], row["report_id"]))
 
     # --- sources -------------------------------------------------------------
     def source(self, source: str) -> SourceRecord | None:

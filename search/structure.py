@@ -11,8 +11,11 @@ import logging
 import re
 from dataclasses import dataclass
 
+from .vocab import vocabulary
+
 LOGGER = logging.getLogger(__name__)
 
+_SECTIONS = vocabulary("sections")  # the mandated section names, as data (search/data/cleaner/sections.toml)
 _CN = "一二三四五六七八九十"
 # (rank, pattern) — rank orders levels from the top; the first match at a position wins.
 _ENUMERATORS: tuple[tuple[int, re.Pattern[str]], ...] = (
@@ -25,6 +28,7 @@ _ENUMERATORS: tuple[tuple[int, re.Pattern[str]], ...] = (
 )
 _LIST_RANK = 5
 TABLE_MARK = "\u2063"  # set by the extractor before a data table flattened into one line
+ROW_SEPARATOR = ";"  # rows of a data table, kept in one paragraph (a row alone means nothing)
 _MAX_HEADING = 40  # a run-in heading longer than this is a sentence, not a heading
 _MAX_STANDALONE = 50
 _MAX_LIST_HEADING = 24  # 一是… headings are short phrases
@@ -34,22 +38,16 @@ _MID_SPLIT = re.compile(
 )
 # The mandated section names (DOMAIN.md) printed as a heading without a number.
 _UNNUMBERED_HEADING = re.compile(
-    r"^[^。;,,:!?]{0,16}(?:主要举措|举措和成效|主要成效|工作成效|存在的不足|存在问题|存在的主要问题|不足和原因|第一责任人|"
-    r"主要安排|工作安排|工作计划|工作思路|工作打算|下一步|其他需要报告|总体情况|主动公开政府信息情况|"
-    r"收到和处理政府信息公开申请情况|行政复议、行政诉讼情况|改进情况)[^。;,,!?]{0,16}$"
+    r"^[^。;,,:!?]{0,16}(?:" + "|".join(map(re.escape, _SECTIONS["unnumbered"])) + r")[^。;,,!?]{0,16}$"
 )
 # The mandated section names (longest first), for headings run into their text with no
 # punctuation at all (document-sharing dumps): cut right after the name, not after the last cue word.
-_MANDATED_RUNIN = re.compile(
-    r"[^。,;:!?]{0,20}?(?:主要举措和成效|举措和成效|存在的不足和原因|存在的主要问题及改进情况|存在的不足|不足和原因|"
-    r"第一责任人职责情况|主要安排|工作安排|工作思路|工作打算|其他需要报告的情况|其他需要报告的事项|"
-    r"主动公开政府信息情况|收到和处理政府信息公开申请情况|行政复议、行政诉讼情况|总体情况)"
-)
+_MANDATED_RUNIN = re.compile(r"[^。,;:!?]{0,20}?(?:" + "|".join(map(re.escape, _SECTIONS["run_in"])) + ")")
 _LIST_ITEM = re.compile(rf"\s*(?:[{_CN}]{{1,2}}|第[{_CN}]{{1,2}})是")
 _LIST_SPLIT = re.compile(rf"(?:(?<=^)|(?<=[{_SENTENCE_END}:]))\s*(?=(?:[{_CN}]{{1,2}}|第[{_CN}]{{1,2}})是)")
 # Words a heading ends on, for headings run into their text with no punctuation at all
 # (一、…有关情况区委书记…): the mandated section names of the two report kinds end this way.
-_HEADING_END_CUE = re.compile(r"情况|举措|成效|不足|原因|问题|安排|思路|打算|计划|任务|职能|体系|事项")
+_HEADING_END_CUE = re.compile("|".join(_SECTIONS["heading_end"]))
 _ANY_ENUMERATOR_INSIDE = re.compile(rf"\([{_CN}]{{1,3}}\)|(?<![{_CN}第])[{_CN}]{{1,2}}是|(?<=[^\d.])\d{{1,2}}[.、](?!\d)")
 
 

@@ -60,6 +60,12 @@ def _lookalikes() -> dict[str, str]:
     return {char: group.replace(char, "") for group in groups for char in group}
 
 
+def warm() -> None:
+    """Load the character tables now (a server does this before its first search)."""
+    _homophones()
+    _lookalikes()
+
+
 def alternatives(char: str) -> list[str]:
     """Characters a typist may have meant: same pinyin (any tone), then same shape.
 

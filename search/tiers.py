@@ -68,7 +68,9 @@ def tier(searcher, plan: QueryPlan, reads: TermReads, fragments: bool = False) -
         if clause.parts_typed:
             typed_sets.extend(matching_docs(searcher, p, reads) for p in queries.parts)
         near_sets.append(_near_docs(searcher, queries, documents, size, reads))
-        report_sets.append(matching_docs(searcher, queries.report, reads) if queries.report is not None else whole[:0])
+        # With one clause a paragraph must hold it itself: its report's words decide nothing.
+        report_sets.append(matching_docs(searcher, queries.report, reads)
+                           if queries.report is not None and len(clauses) > 1 else whole[:0])
         fragment_sets.append([matching_docs(searcher, f, reads) for f in queries.fragments])
     weights = np.array([_idf(len(union([w, n, a], size)), documents)
                         for w, n, a in zip(whole_sets, near_sets, alias_sets)])

@@ -50,7 +50,8 @@ def data_dir(base_data, tmp_path):
 
 
 def make_settings(data_dir: Path, **overrides):
-    values = {"data_dir": str(data_dir), "base_url": BASE_URL, "webhook_allow_private": True, **overrides}
+    # The test webhook receivers listen on 127.0.0.1: allowed by name, the way an operator would.
+    values = {"data_dir": str(data_dir), "base_url": BASE_URL, "webhook_allow_networks": "127.0.0.1/32", **overrides}
     return load_settings(values, environ={})
 
 

@@ -7,7 +7,8 @@ from search.clean import clean_page
 from search.clean.boilerplate import drop_reason, strip_watermark
 from search.clean.docshare import join_page_footers, join_running_headers, rejoin_pages
 from search.clean.dedup import remove_duplicate_lines
-from search.clean.extract import attachment_name, text_lines
+from search.clean.attachments import attachment_name
+from search.clean.extract import text_lines
 from search.clean.runon import split_run_on
 from search.clean.spam import is_spam_line, spam_vocabulary, strip_inline_spam
 from search.clean.stubs import pages_total, refusal_reason

@@ -58,3 +58,9 @@ def test_a_stray_closing_mark_is_read_as_a_space(query, tree):
     assert parsed.tree == tree
     if tree is not None:
         compile_tree(parsed.tree)
+
+
+def test_a_lone_surrogate_is_searched_as_a_replacement_character():
+    """Undecodable bytes passed on as text (surrogateescape) never reach opencc or SQLite."""
+    parsed = parse_query("法治\udc80复议")
+    assert parsed.tree is not None and "\udc80" not in parsed.interpretation

@@ -108,8 +108,11 @@ def test_report_beats_portal():
     assert resolve_region(title="2022年法治政府建设年度报告", host="www.hangzhou.gov.cn").code == "330100"
     assert resolve_region(title="2022年法治政府建设年度报告", host="www.hangzhou.gov.cn",
                           text="2022年,临平区坚持……").code == "330113"
-    # Opening text outside the portal's area does not override it.
-    assert resolve_region(host="www.hangzhou.gov.cn", text="2022年,诸暨市……").code == "330100"
+    # The report's own words outrank the portal (issue 18): a report that names its place is that
+    # place's even on another unit's portal (a city's report on the provincial 司法厅 site, a
+    # provincial bureau's on a national site); the portal counts only when the text names no place.
+    assert resolve_region(host="www.hangzhou.gov.cn", text="2022年,诸暨市……").code == "330681"
+    assert resolve_region(host="www.hangzhou.gov.cn", text="2022年,全市各级行政机关……").code == "330100"
 
 
 def test_municipality_shape():

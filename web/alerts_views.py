@@ -18,7 +18,7 @@ from search.alerts.db import FREQUENCIES, Filters, SavedQuery
 from search.alerts.feed import build_feed
 from search.alerts.links import feed_url, read_unsubscribe_token
 from search.alerts.mail import FREQUENCY_LABELS, KIND_LABELS, describe_filters
-from search.alerts.webhook import check_url
+from search.alerts.destinations import allowed_networks, target_for
 from search.store import utc_now
 
 from .accounts import get_db
@@ -45,7 +45,7 @@ class SavedQueryForm(FlaskForm):
     def validate_webhook_url(self, field):
         if field.data:
             try:
-                check_url(field.data.strip(), _settings().webhook_allow_private)
+                target_for(_settings(), field.data.strip())
             except ValueError as exc:
                 raise ValidationError(f"Webhook 地址不可用:{exc}") from None
 
@@ -184,5 +184,6 @@ def unsubscribe(token: str):
 
 def init_app(app: Flask, csrf) -> None:
     """Register the alerts pages; unsubscribe is CSRF-exempt because its signed token is the proof."""
+    allowed_networks(app.config["GOVSEARCH_SETTINGS"].webhook_allow_networks)  # a bad list fails at start-up
     csrf.exempt(unsubscribe)
     app.register_blueprint(blueprint)

@@ -8,6 +8,7 @@ shows results. Topic names in the URL become ids, so facet links toggle them.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -76,7 +77,7 @@ def filter_problems() -> tuple[Problem, ...]:
 
 def _int_arg(name: str, low: int | None = None, high: int | None = None) -> int | None:
     value = request.args.get(name, "").strip()
-    if not value.lstrip("-").isdigit() or len(value) > 9:
+    if not re.fullmatch(r"-?[0-9]{1,9}", value):  # not isdigit(): '²' and '--5' are digits to it, not to int()
         return None
     number = int(value)
     if low is not None:

@@ -38,6 +38,8 @@ QUALITY_LABELS = {  # the cleaner's quality flags, as a reader should understand
     "docshare": "文档分享站副本(已拼接分页)",
     "partial_text": "正文可能不完整",
     "pinyin_removed": "已删去夹杂的拼音",
+    "region_inferred": "地区由所在网站推断(正文未写明)",
+    "truncated": "页面过长,只收录了前面部分",
 }
 HIT_FLAGS = {"mirror_spam": "镜像站副本", "synthetic": "合成示例", "traditional_script": "繁体原文",
              "docshare": "文档分享站副本", "partial_text": "正文不完整"}
@@ -62,6 +64,18 @@ def settings():
 
 
 @functools.lru_cache(maxsize=1)
+def structural_topics() -> frozenset[str]:
+    """Labels that say what role a paragraph plays (an opening), shown apart from subject topics."""
+    try:
+        from search.enrich.topics import structural_labels
+
+        return structural_labels()
+    except (ImportError, OSError, ValueError, KeyError) as exc:
+        LOGGER.warning("structural topic labels unavailable: %s", exc)
+        return frozenset()
+
+
+@functools.lru_cache(maxsize=1)
 def topic_names() -> dict[str, str]:
     """Topic id → Chinese name (ids are shown as they are when the taxonomy cannot be read)."""
     try:
@@ -71,6 +85,16 @@ def topic_names() -> dict[str, str]:
     except (ImportError, OSError, ValueError, KeyError) as exc:
         LOGGER.warning("topic names unavailable, showing topic ids: %s", exc)
         return {}
+
+
+def topic_level() -> float:
+    """The confidence at or above which a paragraph's topic counts (the facet's level)."""
+    try:
+        from search.enrich.topics import confidence_level
+
+        return confidence_level()
+    except (ImportError, OSError, ValueError, KeyError):
+        return 0.5
 
 
 # Everything is served by the app: the policy forbids outside assets, plugins, framing and
@@ -177,7 +201,10 @@ def facet_panels(search: SearchRequest, result) -> list[dict]:
             for entry in entries:
                 entry["share"] = round(100 * entry["count"] / top)
             visible = YEARS_VISIBLE
-        panels.append({"facet": facet, "param": param, "label": label,
+        # Structural labels (an opening) are not subjects: listed apart, under the topics.
+        structural = [e for e in entries if facet == "topic" and e["value"] in structural_topics()]
+        entries = [e for e in entries if e not in structural]
+        panels.append({"facet": facet, "param": param, "label": label, "structural": structural,
                        "shown": entries[:visible], "more": entries[visible:]})
     return panels
 
@@ -269,7 +296,8 @@ def search_page():
         facets=facet_panels(search, result) if result else [], chips=active_chips(search),
         suggestions=loosen_suggestions(search) if result is not None and not result.total else [],
         pages=page_links(search.page, result.pages) if result else [], sorts=SORT_LABELS,
-        hit_flags=HIT_FLAGS, topic_names=topic_names(), paragraph_seq=paragraph_seq, back=back,
+        hit_flags=HIT_FLAGS, topic_names=topic_names(), structural_topics=structural_topics(),
+        paragraph_seq=paragraph_seq, back=back,
     ), status
 
 
@@ -296,7 +324,7 @@ def _body(paragraphs, terms) -> list[dict]:
         headings = [{"text": path[d], "level": min(d + 2, 6)} for d in range(common, len(path))]
         spans = match_spans(paragraph.text, terms)
         items.append({"seq": seq, "anchor": f"p{seq}", "headings": headings, "html": mark(paragraph.text, spans),
-                      "matched": bool(spans), "topics": paragraph.topics})
+                      "matched": bool(spans), "topics": paragraph.topics, "topic_scores": paragraph.topic_scores})
         previous = path
     return items
 
@@ -329,7 +357,7 @@ def report_page(report_id: str):
         toc=_toc(stored.report.paragraphs), siblings=siblings, query=query, back=back,
         same_region=same_region,
         matched=[item for item in paragraphs if item.get("matched")], target=request.args.get("p", ""),
-        topic_names=topic_names(), quality_labels=QUALITY_LABELS,
+        topic_names=topic_names(), quality_labels=QUALITY_LABELS, topic_level=topic_level(),
     )
 
 

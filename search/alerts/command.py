@@ -21,7 +21,8 @@ def _saved_query_dict(db: AlertsDB, saved_query) -> dict:
         "query": saved_query.query, "filters": saved_query.filters.to_dict(), "frequency": saved_query.frequency,
         "email": saved_query.email, "atom": saved_query.atom, "webhook_url": saved_query.webhook_url,
         "active": saved_query.active, "created_at": saved_query.created_at,
-        "last_email_at": saved_query.last_email_at, **db.query_counts(saved_query.id),
+        "last_email_at": saved_query.last_email_at, "last_error": saved_query.last_error,
+        "last_error_at": saved_query.last_error_at, **db.query_counts(saved_query.id),
     }
 
 
@@ -56,6 +57,8 @@ def list_command(data_dir, email, as_json):
         click.echo(f"{row['id']:>4}  {row['user']}  「{row['name']}」{state}  q={row['query']!r}"
                    f"{'  ' + filters if filters else ''}  {row['frequency']}  {'+'.join(channels) or '-'}"
                    f"  items={row['items']} pending={row['pending']}")
+        if row["last_error"]:
+            click.echo(f"      last run could not search it ({row['last_error_at']}): {row['last_error']}")
     if not rows and not as_json:
         click.echo("no saved queries")
 
@@ -80,7 +83,7 @@ def list_command(data_dir, email, as_json):
 def add_command(data_dir, email, name, query, region, year, year_from, year_to, topic, kind, frequency,
                 by_email, atom, webhook, as_json):
     """Save a query for a user; it fires for reports indexed from now on."""
-    from .webhook import check_url
+    from .destinations import target_for
 
     settings = settings_from(data_dir)
     checked = checked_filters(region, year, topic, kind, year_from, year_to)  # a typo would never fire
@@ -90,7 +93,7 @@ def add_command(data_dir, email, name, query, region, year, year_from, year_to, 
         raise click.UsageError("give a --query or at least one filter")
     if webhook:
         try:
-            check_url(webhook, settings.webhook_allow_private)
+            target_for(settings, webhook)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
     with AlertsDB.open(settings.data_dir) as db:
@@ -124,7 +127,8 @@ def _parse_now(value: str | None) -> datetime | None:
 def run_command(data_dir, now, as_json):
     """Match newly indexed reports against saved queries and deliver (safe to run from cron).
 
-    Exit code 1 when some delivery failed (it stays pending and is retried next run).
+    Exit code 1 when some delivery failed (it stays pending and is retried next run) or some saved
+    query could not be searched (the error is recorded on it; the others still fire).
     """
     from .runner import run_alerts
 
@@ -137,6 +141,8 @@ def run_command(data_dir, now, as_json):
         click.echo(f"alerts: {summary.candidates} new/changed report(s), {summary.saved_queries} saved queries, "
                    f"{summary.items} new item(s); sent {d.emails_sent} email(s) ({d.items_emailed} items), "
                    f"{d.webhooks_sent} webhook(s); {d.waiting} item(s) wait for their digest")
+        for query_id, error in summary.query_errors.items():
+            click.echo(f"  FAILED saved query {query_id} (the others went on): {error}")
         for failure in d.failures:
             click.echo(f"  FAILED (kept pending) {failure}")
     sys.exit(0 if summary.ok else 1)

@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS users (
     email         TEXT NOT NULL UNIQUE,      -- lower-cased
     password_hash TEXT NOT NULL,             -- werkzeug hash; '' = cannot log in (made by the CLI)
     feed_token    TEXT NOT NULL UNIQUE,      -- the secret in /feeds/<token>.atom
-    created_at    TEXT NOT NULL
+    created_at    TEXT NOT NULL,
+    session_token TEXT NOT NULL DEFAULT ''   -- in every login session; renewed at logout and password change
 );
 -- AUTOINCREMENT: a deleted saved query's id is never reused, so item ids never repeat.
 CREATE TABLE IF NOT EXISTS saved_queries (
@@ -43,7 +44,9 @@ CREATE TABLE IF NOT EXISTS saved_queries (
     active        INTEGER NOT NULL DEFAULT 1,
     created_at    TEXT NOT NULL,
     updated_at    TEXT NOT NULL,
-    last_email_at TEXT                       -- last digest sent (daily/weekly are due from here)
+    last_email_at TEXT,                      -- last digest sent (daily/weekly are due from here)
+    last_error    TEXT,                      -- why the last alerts run could not search this query (NULL: it could)
+    last_error_at TEXT
 );
 CREATE INDEX IF NOT EXISTS saved_queries_user ON saved_queries(user_id);
 CREATE TABLE IF NOT EXISTS alert_items (
@@ -79,6 +82,13 @@ CREATE TABLE IF NOT EXISTS report_ledger (
     considered_at    TEXT NOT NULL
 );
 """
+# Columns added after the first release: (table, column, declaration). Files made before
+# get them on open (SQLite's ALTER TABLE ADD COLUMN keeps every row).
+_ADDED_COLUMNS = (
+    ("saved_queries", "last_error", "TEXT"),
+    ("saved_queries", "last_error_at", "TEXT"),
+    ("users", "session_token", "TEXT NOT NULL DEFAULT ''"),
+)
 
 
 class AccountExists(GovsearchError):
@@ -92,6 +102,7 @@ class User:
     password_hash: str
     feed_token: str
     created_at: str
+    session_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -147,6 +158,8 @@ class SavedQuery:
     created_at: str
     updated_at: str
     last_email_at: str | None
+    last_error: str | None = None  # why the last alerts run could not search it (shown to its owner)
+    last_error_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,19 +192,40 @@ def new_feed_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class AlertsDB(SQLiteFile):
     """Access to alerts.sqlite. Use as a context manager or call close()."""
 
     SCHEMA = _SCHEMA
     FILE_NAME = "alerts.sqlite"
 
+    def __init__(self, path):
+        super().__init__(path)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Bring a file made by an older version up to this schema (once; concurrent openers wait)."""
+        def missing() -> list[tuple[str, str, str]]:
+            present = {(table, row["name"]) for table in {t for t, _c, _d in _ADDED_COLUMNS}
+                       for row in self.db.execute(f"PRAGMA table_info({table})")}
+            return [added for added in _ADDED_COLUMNS if added[:2] not in present]
+
+        if not missing():
+            return
+        with self.transaction():
+            for table, column, declaration in missing():  # again under the lock: another process may have won
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
     # --- users ---------------------------------------------------------------
     def create_user(self, email: str, password_hash: str, now: str) -> User:
         email = email.strip().lower()
         try:
             cursor = self.db.execute(
-                "INSERT INTO users (email, password_hash, feed_token, created_at) VALUES (?,?,?,?)",
-                (email, password_hash, new_feed_token(), now))
+                "INSERT INTO users (email, password_hash, feed_token, created_at, session_token) VALUES (?,?,?,?,?)",
+                (email, password_hash, new_feed_token(), now, new_session_token()))
         except sqlite3.IntegrityError:
             raise AccountExists(f"an account for {email} already exists") from None
         return self.user(cursor.lastrowid)
@@ -214,7 +248,26 @@ class AlertsDB(SQLiteFile):
         return token
 
     def set_password(self, user_id: int, password_hash: str) -> None:
-        self.db.execute("UPDATE users SET password_hash=? WHERE id=?", (password_hash, user_id))
+        """A new password ends every session of the account (they carry the old session token)."""
+        self.db.execute("UPDATE users SET password_hash=?, session_token=? WHERE id=?",
+                        (password_hash, new_session_token(), user_id))
+
+    def session_token(self, user_id: int) -> str:
+        """The token every login session of this user carries; made on first use for older accounts."""
+        row = self.db.execute("SELECT session_token FROM users WHERE id=?", (user_id,)).fetchone()
+        if row is None:
+            return ""
+        if row[0]:
+            return row[0]
+        self.db.execute("UPDATE users SET session_token=? WHERE id=? AND session_token=''",
+                        (new_session_token(), user_id))
+        return self.db.execute("SELECT session_token FROM users WHERE id=?", (user_id,)).fetchone()[0]
+
+    def renew_session_token(self, user_id: int) -> str:
+        """End every session of this user (logout, password change): old cookies carry the old token."""
+        token = new_session_token()
+        self.db.execute("UPDATE users SET session_token=? WHERE id=?", (token, user_id))
+        return token
 
     # --- saved queries -------------------------------------------------------
     def add_saved_query(self, user_id: int, name: str, query: str, filters: Filters, frequency: str,
@@ -230,6 +283,8 @@ class AlertsDB(SQLiteFile):
 
     def saved_query(self, query_id: int, user_id: int | None = None) -> SavedQuery | None:
         """One saved query; with ``user_id``, only if that user owns it (others see nothing)."""
+        if not -2**63 <= query_id < 2**63:  # /alerts/queries/<huge number>: no such query, not an OverflowError
+            return None
         sql, args = "SELECT * FROM saved_queries WHERE id=?", [query_id]
         if user_id is not None:
             sql, args = sql + " AND user_id=?", args + [user_id]
@@ -261,6 +316,8 @@ class AlertsDB(SQLiteFile):
             fields["webhook_url"] = fields["webhook_url"] or None
         with self.transaction():
             assignments = ", ".join(f"{name}=?" for name in fields)
+            if "query" in fields or "filters" in fields:  # a changed query gets a fresh chance
+                assignments += ", last_error=NULL, last_error_at=NULL"
             self.db.execute(f"UPDATE saved_queries SET {assignments}, updated_at=? WHERE id=?",
                             (*fields.values(), now, query_id))
             if fields.get("email") == 0:
@@ -272,6 +329,14 @@ class AlertsDB(SQLiteFile):
         self.db.execute(
             "UPDATE deliveries SET state='cancelled' WHERE channel=? AND state='pending'"
             " AND item_id IN (SELECT id FROM alert_items WHERE saved_query_id=?)", (channel, query_id))
+
+    def record_query_errors(self, errors: dict[int, str], succeeded: Iterable[int], now: str) -> None:
+        """Note why some saved queries could not be searched this run; clear the note of those that could."""
+        with self.transaction():
+            self.db.executemany("UPDATE saved_queries SET last_error=?, last_error_at=? WHERE id=?",
+                                [(error[:500], now, query_id) for query_id, error in errors.items()])
+            self.db.executemany("UPDATE saved_queries SET last_error=NULL, last_error_at=NULL"
+                                " WHERE id=? AND last_error IS NOT NULL", [(query_id,) for query_id in succeeded])
 
     def delete_saved_query(self, query_id: int) -> None:
         self.db.execute("DELETE FROM saved_queries WHERE id=?", (query_id,))
@@ -324,7 +389,7 @@ class AlertsDB(SQLiteFile):
             sql, args = sql + " AND q.id=?", args + [saved_query_id]
         if atom_only:
             sql += " AND q.atom=1"
-        rows = self.db.execute(sql + " ORDER BY i.created_at DESC, i.id LIMIT ?", (*args, limit)).fetchall()
+        rows = self.db.execute(sql + " ORDER BY i.created_at DESC, i.rowid DESC LIMIT ?", (*args, limit)).fetchall()
         queries = {q.id: q for q in self.saved_queries(user_id)}
         return [(_item(row), queries[row["q_id"]]) for row in rows]
 
@@ -387,7 +452,7 @@ def _saved_query(row: sqlite3.Row) -> SavedQuery:
         filters=Filters.from_dict(json.loads(row["filters"])), frequency=row["frequency"],
         email=bool(row["email"]), atom=bool(row["atom"]), webhook_url=row["webhook_url"],
         active=bool(row["active"]), created_at=row["created_at"], updated_at=row["updated_at"],
-        last_email_at=row["last_email_at"])
+        last_email_at=row["last_email_at"], last_error=row["last_error"], last_error_at=row["last_error_at"])
 
 
 def _item(row: sqlite3.Row) -> AlertItem:

@@ -30,15 +30,16 @@ class RunSummary:
     candidates: int = 0  # reports new or changed since the last run
     items: int = 0  # alert items created
     saved_queries: int = 0  # active saved queries evaluated
+    query_errors: dict[int, str] = field(default_factory=dict)  # saved query id → why it could not be searched
     delivery: DeliverySummary = field(default_factory=DeliverySummary)
 
     @property
     def ok(self) -> bool:
-        return not self.delivery.failures
+        return not self.delivery.failures and not self.query_errors
 
     def to_dict(self) -> dict:
         return {"candidates": self.candidates, "items": self.items, "saved_queries": self.saved_queries,
-                **self.delivery.to_dict()}
+                "query_errors": {str(k): v for k, v in self.query_errors.items()}, **self.delivery.to_dict()}
 
 
 @contextmanager
@@ -54,8 +55,19 @@ def run_lock(data_dir: str | Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def describe_error(exc: BaseException) -> str:
+    """One line its owner can read: what went wrong when searching a saved query."""
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
 def match_new_reports(settings: Settings, db: AlertsDB, now: datetime, summary: RunSummary) -> None:
-    """Create the alert items for reports indexed since the last run, and move the ledger on."""
+    """Create the alert items for reports indexed since the last run, and move the ledger on.
+
+    Each saved query is searched on its own: one that fails (whatever its text) gets the
+    error recorded on it, shown to its owner, and the run goes on with the others. Only
+    when every saved query failed (the index, not a query, is at fault) does the ledger
+    stay where it was, so the next run tries these reports again.
+    """
     engine = open_engine(settings)
     if not engine.exists():
         LOGGER.info("no index yet: nothing to match")
@@ -66,15 +78,30 @@ def match_new_reports(settings: Settings, db: AlertsDB, now: datetime, summary: 
         summary.candidates = len(candidates)
         queries = db.saved_queries(active_only=True)
         summary.saved_queries = len(queries)
-        items = []
+        items, succeeded = [], []
         get_report = functools.lru_cache(maxsize=256)(store.get)  # many saved queries, few new reports
         for saved_query in queries if candidates else ():
             channels = (("email",) if saved_query.email else ()) + (("webhook",) if saved_query.webhook_url else ())
-            items.extend((item, channels) for item in match(engine, get_report, saved_query, candidates, stamp))
+            try:
+                found = match(engine, get_report, saved_query, candidates, stamp)
+            except Exception as exc:  # noqa: BLE001 — one saved query must never stop the others
+                LOGGER.warning("saved query %s (%r) failed; the others go on", saved_query.id, saved_query.query,
+                               exc_info=True)
+                summary.query_errors[saved_query.id] = describe_error(exc)
+                continue
+            succeeded.append(saved_query.id)
+            items.extend((item, channels) for item in found)
+    if summary.query_errors or succeeded:
+        db.record_query_errors(summary.query_errors, succeeded, stamp)
+    if summary.query_errors and not succeeded:
+        LOGGER.error("alerts: every saved query failed (%d); the ledger stays for the next run",
+                     len(summary.query_errors))
+        return
     summary.items = db.record_run(items, {c.report_id: c.ledger_entry() for c in candidates}, removed, stamp)
     if candidates:
-        LOGGER.info("alerts: %d new or changed report(s), %d saved queries, %d item(s)",
-                    len(candidates), len(queries), summary.items)
+        LOGGER.info("alerts: %d new or changed report(s), %d saved queries, %d item(s)%s",
+                    len(candidates), len(queries), summary.items,
+                    f", {len(summary.query_errors)} saved quer(ies) failed" if summary.query_errors else "")
 
 
 def run_alerts(settings: Settings, now: datetime | None = None) -> RunSummary:

@@ -11,43 +11,24 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from ..structure import TABLE_MARK
-from .extract import ATTACHMENT_EXTENSIONS, ROW_SEPARATOR, attachment_name
+from ..structure import ROW_SEPARATOR, TABLE_MARK
+from .attachments import ATTACHMENT_EXTENSIONS, attachment_name
+from ..normalize import to_simplified
+from ..vocab import pattern, section, words
 
 LOGGER = logging.getLogger(__name__)
 
-# Metadata labels as portals print them, mapped to one canonical key. Longest first so that
-# 信息来源 wins over 来源 and 信息索引号 over 索引号.
-_LABELS: dict[str, str] = {
-    "信息索引号": "索引号", "索引号": "索引号", "索取号": "索引号",
-    "组配分类": "组配分类", "主题分类": "主题分类", "体裁分类": "体裁分类", "信息分类": "信息分类",
-    "发布机构": "发布机构", "发文机关": "发文机关", "发文单位": "发文机关", "发布单位": "发布机构",
-    "责任部门": "责任部门", "责任科室": "责任科室", "所属机构": "发布机构", "公开责任部门": "责任部门",
-    "生成日期": "生成日期", "成文日期": "成文日期", "发布日期": "发布日期", "发布时间": "发布日期",
-    "公开日期": "发布日期", "印发日期": "成文日期", "更新时间": "更新日期", "更新日期": "更新日期",
-    "公开形式": "公开形式", "公开方式": "公开形式", "公开范围": "公开范围", "公开时限": "公开时限",
-    "公开属性": "公开形式", "文件编号": "文件编号", "发文字号": "文件编号", "文号": "文件编号",
-    "有效性": "有效性", "时效": "有效性", "效力状态": "有效性",
-    "信息来源": "来源", "文章来源": "来源", "稿件来源": "来源", "来源": "来源",
-    "浏览次数": "浏览次数", "访问次数": "浏览次数", "点击数": "浏览次数", "点击次数": "浏览次数",
-    "阅读次数": "浏览次数", "浏览量": "浏览次数", "阅读量": "浏览次数", "访问量": "浏览次数",
-    "作者": "作者", "责任编辑": "编辑", "编辑": "编辑", "字体": "字体", "字号": "字体",
-    "标题": "标题", "名称": "标题", "主题词": "主题词", "关键词": "主题词", "服务对象": "服务对象",
-    "发布人": "作者", "日期": "日期", "时间": "日期",
-    "信息名称": "标题", "文件名称": "标题", "发文日期": "成文日期", "成文时间": "成文日期", "发文时间": "成文日期",
-    "信息类别": "信息分类", "公开类别": "信息分类", "所属分类": "信息分类", "所属主题": "主题分类", "文件类型": "体裁分类",
-    "发布文号": "文件编号", "审核": "编辑", "校对": "编辑", "核稿": "编辑", "供稿": "作者", "撰稿": "作者",
-    "记者": "作者", "通讯员": "作者", "摄影": "作者", "阅读数": "浏览次数", "浏览数": "浏览次数", "阅读": "浏览次数",
-    "浏览": "浏览次数", "点击": "浏览次数",
-}
-_DATE_LABELS = {"生成日期", "成文日期", "发布日期", "更新日期", "日期"}
-_LONG_VALUE_LABELS = {"标题", "发布机构", "发文机关", "主题词"}
+_LABELS: dict[str, str] = section("furniture", "labels")  # label as printed → canonical field name
+_DATE_LABELS = set(section("furniture", "fields", "dates"))
+_LONG_VALUE_LABELS = set(section("furniture", "fields", "long_values"))
+_INDEX_NUMBER = re.compile(section("furniture", "fields", "index_number"))
 
 
 def _label_pattern(label: str) -> str:
     return r"\s*".join(map(re.escape, label))  # 标　　题 arrives as 标 题 after NFKC
 
 
+# Longest first, so that 信息来源 wins over 来源 and 信息索引号 over 索引号.
 _LABEL_RE = re.compile(
     r"(?:^|(?<=[\s\d\]】\[【|>:,;]))(?P<label>"
     + "|".join(_label_pattern(label) for label in sorted(_LABELS, key=len, reverse=True))
@@ -55,6 +36,10 @@ _LABEL_RE = re.compile(
 )
 DATETIME = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-./年]\s*(?P<m>\d{1,2})\s*[-./月]\s*(?P<d>\d{1,2})\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?")
 _LEADING_DATETIME = re.compile(r"^\s*" + DATETIME.pattern)
+# The name of a body or a site beside a date (not a sentence: no punctuation, a name's ending)
+_SITE_NAME = re.compile(r"[\u4e00-\u9fff()]{2,30}?(?:" + "|".join(section("furniture", "fields", "name_endings")) + ")")
+_SIGNED = re.compile(r"(?P<org>" + _SITE_NAME.pattern + r")\s+(?P<date>" + DATETIME.pattern.replace("?P<y>", "").replace(
+    "?P<m>", "").replace("?P<d>", "") + ")")
 
 
 def parse_meta_line(line: str) -> dict[str, str] | None:
@@ -80,6 +65,14 @@ def parse_meta_line(line: str) -> dict[str, str] | None:
         position = leading.end()
         if not text[position:].strip():
             return fields  # a bare date line (the date printed under a title)
+        site = _SITE_NAME.fullmatch(text[position:].strip())
+        if site:
+            fields["来源"] = site.group(0)  # 2021-04-12 河北省人民政府网: the date and the site showing it
+            return fields
+    signed = _SIGNED.fullmatch(text)
+    if signed:
+        # 安徽省政务公开办 2018/3/26: a body and the date it signed, on one line
+        return {"日期": signed.group("date"), "署名": signed.group("org")}
     matches = list(_LABEL_RE.finditer(text, position))
     if not matches or text[position:matches[0].start()].strip(" |"):
         return None
@@ -92,43 +85,33 @@ def parse_meta_line(line: str) -> dict[str, str] | None:
             return None
         if label in _DATE_LABELS and value and not DATETIME.match(value):
             return None
-        if label == "浏览次数" and value and not re.fullmatch(r"[\d\s,\[\]次]*", value):
+        if label == "浏览次数":
+            value = value.strip("【】[] ")  # 浏览次数: 【字体:… leaves the widget's bracket behind
+        if label == "浏览次数" and value and not re.fullmatch(r"[\d\s,\[\]【】次]*", value):
             return None
         fields.setdefault(label, value)
     return fields
 
 
-_WIDGET_TOKENS = re.compile(
-    r"分享到|分享|打印本页|打印此页|打印文章|打印|关闭窗口|关闭本页|关闭|返回顶部|回到顶部|返回|保存本页|收藏本页|收藏|"
-    r"字体|字号|大\s*中\s*小|默认|扫一扫在手机打开当前页|扫一扫在手机上查看当前页面|扫一扫|手机打开|在手机打开|当前页|二维码|"
-    r"无障碍浏览|无障碍|长者模式|关怀版|适老化|简体版?|繁體版?|繁体版?|简|繁|视力保护色|背景色|"
-    r"微信|微博|新浪微博|腾讯微博|QQ空间|QQ|空间|人人网|豆瓣|朋友圈|我要纠错|我要打印|纠错|放大|缩小|还原|阅读模式|语音播报|播放|暂停|"
-    r"上一篇|下一篇|上一页|下一页|首页|尾页|末页|第\s*\d+\s*页|共\s*\d+\s*页|返回列表|列表|跳转|"
-    r"相关链接|相关文章|相关阅读|附件下载|附件|下载|\d+|[\[\]【】()|/:·.,>»›\-—\s]"
-)
-_BREADCRUMB = re.compile(r"^(?:您现在的位置|您当前的位置|您当前所在位置|当前位置|您的位置|所在位置|位置)\s*[::]|^首页\s*[>›»]|^[>›»]")
-_CLOCK = re.compile(
-    r"^(?:今天是|今日是|今天|今日)\s*[::]?\s*\d{4}\s*年|^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:星期|周)[一二三四五六日天]|农历"
-)
-_FOOTER = re.compile(
-    r"版权所有|主办单位|承办单位|协办单位|网站标识码|政府网站标识码|ICP备|公网安备|技术支持|联系我们|网站地图|"
-    r"建议使用|分辨率|网站声明|隐私声明|Copyright|©|运维单位|网站管理|维护单位|访问量统计"
-)
-_DOCSHARE = re.compile(
-    r"由会员分享|可在线阅读|请在.{1,12}上搜索|原创力文档|人人文库|冰点文库|道客巴巴|豆丁网|文档格式|还剩\s*\d+\s*页未读|"
-    r"阅读已结束|下载这份文档|展开阅读全文|点击查看更多|亲,该文档总共|本文档(?:由|为|共|内容)|免费下载|下载积分|VIP会员|侵权请联系"
-)
-_PREAMBLE = re.compile(r"小编|仅供参考|供大家参考|欢迎阅读|希望对(?:大家|您|你)有所帮助|欢迎借鉴|为大家(?:整理|收集|精心)|本站|本文由|推荐阅读")
-# WeChat/app reposts end with calls to action and credits (编辑:… 审核:…, 阅读原文, 关注我们).
-_SOCIAL = re.compile(
-    r"阅读原文|点击上方|蓝字关注|长按(?:识别|扫描)?二维码|扫码关注|关注(?:我们|公众号)|点个?[“\"]?在看|"
-    r"^\(?(?:责任编辑|责编|编辑|审核|校对|初审|复审|终审|审校|编审|监制|文字|图片|摄影|来源)\s*[::|]|"
-    r"^[▲△▼]|^图为"  # image captions of a WeChat copy
-)
+_WIDGET_TOKENS = re.compile("|".join([*map(re.escape, words("furniture", "widgets", "words")),
+                                        *section("furniture", "widgets", "patterns")]))
+_BREADCRUMB = pattern("furniture", "lines", "breadcrumb")
+_CLOCK = pattern("furniture", "lines", "clock")
+_FOOTER = pattern("furniture", "lines", "footer")
+_DOCSHARE = pattern("furniture", "lines", "docshare")
+_PREAMBLE = pattern("furniture", "lines", "preamble")
+_SOCIAL = pattern("furniture", "lines", "social")
+_BROWSER = pattern("furniture", "lines", "browser")
 # A table of contents: 目录, or headings with dot leaders and a page number (一、主要举措……1)
 _TOC = re.compile(r"^目\s*录$|(?:\.{4,}|…{2,}|·{4,}|_{4,})\s*\d{1,3}\s*$")
-_RELATED_INLINE = re.compile(r"^(?:相关链接|相关阅读|相关文章|相关解读|相关新闻|延伸阅读|原文链接)\s*[::]\s*\S")
-_RELATED = re.compile(r"^(?:相关文章|相关阅读|相关链接|相关推荐|推荐阅读|猜你喜欢|热门文章|延伸阅读|更多相关|相关文档|相关信息|相关新闻|热门推荐)\s*[::]?$")
+_RELATED_INLINE = pattern("furniture", "lines", "related_inline")
+_TEMPLATE_MARK = pattern("furniture", "lines", "template")
+_RELATED = pattern("furniture", "lines", "related")
+_COLUMN_WORDS = re.compile("|".join(map(re.escape, words("furniture", "columns", "words"))))
+_COLUMN_MIN_WORDS = section("furniture", "columns", "min_words")
+_COLUMN_MIN_SHARE = section("furniture", "columns", "min_share")
+_BULLETS = "•▪●◆■□○◇▶►▸◦‣⁃"
+_HEADLINE_LABELS = {"日期", "发布日期", "来源", "浏览次数", "成文日期"}
 _URL_LINE = re.compile(r"^(?:(?:原文)?(?:链接|网址|地址|URL|url|来源网址|原文地址)\s*[::]?\s*)?(?P<url>https?://[^\s<>\"]+)$")
 _PIPE_RUN = re.compile(r"(?:\s*[|│┃¦]\s*)+")
 _DEBRIS = re.compile(r"^[\s|│┃¦\-=+_*·.。,,~#]*$")
@@ -172,13 +155,18 @@ class Boilerplate:
     document_numbers: list[str] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)  # lines that were nothing but a URL
     dropped: dict[str, int] = field(default_factory=dict)  # reason → count, for debugging
+    # The short line printed right above the page's date/source row: its headline, even
+    # when it carries no title words (a template that shows only the issuer's name).
+    headline: str | None = None
+    # A saved file that opens with its own file name (某某2021年…年度报告.docx): its title.
+    file_title: str | None = None
 
 
 def is_widget_line(line: str) -> bool:
     """True when a line is nothing but share/print/font/accessibility controls."""
     if len(line) > 80 or not re.search(r"[\u4e00-\u9fffA-Za-z]", line):
         return False
-    return not _WIDGET_TOKENS.sub("", line)
+    return not _WIDGET_TOKENS.sub("", line) or not _WIDGET_TOKENS.sub("", to_simplified(line))  # 電子書 圖解
 
 
 # A bracketed template-site name anywhere in a line (一、主要举措和成效【范文网】(一)…): such
@@ -209,11 +197,24 @@ def clean_pipes(line: str) -> str:
     return _PIPE_RUN.sub(" ", line).strip()
 
 
+def _is_column_string(line: str) -> bool:
+    """政府信息公开信息公开部门目录部门政务公开…: column and directory names run together."""
+    if len(line) > 80 or re.search(r"[\d。,;:!?、]", line):
+        return False
+    hits = _COLUMN_WORDS.findall(line)
+    share = sum(map(len, hits)) / max(1, len(line.replace(" ", "")))
+    return len(set(hits)) >= _COLUMN_MIN_WORDS and share >= _COLUMN_MIN_SHARE
+
+
 def _is_nav(line: str) -> bool:
-    """首页 政务公开 政务服务 …: a menu flattened into one line."""
+    """首页 政务公开 政务服务 …, 政务公开 > 政策文件 > 区政府文件: a menu or a trail flattened into one line."""
+    if len(line) >= 100 or re.search(r"[。,;]", line):
+        return False
     words = line.split()
-    return len(line) < 100 and len(words) >= 2 and words[0] == "首页" and all(len(word) <= 8 for word in words) \
-        and not re.search(r"[。,;]", line)
+    if len(words) >= 2 and words[0] == "首页" and all(len(word) <= 8 for word in words):
+        return True
+    steps = [step.strip() for step in re.split(r"[>›»]", line)]
+    return len(steps) >= 3 and all(0 < len(step) <= 16 for step in steps[:-1])
 
 
 def drop_reason(line: str) -> str | None:
@@ -222,11 +223,11 @@ def drop_reason(line: str) -> str | None:
         return "debris"
     if line.count("。") >= 2 or len(line) > 200:
         return None  # prose: furniture is short and has at most one sentence
-    if _BREADCRUMB.search(line) or _is_nav(line):
+    if _BREADCRUMB.search(line) or _is_nav(line) or _is_column_string(line):
         return "breadcrumb"
     if _CLOCK.search(line) and len(line) < 80:
         return "clock"
-    if is_widget_line(line) or (len(line) < 60 and re.search(r"浏览器不支持|请(?:升级|更换)浏览器|开启JavaScript", line)):
+    if is_widget_line(line) or (len(line) < 60 and _BROWSER.search(line)):
         return "widget"
     if len(line) < 160 and _FOOTER.search(line) and not line.endswith("。"):
         return "footer"
@@ -236,6 +237,8 @@ def drop_reason(line: str) -> str | None:
         return "preamble"
     if len(line) < 80 and "。" not in line and _SOCIAL.search(line):
         return "credits"
+    if _TEMPLATE_MARK.match(line):
+        return "template"
     if _TOC.search(line) and len(line) < 120:
         return "contents"
     if _RELATED_INLINE.match(line) and len(line) < 100 and "。" not in line:
@@ -245,19 +248,85 @@ def drop_reason(line: str) -> str | None:
     return None
 
 
+def _label_only(line: str) -> bool:
+    """索 引 号 : with its value on the next line (a two-column table flattened one cell per line)."""
+    fields = parse_meta_line(line)
+    return fields is not None and len(fields) == 1 and not any(fields.values()) and "日期" not in fields
+
+
+def _join_label_lines(lines: list[str]) -> list[str]:
+    """A label alone on its line followed by its value: one metadata row (名    称 : / 河东区…报告)."""
+    joined: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if following and _label_only(line) and len(following) <= 150 and "。" not in following \
+                and parse_meta_line(following) is None and not re.match(r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\))", following):
+            merged = f"{line.rstrip(' ::')}:{following}"
+            if parse_meta_line(merged) is not None:
+                joined.append(merged)
+                index += 2
+                continue
+        joined.append(line)
+        index += 1
+    return joined
+
+
+def _tidy_lines(lines: list[str]) -> list[str]:
+    """Lines without watermarks, pipe debris and list bullets (each distinct line tidied once)."""
+    tidied: dict[str, str] = {}
+    for raw in lines:
+        if raw not in tidied:
+            tidied[raw] = strip_watermark(clean_pipes(raw)).strip().lstrip(_BULLETS + " ")
+    return [tidied[raw] for raw in lines]
+
+
+def _verdict(line: str) -> tuple:
+    """What one line is: (what, payload). Pure, so a page's repeated lines are judged once."""
+    if _RELATED.match(line):
+        return ("related", None)
+    fields = _parse_meta_rows(line)
+    if fields is not None:
+        return ("metadata", fields)
+    if _INDEX_NUMBER.match(line):
+        return ("index_number", line)
+    url = _URL_LINE.match(line)
+    if url:
+        return ("url", url.group("url"))
+    attachment = _ATTACHMENT.match(line)
+    if attachment:
+        return ("attachment", attachment_name(attachment.group("name")))
+    if _DOC_NUMBER.match(line):
+        return ("document_number", line)
+    if re.fullmatch(r"(?:相关)?附件\s*\d*\s*[::]?", line):
+        return ("drop", "attachment")
+    reason = drop_reason(line)
+    return ("drop", reason) if reason else ("keep", None)
+
+
 def remove_boilerplate(lines: list[str]) -> Boilerplate:
-    """Drop furniture lines; parse metadata rows, attachment names and document numbers."""
+    """Drop furniture lines; parse metadata rows, attachment names and document numbers.
+
+    Each distinct line is judged once: a page of 100,000 identical paragraphs costs one
+    judgement, not 100,000 (issue 13).
+    """
     result = Boilerplate(lines=[])
+    verdicts: dict[str, tuple] = {}
 
     def drop(reason: str) -> None:
         result.dropped[reason] = result.dropped.get(reason, 0) + 1
 
     in_related = False
-    for raw in lines:
-        line = strip_watermark(clean_pipes(raw)).strip()
+    lines = _join_label_lines(_tidy_lines(lines))
+    for line in lines:
         if not line:
             continue
-        if _RELATED.match(line):
+        verdict = verdicts.get(line)
+        if verdict is None:
+            verdict = verdicts[line] = _verdict(line)
+        what, payload = verdict
+        if what == "related":
             in_related = True  # a list of links to other documents follows
             drop("related")
             continue
@@ -266,37 +335,36 @@ def remove_boilerplate(lines: list[str]) -> Boilerplate:
                 drop("related")
                 continue
             in_related = False
-        fields = _parse_meta_rows(line)
-        if fields is not None:
+        if what == "metadata":
+            fields = payload
             result.field_rows.append(fields)
             for label, value in fields.items():
                 if value and label not in result.fields:
                     result.fields[label] = value
+            if result.headline is None and _HEADLINE_LABELS & set(fields) and 0 < len(result.lines) <= 8 \
+                    and not any("。" in kept or len(kept) > 60 for kept in result.lines):
+                above = result.lines[-1]
+                if len(above) <= 40 and not re.search(r"[。,;:!?]", above):
+                    result.headline = above
             drop("metadata")
-            continue
-        url = _URL_LINE.match(line)
-        if url:
-            result.urls.append(url.group("url"))  # a dump often records where it was saved from
+        elif what == "index_number":
+            result.fields.setdefault("索引号", payload)
+            drop("metadata")
+        elif what == "url":
+            result.urls.append(payload)  # a dump often records where it was saved from
             drop("url")
-            continue
-        attachment = _ATTACHMENT.match(line)
-        if attachment:
-            name = attachment_name(attachment.group("name"))
-            if name not in result.attachments:
-                result.attachments.append(name)
+        elif what == "attachment":
+            if not result.lines and result.file_title is None and not result.attachments:
+                result.file_title = re.sub(r"\.[A-Za-z]{2,4}$", "", payload)
+            if payload not in result.attachments:
+                result.attachments.append(payload)
             drop("attachment")
-            continue
-        if _DOC_NUMBER.match(line):
-            result.document_numbers.append(line)
+        elif what == "document_number":
+            result.document_numbers.append(payload)
             drop("document_number")
-            continue
-        if re.fullmatch(r"(?:相关)?附件\s*\d*\s*[::]?", line):
-            drop("attachment")
-            continue
-        reason = drop_reason(line)
-        if reason:
-            drop(reason)
-            continue
-        result.lines.append(line)
+        elif what == "drop":
+            drop(payload)
+        else:
+            result.lines.append(line)
     LOGGER.debug("boilerplate dropped: %s", result.dropped)
     return result

@@ -13,7 +13,10 @@ from urllib.parse import unquote, urljoin
 
 from ..decode import decode_bytes
 from ..errors import ExtractError
-from ..structure import TABLE_MARK
+from ..normalize import normalize_text, to_simplified
+from ..structure import ROW_SEPARATOR, TABLE_MARK
+from .attachments import ATTACHMENT_EXTENSIONS, attachment_name
+from .boilerplate import parse_meta_line
 from .stubs import pages_total
 
 LOGGER = logging.getLogger(__name__)
@@ -42,7 +45,6 @@ CONTAINERS: tuple[tuple[str, str], ...] = (
     ("class", "bt_content"),
     ("class", "content-text"),
 )
-ATTACHMENT_EXTENSIONS = (".docx", ".doc", ".pdf", ".wps", ".xlsx", ".xls", ".et", ".ofd", ".zip", ".rar", ".pptx", ".ppt")
 _SKIP_TAGS = {
     "script", "style", "noscript", "template", "iframe", "object", "embed", "select", "option",
     "button", "input", "textarea", "svg", "canvas", "head", "title", "map", "audio", "video",
@@ -58,6 +60,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _HTML_SNIFF = re.compile(r"^\s*(<!doctype|<html|<head|<meta|<body|<div|<p[\s>]|<table|<!--|<\?xml)", re.IGNORECASE)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 _GENERIC_LINK = re.compile(r"[\s【\[(]*(?:点击|点此)?(?:下载|查看|打开|预览)?(?:附件|文件|原文|全文)?(?:下载)?\d*[\s】\])]*")
+MAX_DEPTH = 200  # element nesting walked; a real page nests a few dozen levels
 CELL_SEPARATOR = "\t"  # table cells: becomes a space after normalisation, keeps label/value apart
 
 
@@ -156,7 +159,6 @@ def _hidden(element) -> bool:
     return element.get("hidden") is not None or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
 
 
-ROW_SEPARATOR = ";"  # rows of a data table, kept in one paragraph (a row alone means nothing)
 
 
 def _cell_text(cell) -> str:
@@ -173,9 +175,6 @@ def _is_data_table(table) -> bool:
     cells = [_cell_text(cell) for row in rows for cell in row if isinstance(cell.tag, str) and cell.tag.lower() in _CELL_TAGS]
     if not cells or sum(len(cell) for cell in cells) / len(cells) > 30:
         return False
-    from ..normalize import normalize_text, to_simplified
-    from .boilerplate import parse_meta_line  # late: boilerplate imports this module
-
     labelled = sum(
         1 for row in rows
         if parse_meta_line(to_simplified(normalize_text(" ".join(_cell_text(c) for c in row if isinstance(c.tag, str))))) is not None
@@ -198,17 +197,22 @@ def render_lines(element) -> list[str]:
     """Visible text of an element, one line per block; table cells separated by CELL_SEPARATOR."""
     parts: list[str] = []
 
-    def walk(node) -> None:
+    def walk(node, depth: int = 0) -> None:
+        tail = node.tail if node is not element else None  # the container's own tail is outside it
         tag = node.tag if isinstance(node.tag, str) else ""
         tag = tag.lower()
+        if depth > MAX_DEPTH and tag:
+            # deeper than any real page nests: its text, without layout (lxml stops at 255 anyway)
+            parts.append("\n" + node.text_content() + "\n" + (tail or ""))
+            return
         if tag in _SKIP_TAGS or not tag or _hidden(node):
-            if node.tail and tag:  # a comment's or skipped element's tail is still text
-                parts.append(node.tail)
+            if tail and tag:  # a comment's or skipped element's tail is still text
+                parts.append(tail)
             return
         if tag == "table" and _is_data_table(node):
             parts.append("\n" + TABLE_MARK + render_table(node) + "\n")
-            if node.tail:
-                parts.append(node.tail)
+            if tail:
+                parts.append(tail)
             return
         if tag == "br":
             parts.append("\n")
@@ -219,19 +223,15 @@ def render_lines(element) -> list[str]:
         if node.text:
             parts.append(node.text)
         for child in node:
-            walk(child)
+            walk(child, depth + 1)
         if tag in _BLOCK_TAGS:
             parts.append("\n")
         elif tag in _CELL_TAGS:
             parts.append(CELL_SEPARATOR)
-        if node.tail:
-            parts.append(node.tail)
+        if tail:
+            parts.append(tail)
 
-    tail, element.tail = element.tail, None  # the container's own tail is outside it
-    try:
-        walk(element)
-    finally:
-        element.tail = tail
+    walk(element)  # never writes to the tree: a text lxml decoded from &#1; could not be set back
     return [line for line in "".join(parts).split("\n")]
 
 
@@ -240,18 +240,27 @@ def _cjk_count(element) -> int:
 
 
 def _find_container(root) -> tuple[object | None, str | None]:
+    """The largest visible element a known CMS container names (one pass over the page)."""
+    ids = {value: rank for rank, (attribute, value) in enumerate(CONTAINERS) if attribute == "id"}
+    classes = {value: rank for rank, (attribute, value) in enumerate(CONTAINERS) if attribute == "class"}
     best, best_name, best_size = None, None, 0
-    for attribute, value in CONTAINERS:
-        if attribute == "id":
-            matches = root.xpath(f'//*[@id="{value}"]')
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        name = None
+        identifier = element.get("id")
+        if identifier in ids:
+            name = f"id={identifier}"
         else:
-            matches = root.xpath(f'//*[contains(concat(" ", normalize-space(@class), " "), " {value} ")]')
-        for element in matches:
-            if _hidden(element):
-                continue
-            size = _cjk_count(element)
-            if size > best_size:
-                best, best_name, best_size = element, f"{attribute}={value}", size
+            for value in (element.get("class") or "").split():
+                if value in classes:
+                    name = f"class={value}"
+                    break
+        if name is None or _hidden(element):
+            continue
+        size = _cjk_count(element)
+        if size > best_size:
+            best, best_name, best_size = element, name, size
     return best, best_name
 
 
@@ -323,18 +332,6 @@ def _title_hints(root, meta: dict[str, str]) -> list[str]:
     return hints
 
 
-_LIST_NUMBER = re.compile(r"^\s*(?:附件\s*\d{0,2}\s*[::.、]\s*(?:(?:\d{1,2}\s*[.、]|\(\d{1,2}\))\s*)?|(?:\d{1,2}\s*[.、]|\(\d{1,2}\))\s*)(?=\D)")
-
-
-def attachment_name(text: str) -> str:
-    """附件:1.某某报告.pdf → 某某报告.pdf: list numbering is not part of a file's name.
-
-    >>> attachment_name("2.长沙市岳麓区2023年法治政府建设年度报告.wps")
-    '长沙市岳麓区2023年法治政府建设年度报告.wps'
-    """
-    return _LIST_NUMBER.sub("", text, count=1).strip()
-
-
 def _attachment_links(root, base: str | None) -> list[tuple[str, str]]:
     links: list[tuple[str, str]] = []
     for anchor in root.iter("a"):
@@ -352,11 +349,16 @@ def _attachment_links(root, base: str | None) -> list[tuple[str, str]]:
     return links
 
 
+# Characters XML (and so lxml) refuses: C0 controls but tab and line ends, surrogates, U+FFFE/F.
+# A page carrying one would make lxml raise ValueError when we set a node's text (issue 13).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
 def extract_html(text: str, *, base_url: str | None = None) -> Extracted:
     """Parse an HTML page into body lines, whole-page lines, meta tags, title hints and links."""
     import lxml.html
 
-    text = _XML_DECL.sub("", text, count=1)
+    text = _NOT_XML.sub("", _XML_DECL.sub("", text, count=1).replace("\x0c", "\n"))
     try:
         root = lxml.html.document_fromstring(text)
     except Exception as error:  # lxml raises several types for hopeless markup

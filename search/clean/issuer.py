@@ -10,7 +10,7 @@ import logging
 import re
 
 from ..models import DISCLOSURE_REPORT, LAW_REPORT, OTHER_REPORT
-from .metadata import _PLACE_END, ORG_SUFFIX, is_org_line
+from .metadata import PLACE_END, ORG_SUFFIX, is_org_line
 
 LOGGER = logging.getLogger(__name__)
 
@@ -43,6 +43,10 @@ def issuer(title: str | None, signature: list[str], fields: dict[str, str], kind
     """
     found = _issuer(title, signature, fields, kind)
     if found:
+        for label in ("发文机关", "发布机构"):
+            value = re.sub(r"\s+", "", fields.get(label) or "")
+            if len(value) > len(found) and value.endswith(found) and re.match(r"^[\u4e00-\u9fff]{2,}(?:省|市|区|县|州|旗|盟)", value):
+                return value  # 河东区人民政府 in the title, 天津市河东区人民政府 in the metadata table
         # a name the page spells out is kept as published; one we built from a place is completed
         return _complete(found, site_name, inferred=found not in (title or "") + "".join(signature))
     return _from_portal(title, kind, site_name, source, opening)
@@ -84,7 +88,7 @@ def _complete(name: str, site_name: str | None, inferred: bool = False) -> str:
     """区司法局 + 杭州市西湖区人民政府 → 杭州市西湖区司法局; other names unchanged."""
     match = _SHORT_NAME.match(name)
     place = re.sub(r"(?:人民政府|政府)?(?:门户网站|网站|门户)?$", "", (site_name or "").strip())
-    if match and place and place.endswith(match["level"]) and _PLACE_END.search(place):
+    if match and place and place.endswith(match["level"]) and PLACE_END.search(place):
         return place + match["rest"]
     government = _site_government(site_name)
     if inferred and government and _GOVERNMENT.match(name) and government.endswith(name):
@@ -102,7 +106,7 @@ def _issuer(title: str | None, signature: list[str], fields: dict[str, str], kin
             prefix = match["pre"].strip()
             if re.search(ORG_SUFFIX + r"$", prefix):
                 return _join_orgs(prefix)
-            if _PLACE_END.search(prefix) and kind in (LAW_REPORT, DISCLOSURE_REPORT, OTHER_REPORT) and " " not in prefix:
+            if PLACE_END.search(prefix) and kind in (LAW_REPORT, DISCLOSURE_REPORT, OTHER_REPORT) and " " not in prefix:
                 return prefix + "人民政府"  # 诸暨市2023年…报告: the government of that place
         match = _PLACE_DISCLOSURE.match(title)  # 平湖市政府信息公开年报(2023年): 政府 belongs to 信息公开
         if match and kind in (LAW_REPORT, DISCLOSURE_REPORT):
@@ -112,10 +116,13 @@ def _issuer(title: str | None, signature: list[str], fields: dict[str, str], kin
             place = match["place"].strip()
             if re.search(ORG_SUFFIX + r"$", place):
                 return _join_orgs(place)
-            if _PLACE_END.search(place) and kind in (LAW_REPORT, DISCLOSURE_REPORT, OTHER_REPORT):
+            if PLACE_END.search(place) and kind in (LAW_REPORT, DISCLOSURE_REPORT, OTHER_REPORT):
                 return place + "人民政府"
     if signature and all(is_org_line(line) for line in signature):
         return _join_orgs(" ".join(signature))
+    signed = (fields.get("署名") or "").strip()  # 某某县人民政府 2024年3月1日 on one line
+    if signed and is_org_line(signed) and not _POSTING_OFFICE.search(signed):
+        return signed
     for label in ("发文机关", "发布机构"):
         value = (fields.get(label) or "").strip()
         if value and re.search(r"[省市区县州旗]", value[:8]) and re.search(ORG_SUFFIX + r"$", value) \

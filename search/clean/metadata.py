@@ -16,27 +16,22 @@ from urllib.parse import urlsplit
 from ..models import DISCLOSURE_REPORT, LAW_REPORT, NOT_A_REPORT, OTHER_REPORT
 from .boilerplate import DATETIME
 from .dedup import line_key
+from .kind import classify
+from ..vocab import section
 
 LOGGER = logging.getLogger(__name__)
 
-ORG_SUFFIX = r"(?:人民政府|政府|街道办事处|办事处|管理委员会|管委会|人民代表大会常务委员会|委员会|办公厅|办公室|司法局|局|厅|委|院|署|中心|部|办|支队|大队|所)"
+ORG_SUFFIX = "(?:" + "|".join(section("header", "org_suffixes")) + ")"
 _ORG_LINE = re.compile(rf"^(?:[\u4e00-\u9fff()]{{2,30}}{ORG_SUFFIX}[\s、]*)+$")
-_PLACE_END = re.compile(r"(?:省|市|区|县|州|旗|盟|自治区|自治州|自治县|特区|新区)$")
-_TITLE_WORDS = re.compile(r"报告|年报|公报|解读|通知|情况|总结|会议|召开|审议|发布会|要点|计划|方案|规划")
-# A notice (关于报送…年度报告的通知) is about reports unless it carries one (its mandated sections).
-_NOTICE = re.compile(r"(?:通知|通告|函|通报)$")
-# Plans are government documents of another kind than a report on the year done.
-_PLAN = re.compile(r"(?:工作要点|要点|工作计划|实施方案|行动方案|工作方案|规划|任务清单|责任清单|任务分工)$")
-_REPORT_END = re.compile(r"(?:报告|年报)\s*(?:\((?:全文|摘要|文字版|图文版|修订版)\))?\s*$")
-_NOT_REPORT = re.compile(r"解读|图解|一图(?:读懂|看懂|了解|速览|带你|看)|图说|答记者问|问答|政策解读|视频解读|微视频")
-# 某某区发布…年度报告: news that a report came out (the report itself would carry its sections)
-_RELEASE_NEWS = re.compile(r"^[^《》]{2,30}?(?:正式|公开|对外)?(?:发布|公布|出炉|亮相|晒出)(?!会)")
-_NEWS = re.compile(r"召开|会议|审议|听取|举行|举办|部署|调研|座谈|培训|发布会|印发|通知|公告|公示|简报|动态|获评|荣获|入选")
+PLACE_END = re.compile("(?:" + "|".join(section("header", "place_endings")) + ")$")
+_TITLE_WORDS = re.compile("|".join(section("header", "title_words")))
 _ADDRESSEE = re.compile(rf"^[\u4e00-\u9fff、,,\s]{{2,80}}{ORG_SUFFIX}?[::]$")
 _SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[二〇零一三四五六七八九十]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日)$")
 _DELIVERED = re.compile(r"^[—―-]{1,2}\s*.{0,40}(?:会议|大会)上\s*$")
-_SPEAKER = re.compile(r"^[\u4e00-\u9fff]{0,24}?(?:副)?(?:省长|市长|区长|县长|州长|旗长|主任|局长|厅长|书记|秘书长)\s*[\u4e00-\u9fff·]{1,4}(?:\s+[\u4e00-\u9fff]{1,3})?$")
-_CLOSING = re.compile(r"^(?:特此报告|专此报告|以上报告|特此说明)[。.!]?$|^\(此件(?:公开发布|主动公开|依申请公开|不予公开)\)$")
+_SPEAKER = re.compile(r"^[\u4e00-\u9fff]{0,24}?(?:副)?(?:" + "|".join(section("header", "speaker_titles"))
+                      + r")\s*[\u4e00-\u9fff·]{1,4}(?:\s+[\u4e00-\u9fff]{1,3})?$")
+_CLOSING = re.compile("^(?:" + "|".join(section("header", "closing")) + r")[。.!]?$|^\(此件(?:"
+                      + "|".join(section("header", "publicity")) + r")\)$")
 _YEAR = re.compile(r"(?<![\d\-—–~至])((?:19|20)\d{2})\s*年(?!\s*[-—–~至])")
 _CN_DIGITS = {"〇": "0", "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
 _CN_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})年")
@@ -149,74 +144,11 @@ def split_header(lines: list[str], hints: list[str]) -> Header:
 
 
 def classify_kind(title: str | None, text: str) -> str:
-    """法治政府建设年度报告 / 政府信息公开工作年度报告 / 其他报告, or 非报告 for a page about one."""
-    if title:
-        if _NOT_REPORT.search(title):
-            return NOT_A_REPORT
-        outside = re.sub(r"《[^》]*》", "", title).strip(" ,,。")
-        if outside != title.strip(" ,,。") and outside and not re.search(r"报告|年报", outside):
-            # 召开会议审议《…年度报告》: about a report; 关于公布《…年度报告》的通知 often carries
-            # the whole report, recognisable by its mandated sections
-            return _kind_from_sections(text) or NOT_A_REPORT
-        if _NOTICE.search(title):
-            return _kind_from_sections(text) or NOT_A_REPORT
-        if _PLAN.search(title) and not _NEWS.search(title):
-            return OTHER_REPORT
-        is_report = bool(_REPORT_END.search(title)) or "年度报告" in title or (
-            bool(re.search(r"法治政府建设|政府信息公开", title)) and bool(re.search(r"(?:总结|情况)$", title))
-            and not _NEWS.search(title))
-        if is_report and _RELEASE_NEWS.match(title):
-            return _kind_from_sections(text) or NOT_A_REPORT
-        if is_report:
-            if "信息公开" in title and re.search(r"年度报告|工作报告|年报|情况报告", title):
-                return DISCLOSURE_REPORT
-            if re.search(r"法治政府建设|法治政府|依法行政|法治建设", title):
-                return LAW_REPORT
-            return OTHER_REPORT
-        if _NEWS.search(title):
-            return _kind_from_sections(text) or NOT_A_REPORT
-    head = text[:4000]
-    disclosure_cues = sum(cue in head for cue in ("主动公开政府信息情况", "收到和处理政府信息公开申请情况", "政府信息公开行政复议", "政府信息公开工作年度报告"))
-    law_cues = sum(cue in text for cue in ("法治政府建设", "第一责任人", "存在的不足", "依法行政"))
-    announces = re.search(r"现将.{0,30}?(法治政府建设|政府信息公开工作).{0,12}?(?:情况|工作)?报告如下", head)
-    if disclosure_cues >= 2 or (announces and announces.group(1) == "政府信息公开工作"):
-        return DISCLOSURE_REPORT
-    if title is None and (law_cues >= 3 or announces):
-        return LAW_REPORT
-    if title and "报告" in title:
-        return OTHER_REPORT
-    return NOT_A_REPORT if not re.search(r"报告", text[:2000]) or title else OTHER_REPORT
+    """法治政府建设年度报告 / 政府信息公开工作年度报告 / 其他报告, or 非报告 for a page about one.
 
-
-_LAW_SECTIONS = (r"主要举措|举措和成效|主要成效", r"存在的不足|存在问题|存在的主要问题|不足和原因", r"第一责任人",
-                 r"工作安排|主要安排|工作思路|工作计划|工作打算|主要任务|工作任务|下一步")
-_DISCLOSURE_SECTIONS = (r"总体情况", r"主动公开政府信息情况", r"收到和处理政府信息公开申请情况",
-                        r"行政复议、行政诉讼情况", r"存在的主要问题及改进情况", r"其他需要报告的事项")
-
-
-_HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d{1,2}[.、])")
-
-
-def _heading_like(text: str) -> str:
-    """The short or numbered pieces of a text: where section names are, not sentences citing them."""
-    pieces = re.split(r"[\n。]", text)
-    return "\n".join(piece for piece in pieces if len(piece.strip()) <= 40 or _HEADING_START.match(piece))
-
-
-def _kind_from_sections(text: str) -> str | None:
-    """The kind of report a long text is, when it has most of that kind's mandated sections as headings.
-
-    A notice listing what a report must contain (主要举措和成效、存在的不足…) in one
-    sentence is not a report.
+    The kind alone; ``kind.classify`` also gives what exactly the page is and why.
     """
-    if len(text) < 600:
-        return None
-    headings = _heading_like(text)
-    if sum(bool(re.search(cue, headings)) for cue in _DISCLOSURE_SECTIONS) >= 4:
-        return DISCLOSURE_REPORT
-    if sum(bool(re.search(cue, headings)) for cue in _LAW_SECTIONS) >= 3 and "法治" in text:
-        return LAW_REPORT
-    return None
+    return classify(title, text.split("\n")).kind
 
 
 def _cn_year(digits: str) -> int:
@@ -234,8 +166,27 @@ def year_in(text: str | None) -> int | None:
     return _cn_year(match.group(1)) if match else None
 
 
-def report_year(title: str | None, body: list[str], publish_date: str | None, kind: str) -> int | None:
-    """The year the report covers: from its title, else its opening, else the year before publication."""
+# 统计期限自2023年1月1日起至2023年12月31日止 / 从2021年1月1日到12月31日 / 统计期限为2023年度
+_WHOLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日(?:起)?\s*(?:至|到|—|-|~)\s*(?:\1\s*年\s*)?12\s*月\s*31\s*日")
+_STATISTICS_YEAR = re.compile(r"统计(?:期限|时限|时间|区间)[^。\d]{0,12}((?:19|20)\d{2})\s*年")
+_REVIEW = re.compile(r"^\s*((?:19|20)\d{2})\s*年(?:工作回顾|主要工作|工作情况)\s*$")
+_NAMED_REPORT = re.compile(r"《[^《》]{0,40}?((?:19|20)\d{2})\s*年度?[^《》]{0,40}?(?:报告|年报)》")
+
+
+def report_year(title: str | None, body: list[str], publish_date: str | None, kind: str,
+                detail: str | None = None) -> int | None:
+    """The year the report covers: from its title, else its opening, else the year before publication.
+
+    A 政府工作报告 is titled by the year of the congress session and reviews the year before
+    (2020年政府工作报告 reviews 2019: its 2019年工作回顾 says so).
+    """
+    if detail == "政府工作报告":
+        for line in body[:30]:
+            match = _REVIEW.match(line)
+            if match:
+                return int(match.group(1))
+        year = year_in(title)
+        return year - 1 if year else None
     year = year_in(title)
     if year:
         return year
@@ -243,9 +194,13 @@ def report_year(title: str | None, body: list[str], publish_date: str | None, ki
         match = re.match(r"^\s*((?:19|20)\d{2})\s*年(?:度)?(?:,|,|以来|是|我|全)", line)
         if match:
             return int(match.group(1))
-    for line in body[:5]:
-        # 本报告所列数据的统计期限自2023年1月1日起至2023年12月31日止 (the disclosure report format)
-        match = re.search(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日(?:起)?至\s*\1\s*年\s*12\s*月\s*31\s*日", line)
+    head = "\n".join(body[:40])[:4000]
+    # 本报告所列数据的统计期限自2023年1月1日起至2023年12月31日止 (the disclosure report format)
+    match = _WHOLE_YEAR.search(head) or _STATISTICS_YEAR.search(head)
+    if match:
+        return int(match.group(1))
+    for line in body[:2]:
+        match = _NAMED_REPORT.search(line)  # 《某县2023年政府信息公开工作年度报告》已经编制完成…
         if match:
             return int(match.group(1))
     if publish_date and kind in (LAW_REPORT, DISCLOSURE_REPORT):

@@ -1,31 +1,25 @@
-"""Mirror-site spam: gambling names injected into copied government pages.
+"""Mirror-site spam: gambling and adult names injected into copied government pages.
 
-Hijacked mirrors insert lines advertising gambling sites and even replace words inside
+Hijacked mirrors insert lines advertising gambling or adult sites and even replace words inside
 sentences. Injected words cannot be undone reliably, so the page is flagged
 (``mirror_spam``) for the UI to warn and for a clean copy of the same report to win;
-lines that are nothing but spam are dropped.
+lines that are nothing but spam are dropped. The spam words live in
+``search/data/cleaner/spam.toml``; a mirror's own brands are learnt from its ad lines.
 """
 from __future__ import annotations
 
 import logging
 import re
 
+from ..vocab import section
+
 LOGGER = logging.getLogger(__name__)
 
-# Gambling brands and ad phrases: never in a government report, one is enough.
-_STRONG = (
-    "澳门新葡京", "新葡京", "葡京娱乐", "威尼斯人", "太阳城娱乐", "金沙娱乐", "金沙国际", "百家乐", "真人娱乐",
-    "娱乐城", "开云体育", "亚博体育", "必威体育", "乐鱼体育", "九游会", "bet365", "皇冠体育", "皇冠娱乐", "澳门银河",
-    "棋牌娱乐", "彩票网", "彩票平台", "注册送", "首存", "彩金", "体育投注",
-)
-# Vice words an enforcement report may use (捣毁赌场, 打击网上赌博): spam only out of that context.
-_VICE = ("赌场", "博彩", "六合彩", "时时彩", "老虎机", "网上赌", "线上赌", "澳门赌")
-_ENFORCEMENT = re.compile(r"(?:打击|查处|捣毁|取缔|整治|治理|严打|破获|侦破|涉|非法|跨境|违法|犯罪)[\u4e00-\u9fff]{0,6}$")
-_WEAK = ("娱乐", "官网", "下注", "投注", "开户", "平台注册", "棋牌", "彩票", "真人", "电子游艺", "捕鱼", "app下载")
-_STRONG_RE = re.compile("|".join(map(re.escape, _STRONG)), re.IGNORECASE)
-_VICE_RE = re.compile("|".join(map(re.escape, _VICE)))
-_WEAK_RE = re.compile("|".join(map(re.escape, _WEAK)), re.IGNORECASE)
-_SPAM_DOMAIN = re.compile(r"\b(?:www\.)?[a-z0-9]{2,20}\.(?:vip|cc|bet|top|xyz|club|me)\b", re.IGNORECASE)
+_STRONG_RE = re.compile("|".join(map(re.escape, section("spam", "strong"))), re.IGNORECASE)
+_VICE_RE = re.compile("|".join(map(re.escape, section("spam", "vice"))))
+_ENFORCEMENT = re.compile(section("spam", "enforcement"))
+_WEAK_RE = re.compile("|".join(map(re.escape, section("spam", "weak"))), re.IGNORECASE)
+_SPAM_DOMAIN = re.compile(section("spam", "domains"), re.IGNORECASE)
 
 
 def spam_score(text: str) -> int:

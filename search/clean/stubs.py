@@ -39,6 +39,17 @@ def refusal_reason(content: bytes, meta: dict[str, str], text: str) -> str | Non
     return None
 
 
+# A column page lists titles, each with its date: 某某区2023年法治政府建设年度报告2024-03-28
+_LISTED_TITLE = re.compile(r"^.{6,80}?\s*[(\[]?(?:19|20)\d{2}[-./年]\d{1,2}[-./月]\d{1,2}日?[)\]]?$")
+
+
+def is_link_list(lines: list[str]) -> bool:
+    """A column (list) page: mostly dated titles and no sentence of prose."""
+    listed = sum(1 for line in lines if "。" not in line and _LISTED_TITLE.match(line))
+    prose = sum(1 for line in lines if line.count("。") >= 1 and len(line) > 30)
+    return listed >= 3 and prose == 0 and listed * 2 >= len(lines)
+
+
 def pages_total(html: str) -> int | None:
     """How many pages a TRS article is split over (createPageHTML(N, …)), when more than one."""
     match = _PAGINATION.search(html)

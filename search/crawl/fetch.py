@@ -4,6 +4,10 @@ Redirects are followed by hand (``allow_redirects=False``) so every hop is check
 against the allowed hosts and schemes before a request is sent; the session's cookie
 jar keeps cookies set on a hop, which is all a cookie-on-redirect challenge asks. The
 body is streamed and abandoned as soon as it passes the cap, never loaded whole.
+
+Time is bounded twice: ``timeout`` for each wait on the network (connect, and each read),
+and a total deadline of ``DEADLINE_FACTOR`` × timeout for the whole fetch (redirects,
+headers and body), kept even when a server drips one byte at a time (see ``deadline``).
 """
 from __future__ import annotations
 
@@ -21,10 +25,12 @@ import urllib3
 
 from ..challenges import challenge_marker
 from ..errors import FetchError
+from ..deadline import Deadline, deadline_session
 
 LOGGER = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 5
+DEADLINE_FACTOR = 3  # a whole fetch (redirects, headers, body) may take this many timeouts, at least a second
 HTML_TYPES = {"text/html", "application/xhtml+xml", "text/xml", "application/xml", "text/plain"}
 JSON_TYPES = {"application/json", "text/json", "text/javascript", "application/javascript"}  # list APIs only
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -159,14 +165,37 @@ class Fetcher:
     """Fetches one URL with a shared session; raises FetchProblem for anything but 200/304."""
 
     def __init__(self, session: requests.Session, may_request: Callable[[str], str | None]):
-        self.session = session
+        self.session = deadline_session(session)
         # may_request(url) → None when allowed, else the reason (foreign host, robots.txt …).
         self.may_request = may_request
 
     def fetch(self, url: str, *, kind: str, timeout: float, max_bytes: int, etag: str | None = None,
               last_modified: str | None = None, verify_tls: bool = True, referer: str | None = None) -> Response:
-        """GET ``url`` (kind: list | report | attachment | robots), following checked redirects."""
+        """GET ``url`` (kind: list | report | attachment | robots), following checked redirects.
+
+        Each network wait is bounded by ``timeout`` and the whole fetch by ``DEADLINE_FACTOR`` × ``timeout``.
+        """
         started = time.monotonic()
+        limit = max(timeout * DEADLINE_FACTOR, 1.0)
+        with Deadline(limit) as deadline:
+            try:
+                response = self._fetch(url, kind, timeout, max_bytes, etag, last_modified, verify_tls, referer,
+                                       started)
+            except Exception:
+                if deadline.expired:  # whatever the cut-off read raised: the server was too slow
+                    raise self._too_slow(url, limit, started) from None
+                raise
+            if deadline.expired:  # a body that ends at the connection's close may have been cut short
+                raise self._too_slow(url, limit, started)
+        return response
+
+    @staticmethod
+    def _too_slow(url: str, limit: float, started: float) -> FetchProblem:
+        return FetchProblem(url, "transient", f"no complete response within {limit:g} s (the server sends too slowly)",
+                            elapsed=time.monotonic() - started)
+
+    def _fetch(self, url: str, kind: str, timeout: float, max_bytes: int, etag: str | None,
+               last_modified: str | None, verify_tls: bool, referer: str | None, started: float) -> Response:
         current = url
         headers = {}
         if referer:
@@ -261,8 +290,8 @@ class Fetcher:
     @staticmethod
     def _read(url: str, response: requests.Response, max_bytes: int, timeout: float, started: float,
               truncate: bool = False) -> bytes:
-        """Stream the body, stopping at the cap; a total deadline stops servers that drip bytes."""
-        deadline = started + max(timeout * 3, 1.0)
+        """Stream the body, stopping at the cap (the fetch's Deadline stops servers that drip bytes)."""
+        deadline = started + max(timeout * DEADLINE_FACTOR, 1.0)
         chunks, total = [], 0
         try:
             for chunk in response.iter_content(64 * 1024):

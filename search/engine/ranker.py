@@ -7,11 +7,13 @@ this module ranks:
 
 * **tiers**: a full match (every clause somewhere, one in the paragraph) before every
   partial one;
-* **relevance** = COVERAGE_WEIGHT × share of the query's weight in paragraph + report
-  + TEXT_COVERAGE_WEIGHT × share in the paragraph itself + BM25_WEIGHT × BM25F
-  normalised to the best candidate; clause weights are idf over live paragraphs;
-* the best RERANK_WINDOW candidates get the text bonus of ``search.rerank`` (read from
-  their stored text);
+* **relevance** = the *base* (COVERAGE_WEIGHT × share of the query's weight in paragraph
+  + report, + TEXT_COVERAGE_WEIGHT × share in the paragraph itself; clause weights are idf
+  over live paragraphs) + BM25_WEIGHT × BM25F normalised to the best of the first page's
+  contenders. BM25F is worth at most BM25_WEIGHT, so only *contenders* get it: candidates
+  whose base is within BM25_WEIGHT of the base at the page's cut, in their tier;
+* the best RERANK_WINDOW (or page-end) candidates get the text bonus of ``search.rerank``
+  (read from their stored text), and the order is taken within twice as many;
 * ties go to the report id, then the paragraph's position in its report;
 * copies of one paragraph (a mirror, a traditional-script copy) fold into their best;
   grouping keeps each report's best paragraph.
@@ -36,7 +38,7 @@ from .plan import ALIAS_CREDIT, NEAR_CREDIT, PART_CREDIT
 COVERAGE_WEIGHT = 15.0
 TEXT_COVERAGE_WEIGHT = 1.5
 BM25_WEIGHT = 2.0
-RERANK_WINDOW = 200  # candidates whose text is read for the bonus
+RERANK_WINDOW = 50  # candidates whose text is read for the bonus (pages beyond read their own)
 SUGGEST_BELOW = 3  # full matches below which "did you mean" is tried
 UNKNOWN_REGION = "未知地区"
 
@@ -107,55 +109,125 @@ class Candidates:
             (self.in_report, other.in_report), (self.part_share, other.part_share))), self.weights, self.labels)
 
 
-def relevance(candidates: Candidates, bm25_scores: np.ndarray, top: float | None = None) -> np.ndarray:
-    """Relevance before the text bonus; ``top``: the best BM25F among every candidate shown
-    (default: among these)."""
-    if top is None:
-        top = float(bm25_scores.max()) if len(bm25_scores) else 0.0
-    return (COVERAGE_WEIGHT * candidates.coverage() + TEXT_COVERAGE_WEIGHT * candidates.text_coverage()
-            + BM25_WEIGHT * (bm25_scores / top if top > 0 else bm25_scores))
+def base_scores(candidates: Candidates) -> np.ndarray:
+    """Relevance from clause coverage alone (before BM25F and the text bonus)."""
+    return COVERAGE_WEIGHT * candidates.coverage() + TEXT_COVERAGE_WEIGHT * candidates.text_coverage()
+
+
+def contender_cuts(base: np.ndarray, tier_rank: np.ndarray, wanted: int,
+                   tier_sizes: tuple[int, int] | None = None) -> dict[int, float | None]:
+    """Per tier (0 full, 1 partial) reached by the first ``wanted`` places: the negated base
+    at the cut (a candidate with ``-base <= cut + BM25_WEIGHT`` contends), or None when the
+    whole tier fits. With ``tier_sizes`` (an engine that holds only the best of each tier),
+    the cut is read at that place among the candidates given."""
+    cuts: dict[int, float | None] = {}
+    for rank in (0, 1):
+        members = np.flatnonzero(tier_rank == rank)
+        size = tier_sizes[rank] if tier_sizes is not None else len(members)
+        if not size:
+            continue
+        cuts[rank] = float(np.partition(-base[members], wanted - 1)[wanted - 1]) if size > wanted else None
+        wanted -= size
+        if wanted <= 0:
+            break
+    return cuts
+
+
+def contenders(base: np.ndarray, tier_rank: np.ndarray, cuts: dict[int, float | None]) -> np.ndarray:
+    """Candidates that can reach the first places once at most BM25_WEIGHT is added to their base."""
+    found = np.zeros(len(base), dtype=bool)
+    for rank, cut in cuts.items():
+        members = tier_rank == rank
+        found |= members if cut is None else members & (-base <= cut + BM25_WEIGHT)
+    return found
 
 
 @dataclass(frozen=True)
 class Ranked:
-    """The page: indexes into the candidates in page order, and every candidate's final score."""
+    """The page: indexes into the candidates in page order, and every candidate's final
+    score (for relevance also its BM25F — 0 unless it contended — and its base)."""
 
     chosen: np.ndarray
     scores: np.ndarray
+    bm25: np.ndarray | None = None
+    base: np.ndarray | None = None
+    pooled: bool = False  # ordered within the best 2 × wanted candidates alone
 
 
-def rank_page(sort: str, page: int, per_page: int, grouped: bool, full: np.ndarray, report: np.ndarray,
-              seq: np.ndarray, copies: np.ndarray | None, plan: QueryPlan | None = None,
-              scores: np.ndarray | None = None, text_of: Callable[[int], tuple[str, str]] | None = None,
-              date: np.ndarray | None = None, year: np.ndarray | None = None) -> Ranked:
-    """Order candidates and cut the requested page.
+def rank_relevance(candidates: Candidates, full: np.ndarray, report: np.ndarray, seq: np.ndarray,
+                   copies: np.ndarray | None, plan: QueryPlan, page: int, per_page: int, grouped: bool,
+                   bm25_of: Callable[[np.ndarray], np.ndarray], text_of: Callable[[int], tuple[str, str]], *,
+                   cuts: dict[int, float | None] | None = None,
+                   first_page_cuts: dict[int, float | None] | None = None,
+                   top: float | None = None, size: int | None = None) -> Ranked:
+    """The page by relevance. ``report``: report codes in report-id order; ``seq``: the
+    paragraph's place in its report; ``copies``: copy keys (None: no folding);
+    ``bm25_of(indexes)``: BM25F of those candidates; ``text_of(index)``: (text, report kind).
 
-    ``report``: report codes whose order is the report ids' order; ``seq``: paragraph
-    number in its report; ``copies``: copy keys (None: no folding); ``scores``: relevance
-    before the bonus (sort "relevance") and ``text_of(index)`` → (text, report kind) for the
-    bonus; ``date`` (codes in date order, -1: none) and ``year`` (0: unknown) for the other sorts.
+    An engine that hands over only some candidates (the best by the same formula) also
+    gives what depends on all of them: the contender ``cuts`` of the page and of the first
+    page (``contender_cuts`` with the tiers' sizes), the normaliser ``top`` and the number
+    of candidates shown (``size``).
     """
     # Every full match before every partial one. (Near matches are not a tier of their
     # own: real pages often write a term's parts in another order, 信息主动公开 for
     # 主动公开信息, and a strict tier put those answers below weaker whole-word hits.)
     tier_rank = (~full).astype(np.int8)
-    if sort == "relevance":
-        scores = np.array(scores, dtype=np.float64)
-        window = page_order((seq, report, -scores, tier_rank), report, max(RERANK_WINDOW, page * per_page), False)
-        for index in window.tolist():
-            text, kind = text_of(index)
-            scores[index] += text_bonus(plan, text, kind)
-        keys = (seq, report, -scores, tier_rank)
+    wanted = max(RERANK_WINDOW, page * per_page)
+    base = base_scores(candidates)
+    contending = contenders(base, tier_rank, cuts if cuts is not None else contender_cuts(base, tier_rank, wanted))
+    picked = np.flatnonzero(contending)
+    bm25 = np.zeros(len(base))
+    if len(picked):
+        bm25[picked] = bm25_of(picked)
+    if top is None:
+        # Scaled by the best score among the first page's contenders, which do not depend on
+        # the page asked for: a candidate scores the same on every page.
+        first_page = contending if wanted <= RERANK_WINDOW else contenders(
+            base, tier_rank, first_page_cuts if first_page_cuts is not None
+            else contender_cuts(base, tier_rank, RERANK_WINDOW))
+        top = float(bm25[first_page].max()) if first_page.any() else 0.0
+    scores = base + BM25_WEIGHT * (bm25 / top if top > 0 else bm25)
+    # The window and as many candidates after it: the bonus moves window candidates (a
+    # penalty may drop one below those after it), never the ones further down.
+    pool = page_order((seq, report, -scores, tier_rank), report, 2 * wanted, False)
+    for index in pool[:wanted].tolist():
+        text, kind = text_of(index)
+        scores[index] += text_bonus(plan, text, kind)
+    keys = (seq, report, -scores, tier_rank)
+    size = len(base) if size is None else size
+    end = max(1, page) * per_page
+    order = None
+    if not grouped and len(pool) >= min(size, 2 * wanted):  # the pool alone; a short pool falls back to all
+        local = without_copies(tuple(k[pool] for k in keys), report[pool], end, False,
+                               copies[pool] if copies is not None else None, len(pool))
+        if len(local) >= min(end, len(pool)) and len(pool) < size:
+            order = pool[local]
+    pooled = order is not None
+    if order is None:
+        order = without_copies(keys, report, end, grouped, copies, len(base))
+    return Ranked(order[(max(1, page) - 1) * per_page : end], scores, bm25, base, pooled)
+
+
+def relevance(candidates: Candidates, bm25_scores: np.ndarray, top: float | None = None) -> np.ndarray:
+    """Base + normalised BM25F of every candidate (no contenders, no bonus): for tools."""
+    if top is None:
+        top = float(bm25_scores.max()) if len(bm25_scores) else 0.0
+    return base_scores(candidates) + BM25_WEIGHT * (bm25_scores / top if top > 0 else bm25_scores)
+
+
+def rank_page(sort: str, page: int, per_page: int, grouped: bool, full: np.ndarray, report: np.ndarray,
+              seq: np.ndarray, copies: np.ndarray | None, date: np.ndarray, year: np.ndarray | None = None) -> Ranked:
+    """The page sorted by publish date (newest first) or report year, full matches first;
+    ``date``: codes in date order (-1: none); ``year``: 0 when unknown."""
+    tier_rank = (~full).astype(np.int8)
+    if sort == "publish_date":  # newest first, a report's paragraphs in order
+        keys = (seq, report, -date, tier_rank)
     else:
-        scores = np.zeros(len(full))
-        if sort == "publish_date":  # newest first, a report's paragraphs in order
-            keys = (seq, report, -date, tier_rank)
-        else:
-            keys = (seq, report, -date, -year, tier_rank)
-    page = max(1, page)
-    end = page * per_page
+        keys = (seq, report, -date, -year, tier_rank)
+    end = max(1, page) * per_page
     order = without_copies(keys, report, end, grouped, copies, len(full))
-    return Ranked(order[(page - 1) * per_page : end], scores)
+    return Ranked(order[(max(1, page) - 1) * per_page : end], np.zeros(len(full)))
 
 
 def page_order(keys: tuple[np.ndarray, ...], reports: np.ndarray, end: int, grouped: bool) -> np.ndarray:

@@ -313,6 +313,102 @@ def _opening(text: str) -> str:
     return _UNDER_LEADERSHIP.sub(" ", text)[:_TEXT_WINDOW]
 
 
+# Who speaks: 我省/全省 is a province's report, 我市/全市 a city's (or a county-level city's),
+# 我县/全区/我旗 a county's. First-person words count double; 省委/市政府 may name a superior.
+_RANKING = r"(?!率先|首|第一|唯一|领先|前列|排名|推广|最佳|优秀|先进|营商|评选|考核|考评|示范)"
+_VOICE = (
+    ("province", re.compile(rf"我省|本省|(?:全省|全自治区){_RANKING}|我自治区"),
+     re.compile(r"省委|省政府|省人民政府|自治区党委|自治区(?:人民)?政府")),
+    ("city", re.compile(rf"我市|本市|全市{_RANKING}|我州|全州{_RANKING}|我盟|全盟{_RANKING}"),
+     re.compile(r"市委|市政府|市人民政府|州委|州政府|盟委|行署")),
+    ("county", re.compile(rf"我县|全县{_RANKING}|本县|我区|全区{_RANKING}|本区|我旗|全旗{_RANKING}|我镇|全镇|我乡|全乡|我苏木|全苏木|我街道"),
+     re.compile(r"县委|县政府|县人民政府|区委|区政府|区人民政府|旗委|旗政府|镇政府|乡政府|街道办事处")),
+)
+# A ministry speaks of 部党组, 部领导, 部机关: its report is national, whatever places it names.
+_NATIONAL = re.compile(r"部党组|部领导|部机关|部直属|我部(?!门)|国务院各部门|委党组(?=.{0,30}国务院)")
+_LEVELS = ("province", "city", "county")
+_TEXT_EVIDENCE = 1500  # characters of the text weighed for place names and voice
+
+
+def _voice_level(text: str) -> str | None:
+    """The level of government the text speaks as, when its own words say so."""
+    scores = {level: 2 * len(first.findall(text)) + len(third.findall(text)) for level, first, third in _VOICE}
+    best = max(scores.values())
+    if best < 2:
+        return None
+    return max(_LEVELS, key=lambda level: (scores[level], _LEVELS.index(level)))
+
+
+def _text_scores(text: str, context: str | None) -> dict[str, float]:
+    """Place names in the text, weighed: full names 2, a document's own place (《景德镇市…纲要》) and
+    province short forms (对江苏工作, 法治福建) 1; each counts for its ancestors too."""
+    gaz = _gazetteer()
+    books = [(m.start(), m.end()) for m in _BOOK_TITLE.finditer(text)]
+    scores: dict[str, float] = {}
+    for mention in _mentions(text):
+        book = next(((start, end) for start, end in books if start <= mention.start < end), None)
+        if book and mention.start > book[0] + 3:
+            continue  # a place inside a document's name, not at its head (《关于支持温州…》)
+        candidates = mention.codes
+        if mention.weak:
+            provinces = tuple(c for c in candidates if gaz.units[c].level == "province")
+            if provinces and len(provinces) == len(candidates):
+                weight = 1.0  # 江苏, 福建: a province's short form is its own
+            elif context:
+                candidates = tuple(c for c in candidates if _within(c, context))
+                weight = 1.0
+            else:
+                continue  # 资源, 共和: a short form means a place only beside its parent or on its portal
+        else:
+            weight = 1.0 if book else 2.0
+        if len(candidates) != 1:
+            continue
+        for link in _chain(candidates[0]):
+            scores[link] = scores.get(link, 0.0) + weight
+    return scores
+
+
+def _best_at(scores: dict[str, float], level: str) -> str | None:
+    """The best-supported unit of a level, going down from the best province."""
+    units = _gazetteer().units
+    chosen = None
+    for depth in _LEVELS[: _LEVELS.index(level) + 1]:
+        pool = [code for code in scores if units[code].level == depth and (chosen is None or _within(code, chosen))]
+        if depth == "county" and level == "city":
+            pool = []
+        if not pool:
+            if depth == "city" and level == "county":
+                # a county directly under a municipality, or a county-level city named alone
+                continue
+            break
+        best = max(pool, key=lambda code: scores[code])
+        if scores[best] < 1 or sum(1 for code in pool if scores[code] == scores[best]) > 1:
+            break
+        chosen = best
+    return chosen
+
+
+def _from_text(text: str, context: str | None) -> str | None:
+    """The unit a report's own words name: its opening's subject, or the places its text names at
+    the level it speaks as (我省 … 对江苏工作 → 江苏省; 我旗 … 乌拉特前旗政府网站 → 乌拉特前旗)."""
+    first = _resolve_string(_opening(text), context, allow_weak=False)
+    window = _UNDER_LEADERSHIP.sub(" ", _ADDRESSEE.sub(" ", text.strip()[:_TEXT_EVIDENCE]))
+    window = _simplified(normalize_text(window))
+    if _NATIONAL.search(window) and first is None:
+        return None  # a ministry's report: no region, whatever places its text mentions
+    level = _voice_level(window)
+    if level is None:
+        return first
+    units = _gazetteer().units
+    if first and (units[first].level == level or (level == "city" and units[first].name.endswith("市"))):
+        return first
+    picked = _best_at(_text_scores(window, context), level)
+    if picked and (first is None or _within(first, picked) or _within(picked, first)):
+        deeper = first if first and _within(first, picked) else picked
+        return deeper
+    return picked or first
+
+
 # --- portal evidence -------------------------------------------------------------------
 
 def _from_site_id(site_id_code: str | None) -> str | None:
@@ -391,11 +487,24 @@ def resolve_region(
     if named:
         return region_code_names(named)
 
-    # Nothing in the title or issuer: the portal, refined by the opening text when it names a
-    # unit inside the portal's area; without a portal the text alone (full names only).
-    opening = _resolve_string(_opening(text), portal, allow_weak=False) if text else None
+    # Nothing in the title or issuer: what the text names (the portal only disambiguates),
+    # else the portal itself (an inference: the caller marks it so).
+    by_text = _from_text(text, portal) if text else None
+    if by_text:
+        return region_code_names(by_text)
     if portal:
-        if opening and _within(opening, portal):
-            return region_code_names(opening)
         return region_code_names(portal)
-    return region_code_names(opening) if opening else Region()
+    return Region()
+
+
+def region_from_portal(*, site_id_code: str | None = None, host: str | None = None,
+                       site_name: str | None = None) -> Region:
+    """The region of the portal alone (its SiteIDCode, host name and SiteName)."""
+    portal = None
+    for code in (_from_site_id(site_id_code), _from_host(host)):
+        if code and (portal is None or _within(code, portal)):
+            portal = code
+    site = _resolve_string(site_name, portal)
+    if site and (portal is None or _within(site, portal)):
+        portal = site
+    return region_code_names(portal) if portal else Region()

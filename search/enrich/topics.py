@@ -1,186 +1,203 @@
-"""Topics for one paragraph of a 法治政府建设年度报告, from its words and the headings above it.
+"""Topics for the paragraphs of a report, each with a confidence and the words behind it.
 
-The taxonomy lives in ``search/data/topics.json`` (16 topics tied to the chapters of
-《法治政府建设实施纲要(2021-2025年)》, plus the report's mandated sections). Scoring is plain
-and deterministic: weighted keyword hits in the paragraph, hits in its headings weighted more
-(a heading names what everything under it is about), and the mandated section a paragraph sits
-in (存在的不足 → shortcomings, 第一责任人 → leadership, 下一年度安排 → next_year_plan)
-assigns that topic outright. Keyword counting alone mis-assigns (DOMAIN.md, Topics); the
-heading signal is what fixes most of it. Measured against hand labels by
-scripts/topic_agreement.py.
+Two taxonomies, chosen per report by what the report says (its kind is a prior, never a gate):
+the 法治 taxonomy in ``search/data/topics.json`` (the 纲要 chapters, the mandated sections,
+平安建设/社会治理) and the small 信息公开 taxonomy in ``search/data/topics_disclosure.json``.
+Openings and overviews get a structural label (``overview``), kept apart from subject topics.
+
+For a 法治 paragraph, each candidate topic's evidence (topic_features.py: its words in the text,
+discounted when merely listed; the part of the text it fills; the first sentence; the deepest
+heading as a prior and the outer headings; the paragraph's place) is weighted and turned into a
+confidence by a logistic function. The mandated section a paragraph sits in (存在的不足 →
+shortcomings, 第一责任人 → leadership, 下一年度 → next_year_plan) gives that topic outright.
+A paragraph's ``topics`` are those at or above ``scoring.confidence_level``, at most three.
+The weights are data (topics.json ``scoring``); scripts/topic_model.py fits and cross-validates
+them, and also tried a words + character n-gram model, which lost (see its docstring).
+Measured by scripts/topic_agreement.py.
 """
 from __future__ import annotations
 
-import functools
-import json
-import logging
-import re
-import unicodedata
+import math
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Iterable, Sequence
 
-from search.normalize import looks_traditional, normalize_text, to_simplified
+from search.enrich.topic_evidence import collect
+from search.enrich.topic_features import (
+    FEATURES, Candidate, Headings, candidates, overview_score, read_headings, with_run_in,
+)
+from search.enrich.topic_lexicon import match_form
+from search.enrich.topic_taxonomy import taxonomy
+from search.models import DISCLOSURE_REPORT, LAW_REPORT, TopicScore
 
-LOGGER = logging.getLogger(__name__)
-
-_TOPICS_FILE = Path(__file__).resolve().parent.parent / "data" / "topics.json"
-MAX_TOPICS = 3  # content topics per paragraph, besides the mandated-section topic
-_MIN_SCORE = 2.0  # a single passing mention is not what a paragraph is about
-_RELATIVE = 0.4  # keep runners-up only when they are a real part of the paragraph
-_DEEPEST_HEADING = 3.0  # weight of keyword hits in the paragraph's own heading
-_OUTER_HEADING = 1.0  # …and in the headings above it, which cover several topics
-_REPEAT_CAP = 3  # the tenth 执法 in a paragraph adds nothing the third did not
-# Which mandated section (topics.json structure.fazhi_annual_report) gives which topic.
-_SECTION_TOPIC = {"second": "shortcomings", "third": "leadership", "fourth": "next_year_plan"}
-# Characters only traditional script uses: a cheap test before the full looks_traditional().
-_TRADITIONAL_HINT = re.compile("[國與務執為區會發當從來們說時對於關這還將進過權機開號聯條報縣鄉鎮廳]")
+MAX_TOPICS = 3  # the section's topic included: more is a list, not a subject
+LAW, DISCLOSURE = "law", "disclosure"
+_KEEP_BELOW = 0.15  # candidates below this confidence are not worth showing at all
 
 
 @dataclass(frozen=True)
-class _Taxonomy:
-    names: dict[str, str]  # id → Chinese name, in file order
-    order: dict[str, int]  # id → position, to break score ties the same way every time
-    weights: dict[str, tuple[tuple[str, float], ...]]  # keyword → (topic, weight) pairs
-    lengths: dict[str, tuple[int, ...]]  # first character → keyword lengths, longest first
-    starts: re.Pattern[str]  # any character a keyword begins with: skips the rest in C
-    prefixes: frozenset[str]  # the first two characters of every keyword: prunes most starts
-    section_cues: tuple[tuple[str, str], ...]  # (cue, topic or "") for the mandated sections
+class TopicResult:
+    """A paragraph's confident subject topics and every topic considered (with the structural label)."""
 
-
-@functools.lru_cache(maxsize=1)
-def _taxonomy() -> _Taxonomy:
-    """Load topics.json once and index every keyword by its first character."""
-    data = json.loads(_TOPICS_FILE.read_text(encoding="utf-8"))
-    names: dict[str, str] = {}
-    weights: dict[str, list[tuple[str, float]]] = {}
-    for topic in data["topics"]:
-        names[topic["id"]] = topic["zh"]
-        # Every keyword counts 1.0 unless keyword_weights says otherwise (generic words less).
-        own = {normalize_text(k): 1.0 for k in topic.get("keywords", ())}
-        own.update({normalize_text(k): float(w) for k, w in topic.get("keyword_weights", {}).items()})
-        for keyword, weight in own.items():
-            if keyword and weight > 0:
-                weights.setdefault(keyword, []).append((topic["id"], weight))
-    lengths: dict[str, set[int]] = {}
-    for keyword in weights:
-        lengths.setdefault(keyword[0], set()).add(len(keyword))
-    # Cues of the later sections first: a heading such as 党政主要负责人履行…职责,加强法治政府
-    # 建设的有关情况 must read as the third section, not the first (建设情况).
-    cues: list[tuple[str, str]] = []
-    sections = data["structure"]["fazhi_annual_report"]["mandated_sections"]
-    for section in sorted(sections, key=lambda s: s["key"] == "first"):
-        topic = _SECTION_TOPIC.get(section["key"], "")
-        cues.extend((normalize_text(cue), topic) for cue in section["cues"])
-    return _Taxonomy(
-        names=names,
-        order={topic: i for i, topic in enumerate(names)},
-        weights={k: tuple(v) for k, v in weights.items()},
-        lengths={char: tuple(sorted(sizes, reverse=True)) for char, sizes in lengths.items()},
-        starts=re.compile("[" + re.escape("".join(sorted(lengths))) + "]"),
-        prefixes=frozenset(keyword[:2] for keyword in weights),
-        section_cues=tuple(cues),
-    )
+    topics: tuple[str, ...]
+    scores: tuple[TopicScore, ...]
 
 
 def topic_names() -> dict[str, str]:
-    """Topic id → Chinese name, for the UI's facet labels.
+    """Topic id → Chinese name for every label a paragraph can carry, for the UI.
 
     >>> topic_names()["enforcement"]
     '行政执法'
     """
-    return dict(_taxonomy().names)
+    return dict(taxonomy().names)
 
 
-def _keyword_scores(text: str, scale: float, scores: dict[str, float]) -> None:
-    """Add weighted keyword hits in text to scores.
+def structural_labels() -> frozenset[str]:
+    """Ids of labels that say what role a paragraph plays (an opening), not what it is about."""
+    return taxonomy().structural
 
-    Every keyword is found at every position (执法监督 inside 行政执法监督), longest first; a
-    hit overlapping an earlier hit of the same topic (行政执法 inside 综合行政执法, 出庭应诉
-    overlapping 负责人出庭) is not counted again.
+
+def confidence_level() -> float:
+    """The confidence at or above which a topic is the paragraph's (and counted by the facet)."""
+    return float(taxonomy().scoring["confidence_level"])
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def confidence(candidate: Candidate, weights: dict[str, float] | None = None) -> float:
+    """The candidate's confidence: the logistic of its weighted features."""
+    weights = weights or taxonomy().weights
+    return _sigmoid(sum(weights.get(name, 0.0) * value for name, value in zip(FEATURES, candidate.values)))
+
+
+def _result(scores: list[TopicScore], first: tuple[str, ...] = ()) -> TopicResult:
+    """Order the scores (section topics first, then by confidence) and pick the confident ones."""
+    tax = taxonomy()
+    level = tax.scoring["confidence_level"]
+    subject = [s for s in scores if not s.structural]
+    ranked = sorted(subject, key=lambda s: (s.topic not in first, -s.score, tax.order.get(s.topic, 99)))
+    chosen = [s.topic for s in ranked if s.score >= level][:MAX_TOPICS]
+    return TopicResult(tuple(chosen), tuple(ranked) + tuple(s for s in scores if s.structural))
+
+
+def law_evidence(text: str, section_path: Sequence[str]) -> tuple[Headings, float, tuple[str, ...], list[Candidate]]:
+    """What a 法治 paragraph's headings say, how much it reads as an opening (and the cues that
+    did), and its candidate topics with their features (scripts/topic_model.py fits on these)."""
+    path = tuple(section_path)
+    text = match_form(text or "")
+    headings = read_headings(with_run_in(text, path))
+    opening, opening_words = overview_score(text, read_headings(path), bool(path))
+    return headings, opening, opening_words, candidates(text, headings, opening)
+
+
+def _law_topics(text: str, section_path: tuple[str, ...]) -> TopicResult:
+    tax = taxonomy()
+    headings, opening, opening_words, found = law_evidence(text, section_path)
+    is_overview = opening >= tax.scoring["overview_threshold"]
+    scores = [TopicScore(topic, tax.scoring["section_confidence"], (headings.section_words[topic],))
+              for topic in headings.section]
+    for candidate in found:
+        value = round(confidence(candidate), 3)
+        if value >= _KEEP_BELOW:
+            scores.append(TopicScore(candidate.topic, value, candidate.words))
+    if is_overview:
+        value = round(_sigmoid(opening - tax.scoring["overview_threshold"] + 1.0), 3)
+        scores.append(TopicScore(tax.overview_id, value, opening_words[:8], structural=True))
+    return _result(scores, headings.section)
+
+
+def _disclosure_topics(text: str, section_path: tuple[str, ...]) -> TopicResult:
+    """A 信息公开 paragraph: its section names the topic; keywords decide where the section does not."""
+    tax = taxonomy()
+    headings = [match_form(h) for h in with_run_in(text, section_path) if h]
+    prior: dict[str, tuple[float, str]] = {}
+    for depth, heading in enumerate(reversed(headings)):
+        for cue, topic in tax.disclosure_cues:
+            if cue in heading and topic not in prior:
+                prior[topic] = (1.0 if depth == 0 else 0.6, cue)
+        if prior:
+            break  # the deepest heading that names a section decides
+    evidence = collect(text, tax.disclosure.find(text))
+    best = max((e.score for e in evidence.values()), default=0.0)
+    scores: list[TopicScore] = []
+    for topic in sorted(set(prior) | set(evidence), key=lambda t: tax.order.get(t, 99)):
+        ev = evidence.get(topic)
+        z = -2.4
+        if topic in prior:
+            # one section named: it is the subject; two (存在的主要问题及改进情况): the text picks
+            z += 2.0 + 2.0 * prior[topic][0] if len(prior) == 1 else 0.5 + 1.5 * prior[topic][0]
+        elif prior:
+            z -= 1.0  # a section's paragraph names other areas in passing (问题: 主动公开内容不全)
+        if ev:
+            z += 0.8 * min(ev.score, 4.0) + 1.5 * ev.share + 0.6 * min(ev.lead, 2.0)
+            if ev.score < 0.35 * best:
+                z -= 1.0
+        value = round(_sigmoid(z), 3)
+        if value >= _KEEP_BELOW:
+            words = ((prior[topic][1],) if topic in prior else ()) + (ev.words if ev else ())
+            scores.append(TopicScore(topic, value, tuple(dict.fromkeys(words))[:8]))
+    headings_read = read_headings(section_path)
+    opening, opening_words = overview_score(text, headings_read, bool(section_path))
+    if headings_read.overview_heading and not prior:
+        opening += tax.scoring["overview_threshold"]  # straight under 一、总体情况: an overview by the format
+        opening_words = (headings[-1][:12],) + opening_words
+    if opening >= tax.scoring["overview_threshold"] and not prior:
+        value = round(_sigmoid(opening - tax.scoring["overview_threshold"] + 1.0), 3)
+        scores.append(TopicScore(tax.overview_id, value, opening_words[:8], structural=True))
+    return _result(scores)
+
+
+def report_family(kind: str | None, texts: Iterable[str], headings: Iterable[str] = (), prepared: bool = False) -> str:
+    """Which taxonomy a report is read with: what its words say, its kind only tipping a close call.
+
+    A page the kind classifier got wrong still gets the topics its text is about. Headings
+    that only a 信息公开 report has (主动公开, 依申请公开, 政府信息管理 …) weigh most.
     """
-    tax = _taxonomy()
-    counts: dict[tuple[str, str], int] = {}
-    covered: dict[str, int] = {}
-    lengths, weights, prefixes = tax.lengths, tax.weights, tax.prefixes
-    for found in tax.starts.finditer(text):
-        start = found.start()
-        if text[start : start + 2] not in prefixes:
-            continue
-        for length in lengths[found.group()]:
-            keyword = text[start : start + length]
-            pairs = weights.get(keyword)
-            if pairs is None:
-                continue
-            end = start + length
-            for topic, weight in pairs:
-                if start < covered.get(topic, -1):
-                    continue
-                covered[topic] = end
-                seen = counts.get((topic, keyword), 0)
-                if seen < _REPEAT_CAP:
-                    counts[(topic, keyword)] = seen + 1
-                    scores[topic] = scores.get(topic, 0.0) + weight * scale
+    tax = taxonomy()
+    disclosure = law = 0.0
+    for heading in headings:
+        heading = match_form(heading)
+        disclosure += 2.0 if any(m in heading for m in tax.disclosure_headings) else 0.0
+        law += sum(1.0 for m in tax.law_markers if m in heading)
+    for text in texts:
+        text = text if prepared else match_form(text)
+        disclosure += sum(1.0 for m in tax.disclosure_strong if m in text) + sum(0.25 for m in tax.disclosure_weak if m in text)
+        law += sum(1.0 for m in tax.law_markers if m in text)
+    prior = 3.0 if kind == DISCLOSURE_REPORT else (-3.0 if kind == LAW_REPORT else 0.0)
+    return DISCLOSURE if disclosure + prior > law * 1.5 + 1.5 else LAW
 
 
-def _section_topic(heading: str) -> str | None:
-    """The mandated section a heading opens ("" for one without a topic), None if it opens none."""
-    for cue, topic in _taxonomy().section_cues:
-        if cue in heading:
-            return topic
-    return None
+def classify_paragraph(text: str, section_path: Sequence[str] = (), family: str | None = None) -> TopicResult:
+    """Topics of one paragraph with their confidences.
+
+    Args: the paragraph text, the headings above it (outermost first), and the report's
+    family (LAW or DISCLOSURE; None reads it from the paragraph's own headings and words).
+    """
+    path = tuple(section_path)
+    prepared = match_form(text or "")
+    if family is None:
+        family = report_family(None, (prepared,), path, prepared=True)
+    if family == DISCLOSURE:
+        return _disclosure_topics(prepared, path)
+    return _law_topics(prepared, path)
 
 
-def _prepare(text: str) -> str:
-    """NFKC (keywords are written with ASCII parentheses) and simplified script, cheaply when already so."""
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    if _TRADITIONAL_HINT.search(text) and looks_traditional(text):
-        text = to_simplified(text)
-    return text
+def classify_report(paragraphs: Sequence[tuple[str, Sequence[str]]], kind: str | None = None,
+                    title: str | None = None) -> tuple[TopicResult, ...]:
+    """Topics for every paragraph of one report, given as (text, section_path) pairs in order.
 
-
-@functools.lru_cache(maxsize=4096)
-def _heading_signal(section_path: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[tuple[str, float], ...], bool]:
-    """Section topics, heading keyword scores and whether only the section counts; cached per path."""
-    headings = tuple(_prepare(h) for h in section_path if h)
-    section: list[str] = []
-    scores: dict[str, float] = {}
-    for depth, heading in enumerate(headings):
-        topic = _section_topic(heading)
-        if topic and topic not in section:
-            section.append(topic)
-        deepest = depth == len(headings) - 1
-        _keyword_scores(heading, _DEEPEST_HEADING if deepest else _OUTER_HEADING, scores)
-    # Straight under 存在的不足: a list of one-line problems across every area, which is about
-    # shortcomings as such; a sub-heading (行政执法规范化有待改进) names the area.
-    section_only = bool(headings) and _section_topic(headings[-1]) == "shortcomings"
-    return tuple(section), tuple(scores.items()), section_only
+    The report's family is read once from its title, headings and first paragraphs.
+    """
+    headings = {h for _, path in paragraphs for h in path}
+    family = report_family(kind, [title or "", *(text[:300] for text, _ in paragraphs[:20])], headings)
+    return tuple(classify_paragraph(text, path, family) for text, path in paragraphs)
 
 
 def assign_topics(text: str, section_path: tuple[str, ...] = ()) -> tuple[str, ...]:
-    """Topic ids for one paragraph, most relevant first (at most ~3 plus its section's topic).
-
-    Args: the paragraph text and the headings above it, outermost first.
-    Returns: a tuple of topic ids from topics.json; empty when nothing stands out.
+    """Confident topic ids for one paragraph, section topic first (at most three).
 
     >>> assign_topics("全面推行行政执法三项制度,深化综合行政执法改革。", ("四、2023年工作思路",))
     ('next_year_plan', 'enforcement')
     """
-    tax = _taxonomy()
-    section, heading_scores, section_only = _heading_signal(tuple(section_path))
-    if section_only:
-        return section
-    scores = dict(heading_scores)
-    _keyword_scores(_prepare(text or ""), 1.0, scores)
-
-    ranked = sorted(
-        ((score, topic) for topic, score in scores.items() if topic not in section),
-        key=lambda item: (-item[0], tax.order.get(item[1], 99)),
-    )
-    content: list[str] = []
-    if ranked:
-        best = ranked[0][0]
-        for score, topic in ranked[:MAX_TOPICS]:
-            if score >= _MIN_SCORE and score >= _RELATIVE * best:
-                content.append(topic)
-    return tuple(section) + tuple(content)
+    return classify_paragraph(text, section_path).topics

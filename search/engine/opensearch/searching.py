@@ -37,7 +37,7 @@ from .. import bm25, plan as nodes
 from ..contract import FACETS, SearchRequest, SearchResult
 from ..plan import REPORT_ONLY_CLAUSES, REPORT_ONLY_SHARE, allowed_near, clause_queries, names_hits
 from ..ranker import (BM25_WEIGHT, COVERAGE_WEIGHT, RERANK_WINDOW, SUGGEST_BELOW, TEXT_COVERAGE_WEIGHT, Candidates,
-                      hit_from_fields, rank_page, relevance)
+                      base_scores, hit_from_fields, rank_page, rank_relevance)
 from .compile import MATCH_ALL, MATCH_NONE, ScoreCompiler, all_of, and_not, any_of, match, named
 from .mapping import TOKEN_FIELDS, bigram_tokens, stored_fields
 
@@ -161,6 +161,9 @@ class FetchedPostings:
         exact = np.array([sum(c.values()) for c in self._field(field)], dtype=np.int64)
         return np.maximum(1, bm25.quantized_length(exact)).astype(np.float64)
 
+    def subset(self, picked: np.ndarray) -> "FetchedPostings":
+        return FetchedPostings([self.sources[i] for i in picked.tolist()])
+
 
 class Search:
     """One request against the cluster (see the module docstring)."""
@@ -220,7 +223,8 @@ class Search:
             near = [match(n) for n in allowed_near(q, self.part_weights.get(c, []))] if q.near else []
             self.sets.append(ClauseSets(
                 whole=match(q.text), near=any_of(near), alias=any_of([match(v) for v in q.variants]),
-                report=match(q.report) if q.report is not None else MATCH_NONE,
+                # With one clause a paragraph must hold it itself: its report's words decide nothing.
+                report=match(q.report) if q.report is not None and len(queries) > 1 else MATCH_NONE,
                 typed=[match(p) for p in q.parts] if plan.clauses[c].parts_typed else [],
                 fragments=[match(f) for f in q.fragments], fragment_weights=fragment_weights))
 
@@ -304,7 +308,6 @@ class Search:
 
     def _counts(self, candidates: dict) -> dict:
         full = self._full()
-        shown = self._shown(candidates, full)
         reports = {"cardinality": {"field": "report_id", "precision_threshold": CARDINALITY_PRECISION}}
         aggs = {"passing": {"filter": self._filtered(MATCH_ALL)},
                 "full": {"filter": full},
@@ -312,70 +315,88 @@ class Search:
                 **self._facet_aggs(full)}
         if self.request.partial:
             aggs["partial_shown"] = {"filter": self._filtered(and_not(MATCH_ALL, full)), "aggs": {"reports": reports}}
-        query = candidates
-        bm25_query = self._bm25_query() if self.request.sort == "relevance" else None
-        if bm25_query is not None:
-            query = {"bool": {"filter": [candidates], "should": [bm25_query]}}
-            aggs["top"] = {"filter": shown, "aggs": {"score": {"max": {"script": {"source": "_score"}}}}}
-        return self.cluster.search(self.index, {"size": 0, "track_total_hits": True, "query": query, "aggs": aggs})
+        return {"size": 0, "track_total_hits": True, "query": candidates, "aggs": aggs}
 
     def _shown(self, candidates: dict, full: dict) -> dict:
         """Candidates listed: full matches under the filters, and (partial) the others under them."""
         return self._filtered(candidates if self.request.partial else all_of([candidates, full]))
 
-    # --- 3. the ranked head ---------------------------------------------------------------
-    def _relevance_query(self, top: float) -> list[dict]:
-        """Should-clauses whose sum is the shared ranker's relevance before the text bonus."""
+    def _tiers(self, candidates: dict, full: dict) -> list[dict]:
+        """The listed candidates of each tier, full first."""
+        tiers = [self._filtered(all_of([candidates, full]))]
+        if self.request.partial:
+            tiers.append(self._filtered(all_of([candidates, and_not(MATCH_ALL, full)])))
+        return tiers
+
+    # --- relevance on the cluster ---------------------------------------------------------
+    def _base_should(self, names: bool = True) -> list[dict]:
+        """Should-clauses whose sum is the shared ranker's base (clause coverage), one
+        ``dis_max`` per clause over the ways a paragraph can hold it; ``names``: each way named
+        (the features ``matched_queries`` reports per hit)."""
         should = []
         total = self.weights.sum() if len(self.weights) else 0.0
+        label = (lambda name: name) if names else (lambda name: None)
         for c, s in enumerate(self.sets):
             share = self.weights[c] / total
-            whole_credit = COVERAGE_WEIGHT + TEXT_COVERAGE_WEIGHT
-            options = [named_score(s.whole, share * whole_credit, f"w{c}"),
-                       named_score(s.near, share * (COVERAGE_WEIGHT + TEXT_COVERAGE_WEIGHT * nodes.NEAR_CREDIT), f"n{c}"),
-                       named_score(s.alias, share * (COVERAGE_WEIGHT + TEXT_COVERAGE_WEIGHT * nodes.ALIAS_CREDIT),
-                                   f"a{c}")]
+            options = [
+                named_score(s.whole, share * (COVERAGE_WEIGHT + TEXT_COVERAGE_WEIGHT), label(f"w{c}")),
+                named_score(s.near, share * (COVERAGE_WEIGHT + TEXT_COVERAGE_WEIGHT * nodes.NEAR_CREDIT), label(f"n{c}")),
+                named_score(s.alias, share * (COVERAGE_WEIGHT + TEXT_COVERAGE_WEIGHT * nodes.ALIAS_CREDIT),
+                            label(f"a{c}"))]
             fragment_total = max(s.fragment_weights.sum(), 1e-9) if len(s.fragment_weights) else 1.0
             fragment_share = [w / fragment_total for w in s.fragment_weights]
-            report_only = [named_score(s.report, share * COVERAGE_WEIGHT, f"r{c}")]
-            report_only += [constant(f, share * TEXT_COVERAGE_WEIGHT * nodes.PART_CREDIT * fs)
-                            for f, fs in zip(s.fragments, fragment_share)]
-            options.append({"bool": {"must": report_only[:1], "should": report_only[1:],
-                                     "must_not": [s.in_text] if s.in_text != MATCH_NONE else []}})
-            absent = [named_score(f, share * (COVERAGE_WEIGHT + TEXT_COVERAGE_WEIGHT) * nodes.PART_CREDIT * fs, f"f{c}.{j}")
+            if s.report != MATCH_NONE:  # in the report only: full coverage, the sub-words' text credit
+                report_only = [named_score(s.report, share * COVERAGE_WEIGHT, label(f"r{c}"))]
+                report_only += [constant(f, share * TEXT_COVERAGE_WEIGHT * nodes.PART_CREDIT * fs)
+                                for f, fs in zip(s.fragments, fragment_share)]
+                options.append({"bool": {"must": report_only[:1], "should": report_only[1:],
+                                         "must_not": [s.in_text] if s.in_text != MATCH_NONE else []}})
+            absent = [named_score(f, share * (COVERAGE_WEIGHT + TEXT_COVERAGE_WEIGHT) * nodes.PART_CREDIT * fs,
+                                  label(f"f{c}.{j}"))
                       for j, (f, fs) in enumerate(zip(s.fragments, fragment_share))]
             if absent:
                 options.append({"bool": {"should": absent, "minimum_should_match": 1}})
-            should.append({"dis_max": {"queries": options, "tie_breaker": 0}})
+            options = [o for o in options if o != MATCH_NONE]
+            if options:
+                should.append({"dis_max": {"queries": options, "tie_breaker": 0}})
         if not self.sets:
             should.append({"constant_score": {"filter": MATCH_ALL, "boost": COVERAGE_WEIGHT + TEXT_COVERAGE_WEIGHT}})
-        bm25_query = self._bm25_query()
-        if bm25_query is not None and top > 0:
-            should.append({"bool": {"must": [bm25_query], "boost": BM25_WEIGHT / top}})
-        elif bm25_query is not None:
-            should.append({"bool": {"must": [bm25_query], "boost": BM25_WEIGHT}})
         return should
 
-    def _head_bodies(self, tier_query: dict, size: int, top: float, collapse: bool) -> dict:
-        body = {"size": size, "track_total_hits": False, "_source": SOURCE_FIELDS}
-        if self.request.sort == "relevance":
-            body["query"] = {"bool": {"filter": [tier_query], "should": self._relevance_query(top)}}
-            body["sort"] = [{"_score": "desc"}, {"report_id": "asc"}, {"seq": "asc"}]
-        else:
-            body["query"] = {"bool": {"filter": [tier_query], "should": self._feature_queries()}}
-            body["sort"] = _field_sort(self.request.sort)
-        if collapse:
-            body["collapse"] = {"field": "report_id"}
-        return body
+    def _contending(self, tier: dict, cut: float | None) -> dict:
+        """The tier's candidates that contend for BM25F: base within BM25_WEIGHT of the cut
+        (a hair lower on the cluster, which scores in float32; the ranker decides exactly)."""
+        if cut is None:
+            return tier
+        return {"function_score": {"query": {"bool": {"filter": [tier], "should": self._base_should(names=False)}},
+                                   "min_score": -cut - BM25_WEIGHT - SCORE_MARGIN}}
+
+    def _relevance_should(self, contending: dict, top: float) -> list[dict]:
+        """Should-clauses whose sum is the ranker's relevance before the text bonus."""
+        should = self._base_should()
+        bm25_query = self._bm25_query()
+        if bm25_query is not None:
+            # The boost on the BM25F query alone: a boost on the clause holding the contender
+            # filter would reach that filter's min_score too (Lucene passes boosts down).
+            boosted = {"bool": {"must": [bm25_query], "boost": BM25_WEIGHT / top if top > 0 else BM25_WEIGHT}}
+            should.append({"bool": {"must": [boosted], "filter": [contending]}})
+        return should
 
     def _feature_queries(self) -> list[dict]:
-        """The named clause queries alone (what a hit lacks, when sorting by date or year)."""
+        """The named clause queries alone, scoring nothing (what a hit holds, when the
+        score is something else: BM25F alone, or a sort by date or year)."""
         found = []
         for c, s in enumerate(self.sets):
             found += [named(s.whole, f"w{c}"), named(s.near, f"n{c}"), named(s.alias, f"a{c}"),
                       named(s.report, f"r{c}")]
             found += [named(f, f"f{c}.{j}") for j, f in enumerate(s.fragments)]
         return [q for q in found if q["bool"]["filter"][0] != MATCH_NONE]
+
+    def _by_base(self, tier: dict, start: int, size: int) -> dict:
+        """A tier's candidates by base alone, from place ``start`` (to read the cut there)."""
+        return {"from": start, "size": size, "track_total_hits": False, "_source": False,
+                "query": {"bool": {"filter": [tier], "should": self._base_should()}},
+                "sort": [{"_score": "desc"}, {"report_id": "asc"}, {"seq": "asc"}]}
 
     # --- the whole search --------------------------------------------------------------
     def run(self) -> SearchResult:
@@ -385,13 +406,13 @@ class Search:
         else:
             self._statistics()
         candidates = self._candidates(False)
-        answer = self._counts(candidates)
-        aggregations = answer["aggregations"]
+        answers = self._counts_and_cuts(candidates)
+        aggregations = answers[0]["aggregations"]
         if request.partial and plan.clauses and not aggregations["passing"]["doc_count"]:
             # Nothing with a word of the query under these filters: sub-words, rather than an empty page.
             candidates = self._candidates(True)
-            answer = self._counts(candidates)
-            aggregations = answer["aggregations"]
+            answers = self._counts_and_cuts(candidates)
+            aggregations = answers[0]["aggregations"]
         total = aggregations["full_shown"]["doc_count"]
         total_reports = aggregations["full_shown"]["reports"]["value"]
         partial_total = aggregations["partial_shown"]["doc_count"] if request.partial else 0
@@ -406,8 +427,7 @@ class Search:
             facets, facet_reports = self._facet_counts(partial_aggs["aggregations"])
         hits = ()
         if total + partial_total:
-            top = float(aggregations.get("top", {}).get("score", {}).get("value") or 0.0)
-            hits = self._hits(candidates, full, total, partial_total, top)
+            hits = self._hits(candidates, full, (total, partial_total), answers[1:])
         suggestion = None
         if total < SUGGEST_BELOW and plan.clauses:
             suggestion = suggest(request.query, plan, self._frequencies)
@@ -419,6 +439,49 @@ class Search:
             understood=plan.describe(), query_words=tuple(c.label for c in plan.clauses), suggestion=suggestion,
             _grouped=request.group_by_report)
 
+    def _wanted(self) -> int:
+        return max(RERANK_WINDOW, max(1, self.request.page) * self.request.per_page)
+
+    def _counts_and_cuts(self, candidates: dict) -> list[dict]:
+        """Counts and facets, and (relevance) each tier's candidates by base around the
+        places where the page's and the first page's contender cuts can fall."""
+        bodies = [self._counts(candidates)]
+        if self.request.sort == "relevance":
+            wanted = self._wanted()
+            tiers = self._tiers(candidates, self._full())
+            bodies.append(self._by_base(tiers[0], wanted - 1, 1))
+            bodies.append(self._by_base(tiers[0], RERANK_WINDOW - 1, 1))
+            if len(tiers) > 1:  # the partial tier's cut falls at (wanted - full matches)
+                bodies.append(self._by_base(tiers[1], 0, wanted))
+        return self.cluster.msearch(self.index, bodies)
+
+    def _cuts(self, cut_answers: list[dict], sizes: tuple[int, int], wanted: int) -> dict[int, float | None]:
+        """``ranker.contender_cuts`` from the candidates read at the cut places."""
+        cuts: dict[int, float | None] = {}
+        for rank in (0, 1):
+            size = sizes[rank]
+            if not size:
+                continue
+            if size > wanted:
+                if rank == 0:
+                    hits = cut_answers[0 if wanted == self._wanted() else 1]["hits"]["hits"][:1]
+                else:
+                    hits = cut_answers[2]["hits"]["hits"][wanted - 1 : wanted]
+                cuts[rank] = float(-self._exact_base(hits)[0])
+            else:
+                cuts[rank] = None
+            wanted -= size
+            if wanted <= 0:
+                break
+        return cuts
+
+    def _exact_base(self, hits: list[dict]) -> np.ndarray:
+        matched = [set(h.get("matched_queries") or ()) for h in hits]
+        return base_scores(clause_features(matched, self.sets, self.weights, self._labels()))
+
+    def _labels(self) -> tuple[str, ...]:
+        return tuple(c.label for c in self.plan.clauses)
+
     def _empty_statistics(self) -> None:
         self.queries, self.sets, self.weights = [], [], np.zeros(0)
         answer = self.cluster.search(self.index, {"size": 0, "track_total_hits": True,
@@ -427,73 +490,116 @@ class Search:
         self.statistics = Statistics(self.documents, {f: float(answer["aggregations"][f]["value"])
                                                       for f in TOKEN_FIELDS}, {})
 
-    def _hits(self, candidates: dict, full: dict, total: int, partial_total: int, top: float) -> list:
+    def _hits(self, candidates: dict, full: dict, sizes: tuple[int, int], cut_answers: list[dict]) -> list:
         request = self.request
+        wanted = self._wanted()
         end = max(1, request.page) * request.per_page
-        head = max(RERANK_WINDOW, end) + HEAD_MARGIN if request.sort == "relevance" else end + HEAD_MARGIN
-        tiers = [(self._filtered(all_of([candidates, full])), total, "full")]
-        if request.partial and partial_total:
-            tiers.append((self._filtered(all_of([candidates, and_not(MATCH_ALL, full)])), partial_total, "partial"))
+        tiers = list(zip(self._tiers(candidates, full), sizes, ("full", "partial")))  # rank = place in this list
+        relevance_context = None
+        if request.sort == "relevance":
+            cuts = self._cuts(cut_answers, sizes, wanted)
+            first_cuts = self._cuts(cut_answers, sizes, RERANK_WINDOW) if wanted > RERANK_WINDOW else cuts
+            contending = [self._contending(query, cuts[rank]) if rank in cuts else MATCH_NONE
+                          for rank, (query, _, _) in enumerate(tiers)]
+            top = self._top(tiers, first_cuts)
+            relevance_context = (cuts, first_cuts, top, contending)
+            head = 2 * wanted + HEAD_MARGIN
+        else:
+            head = end + HEAD_MARGIN
         while True:
-            fetched = self._fetch(tiers, head, end, top)
-            ranked, enough = self._rank(fetched, end, head, tiers)
+            fetched = self._fetch(tiers, head, relevance_context)
+            ranked, enough = self._rank(fetched, relevance_context, sum(sizes))
             if enough:
                 break
             head *= 2
         return self._page(fetched, ranked, candidates, full)
 
-    def _fetch(self, tiers, head: int, end: int, top: float) -> "Fetched":
-        """The best ``head`` candidates of each tier needed to fill the page (and, grouped,
-        each report's best), plus the best few by BM25F alone (the exact normaliser)."""
+    def _top(self, tiers, first_cuts: dict[int, float | None]) -> float:
+        """The normaliser: the best exact BM25F among the first page's contenders (the
+        cluster's best few by its float32 BM25F, scored again exactly)."""
+        bm25_query = self._bm25_query()
+        contending = [self._contending(query, first_cuts[rank]) for rank, (query, _, _) in enumerate(tiers)
+                      if rank in first_cuts]
+        if bm25_query is None or not contending:
+            return 0.0
+        should = [bm25_query, *self._feature_queries(), named(tiers[0][0], "tier0")]  # the named ones score 0
+        answer = self.cluster.search(self.index, {
+            "size": TOP_BM25, "track_total_hits": False, "_source": SOURCE_FIELDS,
+            "query": {"bool": {"filter": [any_of(contending)], "should": should}},
+            "sort": [{"_score": "desc"}, {"report_id": "asc"}, {"seq": "asc"}]})
+        hits = answer["hits"]["hits"]
+        if not hits:
+            return 0.0
+        matched = [set(h.get("matched_queries") or ()) for h in hits]
+        bases = base_scores(clause_features(matched, self.sets, self.weights, self._labels()))
+        exact = bm25.scores(self.scored, FetchedPostings([h["_source"] for h in hits]), self.statistics, len(hits))
+        keep = []
+        for i, names in enumerate(matched):
+            rank = 0 if "tier0" in names else 1
+            if rank in first_cuts and (first_cuts[rank] is None or -bases[i] <= first_cuts[rank] + BM25_WEIGHT):
+                keep.append(i)
+        return float(max(exact[keep])) if keep else 0.0
+
+    def _head_body(self, tier_query: dict, size: int, contending: dict | None, top: float, collapse: bool) -> dict:
+        body = {"size": size, "track_total_hits": False, "_source": SOURCE_FIELDS}
+        if self.request.sort == "relevance":
+            body["query"] = {"bool": {"filter": [tier_query], "should": self._relevance_should(contending, top)}}
+            body["sort"] = [{"_score": "desc"}, {"report_id": "asc"}, {"seq": "asc"}]
+        else:
+            body["query"] = {"bool": {"filter": [tier_query], "should": self._feature_queries()}}
+            body["sort"] = _field_sort(self.request.sort)
+        if collapse:
+            body["collapse"] = {"field": "report_id"}
+        return body
+
+    def _fetch(self, tiers, head: int, relevance_context) -> "Fetched":
+        """The best ``head`` candidates of the tiers needed to fill them (grouped: also each
+        report's best), by the cluster's score (relevance) or the sort's keys."""
         bodies, kinds = [], []
         remaining = head
-        for query, count, name in tiers:
+        contending = relevance_context[3] if relevance_context else [None] * len(tiers)
+        top = relevance_context[2] if relevance_context else 0.0
+        for rank, (query, count, name) in enumerate(tiers):
             if remaining <= 0:
                 break
+            if not count:
+                continue
             size = min(count, remaining)
-            bodies.append(self._head_bodies(query, size, top, False))
+            bodies.append(self._head_body(query, size, contending[rank], top, False))
             kinds.append((name, False, count, size))
             if self.request.group_by_report:
-                bodies.append(self._head_bodies(query, size, top, True))
+                bodies.append(self._head_body(query, size, contending[rank], top, True))
                 kinds.append((name, True, count, size))
             remaining -= count
-        if self.request.sort == "relevance":
-            bm25_query = self._bm25_query()
-            shown = any_of([t[0] for t in tiers])
-            query = {"bool": {"filter": [shown], "should": [bm25_query]}} if bm25_query is not None else shown
-            bodies.append({"size": TOP_BM25, "track_total_hits": False, "_source": SOURCE_FIELDS, "query": query,
-                           "sort": [{"_score": "desc"}, {"report_id": "asc"}, {"seq": "asc"}]})
-            kinds.append(("bm25", False, 0, TOP_BM25))
-        answers = _msearch_paged(self.cluster, self.index, bodies)
-        return Fetched.collect(answers, kinds, [t[2] for t in tiers])
+        return Fetched.collect(_msearch_paged(self.cluster, self.index, bodies), kinds, [t[2] for t in tiers if t[1]])
 
-    def _rank(self, fetched: "Fetched", end: int, head: int, tiers) -> tuple:
+    def _rank(self, fetched: "Fetched", relevance_context, shown: int) -> tuple:
         """Order what was fetched with the shared ranker; whether it surely holds the page."""
         request, plan = self.request, self.plan
-        cands = fetched.candidates(self.sets, self.weights, tuple(c.label for c in plan.clauses))
+        cands = fetched.candidates(self.sets, self.weights, self._labels())
         full = np.array([t == "full" for t in fetched.tiers], dtype=bool)
         report = np.unique(np.array(fetched.report_ids, dtype=object), return_inverse=True)[1].astype(np.int64)
         seq = np.array(fetched.seqs, dtype=np.int64)
         copies = np.array(fetched.copy_keys, dtype=np.int64)
         if request.sort == "relevance":
-            postings = FetchedPostings(fetched.sources + fetched.extra_sources)
-            exact = bm25.scores(self.scored, postings, self.statistics, len(postings.sources))
-            top = float(exact.max()) if len(exact) else 0.0
-            scores = relevance(cands, exact[: len(fetched.sources)], top)
-            ranked = rank_page("relevance", request.page, request.per_page, request.group_by_report, full, report, seq,
-                               copies, plan=plan, scores=scores,
-                               text_of=lambda i: (fetched.sources[i].get("body", ""),
-                                                  fetched.sources[i].get("report_kind", "")))
+            cuts, first_cuts, top, _ = relevance_context
+            postings = FetchedPostings(fetched.sources)
+
+            def bm25_of(picked: np.ndarray) -> np.ndarray:
+                return bm25.scores(self.scored, postings.subset(picked), self.statistics, len(picked))
+
+            ranked = rank_relevance(cands, full, report, seq, copies, plan, request.page, request.per_page,
+                                    request.group_by_report, bm25_of,
+                                    lambda i: (fetched.sources[i].get("body", ""), fetched.sources[i].get("report_kind", "")),
+                                    cuts=cuts, first_page_cuts=first_cuts, top=top, size=shown)
         else:
-            dates = np.array([s.get("publish_date") or "" for s in fetched.sources], dtype=object)
-            known = sorted({d for d in dates if d})
-            codes = {d: i for i, d in enumerate(known)}
+            dates = [s.get("publish_date") or "" for s in fetched.sources]
+            codes = {d: i for i, d in enumerate(sorted({d for d in dates if d}))}
             date = np.array([codes.get(d, -1) for d in dates], dtype=np.int64)
             year = np.array([int(s.get("year_sort") or 0) for s in fetched.sources], dtype=np.int64)
             ranked = rank_page(request.sort, request.page, request.per_page, request.group_by_report, full, report,
-                               seq, copies, date=date, year=year)
-        return ranked, fetched.holds_page(ranked, request.per_page, request.group_by_report,
-                                          request.sort == "relevance")
+                               seq, copies, date, year)
+        return ranked, fetched.holds_page(ranked, request, self._wanted())
 
     def _page(self, fetched: "Fetched", ranked, candidates: dict, full: dict) -> list:
         """Hits of the chosen paragraphs, with their report's other matches and their copies counted."""
@@ -511,7 +617,7 @@ class Search:
         copies = {b["key"]: b["doc_count"] for b in answer["copies"]["keys"]["buckets"]}
         per_report = {b["key"]: b["doc_count"] for b in answer["reports"]["ids"]["buckets"]} \
             if self.request.group_by_report else {}
-        cands = fetched.candidates(self.sets, self.weights, tuple(c.label for c in self.plan.clauses))
+        cands = fetched.candidates(self.sets, self.weights, self._labels())
         hits = []
         for index in chosen:
             source = fetched.sources[index]
@@ -548,10 +654,13 @@ class Search:
         return [found[t] for t in terms]
 
 
-def named_score(query: dict, boost: float, name: str) -> dict:
+def named_score(query: dict, boost: float, name: str | None) -> dict:
     if query == MATCH_NONE:
         return MATCH_NONE
-    return {"constant_score": {"filter": query, "boost": float(boost), "_name": name}}
+    found = {"constant_score": {"filter": query, "boost": float(boost)}}
+    if name:
+        found["constant_score"]["_name"] = name
+    return found
 
 
 def constant(query: dict, boost: float) -> dict:
@@ -601,9 +710,9 @@ class Fetched:
     last_scores: dict  # (tier, collapsed) → the cluster's score of the last paragraph returned
 
     @classmethod
-    def collect(cls, answers, kinds, counts) -> "Fetched":
-        names = ["full", "partial"][: len(counts)]
-        found = cls(names, [], [], [], [], [], [], [], [], {}, {})
+    def collect(cls, answers, kinds, tier_names: list[str]) -> "Fetched":
+        """``tier_names``: the tiers with candidates, in order."""
+        found = cls(list(tier_names), [], [], [], [], [], [], [], [], {}, {})
         seen = set()
         for answer, (kind, collapsed, count, size) in zip(answers, kinds):
             hits = answer["hits"]["hits"]
@@ -627,33 +736,20 @@ class Fetched:
         return found
 
     def candidates(self, sets: list[ClauseSets], weights: np.ndarray, labels: tuple[str, ...]) -> Candidates:
-        """The features of the fetched paragraphs, from the named queries each matched."""
-        size, count = len(self.ids), len(sets)
-        whole, near, alias, report = (np.zeros((size, count), dtype=bool) for _ in range(4))
-        fragments = [np.zeros((size, len(s.fragments)), dtype=bool) for s in sets]
-        tables = {"w": whole, "n": near, "a": alias, "r": report}
-        for row, names in enumerate(self.matched):
-            for name in names:
-                if name[0] == "f":
-                    c, j = name[1:].split(".")
-                    fragments[int(c)][row, int(j)] = True
-                elif name[0] in tables:
-                    tables[name[0]][row, int(name[1:])] = True
-        share = np.zeros((size, count))
-        for c, s in enumerate(sets):
-            if len(s.fragments):
-                share[:, c] = fragments[c] @ s.fragment_weights / max(s.fragment_weights.sum(), 1e-9)
-        near &= ~whole
-        alias &= ~whole & ~near
-        return Candidates(np.arange(size), whole, near, alias, report, share, weights, labels)
+        return clause_features(self.matched, sets, weights, labels)
 
-    def holds_page(self, ranked, per_page: int, grouped: bool, by_score: bool) -> bool:
-        """Whether the fetched head surely holds the page. Unfetched candidates of a tier rank
-        below everything fetched of it (by the cluster's order); they could still reach the
-        page only where the page ends in that tier and the text bonus or folded copies moved
-        fetched ones below an unfetched one's score."""
+    def holds_page(self, ranked, request: SearchRequest, wanted: int) -> bool:
+        """Whether the fetched head surely holds the page. By relevance, ungrouped, the
+        ranker orders within the best 2 × wanted of every candidate, which the head holds
+        by construction. Otherwise unfetched candidates of a tier rank below everything
+        fetched of it; they could reach the page only where it ends in that tier, and (by
+        relevance) where the text bonus or folded copies moved fetched ones below the
+        cluster's score of the last one."""
+        if ranked.pooled:
+            return True
         chosen = ranked.chosen
-        if len(chosen) < per_page:  # a short page: right only when nothing was left behind
+        grouped, by_score = request.group_by_report, request.sort == "relevance"
+        if len(chosen) < request.per_page:  # a short page: right only when nothing was left behind
             return all(self._tier_done(name, grouped) for name in self.tier_names)
         last = int(chosen[-1])
         tier = self.tiers[last]
@@ -669,3 +765,26 @@ class Fetched:
     def _tier_done(self, tier: str, grouped: bool) -> bool:
         keys = [(tier, False), (tier, True)] if grouped else [(tier, False)]
         return all(self.exhausted.get(key, False) for key in keys)
+
+
+def clause_features(matched: list[set], sets: list[ClauseSets], weights: np.ndarray,
+                    labels: tuple[str, ...]) -> Candidates:
+    """The ranker's features of paragraphs from the named queries each matched."""
+    size, count = len(matched), len(sets)
+    whole, near, alias, report = (np.zeros((size, count), dtype=bool) for _ in range(4))
+    fragments = [np.zeros((size, len(s.fragments)), dtype=bool) for s in sets]
+    tables = {"w": whole, "n": near, "a": alias, "r": report}
+    for row, names in enumerate(matched):
+        for name in names:
+            if name[0] == "f" and "." in name:
+                c, j = name[1:].split(".")
+                fragments[int(c)][row, int(j)] = True
+            elif name[0] in tables and name[1:].isdigit():
+                tables[name[0]][row, int(name[1:])] = True
+    share = np.zeros((size, count))
+    for c, s in enumerate(sets):
+        if len(s.fragments):
+            share[:, c] = fragments[c] @ s.fragment_weights / max(s.fragment_weights.sum(), 1e-9)
+    near &= ~whole
+    alias &= ~whole & ~near
+    return Candidates(np.arange(size), whole, near, alias, report, share, weights, labels)

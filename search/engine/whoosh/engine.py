@@ -27,10 +27,10 @@ from ...models import Hit, StoredReport
 from ...schema import analyzer_fingerprint
 from ..contract import SearchRequest, SearchResult
 from ...query import ParsedQuery, parse_query
-from ...suggest import suggest
+from ...suggest import suggest, warm as warm_suggestions
 from ...tiers import everything, tier
 from .. import plan as plan_nodes
-from ..ranker import SUGGEST_BELOW, Candidates, hit_from_fields, rank_page, relevance
+from ..ranker import SUGGEST_BELOW, Candidates, hit_from_fields, rank_page, rank_relevance
 from ...understand import QueryPlan, plan_query
 
 LOGGER = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ class WhooshEngine:
         except IndexMissing:
             return False
         self._facet_table(searcher)
+        warm_suggestions()  # the pinyin table (two seconds) before the first typo, not during it
         for segment, _ in segments(searcher):
             for name, field in searcher.schema.items():
                 if field.scorable:
@@ -215,38 +216,30 @@ class WhooshEngine:
         seq = table.seq[docs]
         copies = table.copy_key[docs] if table.copy_key is not None else None
         if request.sort == "relevance":
+            scored = plan_nodes.scored_query(plan, parsed, set(searcher.schema.names()))
+            scorer = Scorer(searcher, self._lengths, reads)
+
             def text_of(index: int) -> tuple[str, str]:
                 fields = searcher.stored_fields(int(docs[index]))
                 return fields.get("body", ""), fields.get("report_kind", "")
 
-            scores = self._relevance(searcher, shown, plan, parsed, reads)
-            ranked = rank_page("relevance", request.page, request.per_page, request.group_by_report, full, report,
-                               seq, copies, plan=plan, scores=scores, text_of=text_of)
+            ranked = rank_relevance(shown, full, report, seq, copies, plan, request.page, request.per_page,
+                                    request.group_by_report, lambda picked: scorer.scores(scored, docs[picked]),
+                                    text_of)
         else:
             years = np.array([int(v) if v.isdigit() else 0 for v in table.report_year.values] + [0])
             ranked = rank_page(request.sort, request.page, request.per_page, request.group_by_report, full, report,
-                               seq, copies, date=table.publish_date.codes[docs],
-                               year=years[table.report_year.codes[docs]])
+                               seq, copies, table.publish_date.codes[docs], years[table.report_year.codes[docs]])
         per_report = np.bincount(report[report >= 0], minlength=len(table.report_id.values)) \
             if request.group_by_report else None
-        sorted_copies = np.sort(copies) if copies is not None else None
         hits = []
         for index in ranked.chosen.tolist():
             fields = searcher.stored_fields(int(docs[index]))
             more = int(per_report[report[index]]) - 1 if per_report is not None and report[index] >= 0 else 0
-            others = 0
-            if sorted_copies is not None:
-                key = copies[index]
-                others = int(np.searchsorted(sorted_copies, key, "right") - np.searchsorted(sorted_copies, key)) - 1
+            others = int(np.count_nonzero(copies == copies[index])) - 1 if copies is not None else 0
             hits.append(hit_from_fields(fields, float(ranked.scores[index]), plan, more, tuple(shown.missing(index)),
                                         "full" if full[index] else "partial", others))
         return hits
-
-    def _relevance(self, searcher, shown: Candidates, plan: QueryPlan, parsed: ParsedQuery,
-                   reads: TermReads) -> np.ndarray:
-        """Relevance before the text bonus: clause coverage and BM25F (search.engine.ranker)."""
-        scored = plan_nodes.scored_query(plan, parsed, set(searcher.schema.names()))
-        return relevance(shown, Scorer(searcher, self._lengths, reads).scores(scored, shown.docs))
 
     # --- writing (callers hold ``writing()``) -----------------------------------
     def apply(self, upserts: Iterable[StoredReport], deletions: Iterable[str]) -> int:

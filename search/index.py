@@ -27,6 +27,7 @@ from typing import Iterable
 
 from whoosh import index as whoosh_index
 
+from .engine.contract import UNKNOWN_REGION, UNKNOWN_YEAR  # noqa: F401  (facet values; kept importable here)
 from .enrich.topics import confidence_level
 from .errors import IndexMissing
 from .locking import writer_lock  # noqa: F401  (the writer lock lives with both engines)
@@ -37,8 +38,6 @@ from .schema import build_schema
 
 LOGGER = logging.getLogger(__name__)
 
-UNKNOWN_REGION = "未知地区"
-UNKNOWN_YEAR = "未知"
 
 
 def index_root(data_dir: str | Path) -> Path:

@@ -16,16 +16,21 @@ from typing import Any, Iterable, Protocol
 from ..models import Hit, StoredReport
 from ..normalize import search_form
 
-__all__ = ["Engine", "Filters", "Hit", "SearchRequest", "SearchResult", "SORTS", "FACETS", "FILTER_FIELDS"]
+__all__ = ["Engine", "Filters", "Hit", "SearchRequest", "SearchResult", "SORTS", "FACETS", "FILTER_FIELDS",
+           "UNKNOWN_REGION", "UNKNOWN_YEAR"]
 
 SORTS = ("relevance", "publish_date", "report_year")
+UNKNOWN_REGION = "未知地区"  # the region facet's value for a report of unknown place
+UNKNOWN_YEAR = "未知"  # the report_year facet's value for a report of unknown year
 # Facets every engine counts; keys of SearchResult.facets.
 FACETS = ("region", "report_year", "topic", "report_kind")
 
 
-def _filter(default, param: str, label: str, option: str, kind: str):
-    """A Filters field and how the edges spell it: URL parameter, Chinese label, CLI option."""
-    return field(default=default, metadata={"param": param, "label": label, "option": option, "kind": kind})
+def _filter(default, param: str, label: str, option: str, kind: str, help: str):
+    """A Filters field and how the edges spell it: URL parameter, Chinese label, CLI option
+    and its help; ``kind``: "values" (repeatable, OR-ed), "year" or "date" (a range bound)."""
+    return field(default=default, metadata={"param": param, "label": label, "option": option, "kind": kind,
+                                            "help": help})
 
 
 @dataclass(frozen=True)
@@ -33,14 +38,21 @@ class Filters:
     """The filters of a search: the same for the search page, the API, the CLI, saved
     queries and alerts. Values within one facet combine with OR, facets with AND."""
 
-    regions: tuple[str, ...] = _filter((), "region", "地区", "--region", "values")
-    years: tuple[str, ...] = _filter((), "year", "报告年度", "--year", "values")
-    topics: tuple[str, ...] = _filter((), "topic", "主题", "--topic", "values")
-    kinds: tuple[str, ...] = _filter((), "kind", "报告类型", "--kind", "values")
-    year_from: int | None = _filter(None, "from", "年度范围的起始年", "--year-from", "year")
-    year_to: int | None = _filter(None, "to", "年度范围的截止年", "--year-to", "year")
-    published_from: str | None = _filter(None, "pub_from", "发布日期的起始日", "--published-from", "date")
-    published_to: str | None = _filter(None, "pub_to", "发布日期的截止日", "--published-to", "date")
+    regions: tuple[str, ...] = _filter((), "region", "地区", "--region", "values",
+                                       "Province, city or county name, or a path such as 浙江省/杭州市 (repeat for OR).")
+    years: tuple[str, ...] = _filter((), "year", "报告年度", "--year", "values",
+                                     "Year the report covers (repeat for OR).")
+    topics: tuple[str, ...] = _filter((), "topic", "主题", "--topic", "values",
+                                      "Topic, by id or Chinese name (repeat for OR; `govsearch topics` lists them).")
+    kinds: tuple[str, ...] = _filter((), "kind", "报告类型", "--kind", "values",
+                                     "Report kind: 法治政府建设年度报告, 政府信息公开工作年度报告, 其他报告 or 非报告 "
+                                     "(repeat for OR).")
+    year_from: int | None = _filter(None, "from", "年度范围的起始年", "--year-from", "year", "Earliest report year.")
+    year_to: int | None = _filter(None, "to", "年度范围的截止年", "--year-to", "year", "Latest report year.")
+    published_from: str | None = _filter(None, "pub_from", "发布日期的起始日", "--published-from", "date",
+                                         "Published on or after this date (YYYY-MM-DD, YYYY-MM or YYYY).")
+    published_to: str | None = _filter(None, "pub_to", "发布日期的截止日", "--published-to", "date",
+                                       "Published on or before this date (YYYY-MM-DD, YYYY-MM or YYYY).")
 
     def selected(self) -> dict[str, set[str]]:
         """Picked facet values; region names normalised (full-width, traditional) like the index."""
@@ -56,6 +68,23 @@ class Filters:
         if self.published_from is None and self.published_to is None:
             return None
         return (self.published_from, self.published_to)
+
+    def ordered(self) -> "Filters":
+        """The same filters with a reversed range the right way round (2025–2019 means 2019–2025)."""
+        found = self
+        for low, high in (("year_from", "year_to"), ("published_from", "published_to")):
+            a, b = getattr(found, low), getattr(found, high)
+            if a is not None and b is not None and a > b:
+                found = replace(found, **{low: b, high: a})
+        return found
+
+    @staticmethod
+    def raw(getlist, get) -> dict[str, Any]:
+        """Unchecked filter values read by URL parameter name (a query string, a form):
+        ``getlist(param)`` for repeatable ones, ``get(param)`` for range bounds; the
+        argument for ``search.filters.check_filters``."""
+        return {f.name: getlist(f.metadata["param"]) if f.metadata["kind"] == "values" else get(f.metadata["param"])
+                for f in fields(Filters)}
 
     def is_empty(self) -> bool:
         return not any(getattr(self, f.name) for f in fields(self))

@@ -33,6 +33,7 @@ from ..highlight import snippet
 from ..models import Hit, Region
 from ..rerank import text_bonus
 from ..understand import QueryPlan
+from .contract import UNKNOWN_REGION
 from .plan import ALIAS_CREDIT, NEAR_CREDIT, PART_CREDIT
 
 COVERAGE_WEIGHT = 15.0
@@ -40,7 +41,6 @@ TEXT_COVERAGE_WEIGHT = 1.5
 BM25_WEIGHT = 2.0
 RERANK_WINDOW = 50  # candidates whose text is read for the bonus (pages beyond read their own)
 SUGGEST_BELOW = 3  # full matches below which "did you mean" is tried
-UNKNOWN_REGION = "未知地区"
 
 
 @dataclass

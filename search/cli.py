@@ -442,12 +442,14 @@ def serve_command(data_dir, host, port, threads):
 
 
 def _register_subsystem_commands() -> None:
-    """Subsystems bring their own command groups (crawl, alerts)."""
+    """Subsystems bring their own command groups (crawl, alerts, coverage)."""
     from .alerts.command import alerts_group
+    from .coverage.command import coverage_command
     from .crawl.command import crawl_command
 
     cli.add_command(crawl_command, "crawl")
     cli.add_command(alerts_group, "alerts")
+    cli.add_command(coverage_command, "coverage")
 
 
 _register_subsystem_commands()

@@ -16,9 +16,8 @@ from functools import cached_property
 import numpy as np
 
 from .docsets import field_postings, segments
-from .index import UNKNOWN_REGION, UNKNOWN_YEAR
+from .engine.contract import FACETS, UNKNOWN_REGION, UNKNOWN_YEAR  # FACETS: the facets every engine counts
 
-FACETS = ("region", "report_year", "topic", "report_kind")
 _REGION_LEVELS = ("province", "city", "county")
 
 
@@ -68,6 +67,9 @@ class FacetTable:
     publish_date: Column  # codes follow the sorted term list, so code order is date order
     seq: np.ndarray  # paragraph number within its report
     copy_key: np.ndarray | None = None  # copies of one paragraph share a key (None: older index)
+    # Compliance (search.compliance): 按时公开 yes/no/unknown, and the mandated sections a report lacks.
+    on_time: Column | None = None
+    missing_section: "Keywords | None" = None
 
     @classmethod
     def build(cls, reader) -> "FacetTable":
@@ -101,7 +103,9 @@ class FacetTable:
         return cls(levels, column("report_year", UNKNOWN_YEAR).with_reports(reports, report_count),
                    column("report_kind").with_reports(reports, report_count), report_id,
                    topics, topic_values, column("publish_date"), _numeric_column(reader, "seq"),
-                   _numeric_column(reader, "copy_key") if "copy_key" in reader.schema else None)
+                   _numeric_column(reader, "copy_key") if "copy_key" in reader.schema else None,
+                   column("on_time").with_reports(reports, report_count),
+                   Keywords.build(reader, "missing_section", size))
 
 
 def _numeric_column(reader, field_name: str) -> np.ndarray:
@@ -149,6 +153,47 @@ def _as_paths(level: Column, province: Column | None, city: Column | None) -> Co
         paths.append("/".join(parts))
     codes[present] = np.asarray(inverse, dtype=np.int32).reshape(-1)
     return Column(codes, paths)
+
+
+@dataclass
+class Keywords:
+    """A multi-valued facet (a report lacks several sections): value i is bit i % 64 of
+    ``bits[i // 64, docnum]``. Few values, so one gather per 64 of them."""
+
+    bits: np.ndarray  # uint64, words × docs
+    values: list[str]
+
+    @classmethod
+    def build(cls, reader, field_name: str, size: int) -> "Keywords":
+        postings = {value: docs for value, docs in field_postings(reader, field_name).items() if value}
+        values = list(postings)
+        bits = np.zeros((max(1, (len(values) + 63) // 64), size), dtype=np.uint64)
+        for index, docs in enumerate(postings.values()):
+            bits[index // 64, docs] |= _topic_bit(index)
+        return cls(bits, values)
+
+    def mask(self, docs: np.ndarray, wanted: set[str]) -> np.ndarray:
+        """Which documents have any of the wanted values."""
+        mask = np.zeros(len(docs), dtype=bool)
+        for index, value in enumerate(self.values):
+            if value in wanted:
+                mask |= (self.bits[index // 64][docs] & _topic_bit(index)) != 0
+        return mask
+
+    def count(self, docs: np.ndarray, reports: np.ndarray, report_count: int) -> tuple[dict, dict]:
+        """Paragraphs and distinct reports per value."""
+        paragraphs, by_report = {}, {}
+        valid = reports >= 0
+        for word in range(self.bits.shape[0]):
+            bits = self.bits[word][docs]
+            report_bits = np.zeros(report_count, dtype=np.uint64)
+            np.bitwise_or.at(report_bits, reports[valid], bits[valid])
+            for i, value in enumerate(self.values[word * 64:(word + 1) * 64]):
+                count = int(np.count_nonzero(bits & _topic_bit(i)))
+                if count:
+                    paragraphs[value] = count
+                    by_report[value] = int(np.count_nonzero(report_bits & _topic_bit(i)))
+        return paragraphs, by_report
 
 
 class ReportCounts:
@@ -222,6 +267,13 @@ def _masks(table: FacetTable, docs: np.ndarray, selected: dict[str, set[str]], y
         masks["report_year"] = _lookup(table.report_year.values, year_ok)[table.report_year.codes[docs]]
     if kinds:
         masks["report_kind"] = _lookup(table.report_kind.values, lambda v: v in kinds)[table.report_kind.codes[docs]]
+    if selected.get("on_time"):
+        wanted = selected["on_time"]
+        masks["on_time"] = (_lookup(table.on_time.values, lambda v: v in wanted)[table.on_time.codes[docs]]
+                            if table.on_time is not None else np.zeros(len(docs), dtype=bool))
+    if selected.get("missing_section"):
+        masks["missing_section"] = (table.missing_section.mask(docs, selected["missing_section"])
+                                    if table.missing_section is not None else np.zeros(len(docs), dtype=bool))
     if topics:
         columns = [i for i, v in enumerate(table.topic_values) if v in topics]
         masks["topic"] = np.zeros(len(docs), dtype=bool)
@@ -276,6 +328,10 @@ def _count_facet(table: FacetTable, facet: str, docs: np.ndarray) -> tuple[dict,
                     paragraphs[value] = count
                     by_report[value] = int(np.count_nonzero(report_bits & bit))
         return paragraphs, by_report
+    if facet == "on_time":
+        return _count_column(table.on_time, docs, reports, present) if table.on_time is not None else ({}, {})
+    if facet == "missing_section":
+        return table.missing_section.count(docs, reports, report_count) if table.missing_section is not None else ({}, {})
     return _count_column(getattr(table, facet), docs, reports, present)
 
 

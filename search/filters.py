@@ -168,7 +168,7 @@ def _check_region(value: str) -> Problem | None:
 
 
 def check_filters(regions=(), years=(), topics=(), kinds=(), year_from=None, year_to=None,
-                  published_from=None, published_to=None) -> CheckedFilters:
+                  published_from=None, published_to=None, on_time=(), missing_sections=()) -> CheckedFilters:
     """Sort filter values into usable ones and problems (see the module docstring).
 
     >>> checked = check_filters(regions=["浙江"], topics=["行政复议与行政应诉"], year_from=2025, year_to=2019)
@@ -222,6 +222,12 @@ def check_filters(regions=(), years=(), topics=(), kinds=(), year_from=None, yea
             problems.append(Problem(param, str(value), "not_a_date"))
     if dates["pub_from"] and dates["pub_to"] and dates["pub_from"] > dates["pub_to"]:
         problems.append(Problem("pub_from", f"{dates['pub_from']}–{dates['pub_to']}", "empty_range"))
+    from .compliance.filters import compliance_filters
+
+    compliance = compliance_filters([str(v) for v in on_time], [str(v) for v in missing_sections])
+    problems.extend(Problem(param, value, "unknown", compliance.nearest(param, value))
+                    for param, value in compliance.rejected)
     filters = Filters(tuple(dict.fromkeys(good_regions)), tuple(good_years), tuple(dict.fromkeys(good_topics)),
-                      tuple(dict.fromkeys(good_kinds)), low, high, dates["pub_from"], dates["pub_to"])
+                      tuple(dict.fromkeys(good_kinds)), low, high, dates["pub_from"], dates["pub_to"],
+                      compliance.on_time, compliance.missing_sections)
     return CheckedFilters(filters, tuple(problems))

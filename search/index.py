@@ -27,6 +27,7 @@ from typing import Iterable
 
 from whoosh import index as whoosh_index
 
+from .compliance import index_fields as compliance_fields
 from .engine.contract import UNKNOWN_REGION, UNKNOWN_YEAR  # noqa: F401  (facet values; kept importable here)
 from .enrich.topics import confidence_level
 from .errors import IndexMissing
@@ -78,6 +79,7 @@ def new_generation(data_dir: str | Path) -> Path:
     path = root / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{secrets.token_hex(3)}"
     path.mkdir()
     whoosh_index.create_in(str(path), build_schema())
+    (path / "FORMAT").write_text(INDEX_FORMAT + "\n", encoding="utf-8")
     return path
 
 
@@ -115,6 +117,7 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
     year = str(report.report_year) if report.report_year else UNKNOWN_YEAR
     keys = region_keys(region) or [UNKNOWN_REGION]
     tokens = stored.tokens if stored.tokens and len(stored.tokens) == len(report.paragraphs) else None
+    compliance = compliance_fields(stored)  # the same for every paragraph of the report
     topic_level = confidence_level()
     about = " ".join(x for x in (title, report.issuer, *region.names(),
                                   f"{report.report_year}年" if report.report_year else "") if x)
@@ -149,24 +152,41 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
             # The facet counts confident topics only (and the structural label, apart in the UI).
             "topic": ",".join(paragraph.facet_topics(topic_level)),
             "quality": ",".join(report.quality),
+            **compliance,
         }
 
 
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
+COPY_KEY_CHARS = 48  # a paragraph's opening that identifies it among copies (a copy may be cut short)
+
+
 def copy_key(text: str, title: str) -> int:
-    """A signed 64-bit key shared by copies of one paragraph of one report: its wording and
-    its report's title, blind to spacing, punctuation, width and script."""
-    folded = _NOT_WORD.sub("", search_form(text)) + "\x00" + _NOT_WORD.sub("", search_form(title))
+    """A signed 64-bit key shared by copies of one paragraph of one report: the opening of
+    its wording and its report's title, blind to spacing, punctuation, width and script.
+    Only the opening: mirrors and excerpts cut a paragraph short, or add a tail to it."""
+    folded = _NOT_WORD.sub("", search_form(text))[:COPY_KEY_CHARS] + "\x00" + _NOT_WORD.sub("", search_form(title))
     digest = hashlib.blake2b(folded.encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
-def schema_outdated(ix) -> bool:
-    """True when the index was built with other fields than this version writes (a full
-    reindex then rebuilds it)."""
-    return set(ix.schema.names()) != set(build_schema().names())
+# Bump when documents are built differently for the same fields (a copy_key rule, a new
+# token): a reindex then rebuilds the index instead of keeping documents of the old kind.
+INDEX_FORMAT = "2"
+
+
+def schema_outdated(ix, path: Path | None = None) -> bool:
+    """True when the index was built with other fields or documents than this version
+    writes (a full reindex then rebuilds it)."""
+    if set(ix.schema.names()) != set(build_schema().names()):
+        return True
+    if path is not None:
+        try:
+            return (path / "FORMAT").read_text(encoding="utf-8").strip() != INDEX_FORMAT
+        except OSError:
+            return True
+    return False
 
 
 def indexed_keys(ix) -> dict[str, str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from .compliance.table import refresh as refresh_compliance
 from .engine import Engine, open_engine
 from .errors import ExtractError, GovsearchError
 from .models import RawPage
@@ -224,6 +225,7 @@ def reindex(settings: Settings, full: bool = False, run_alerts: bool = True,
         elif summary.added or summary.updated or summary.removed:
             upserts = store.iter_reports(summary.added + summary.updated, tokens_version=analyzer_fingerprint())
             summary.paragraphs_written = engine.apply(upserts, summary.removed)
+        refresh_compliance(store)  # coverage reads the stored assessments
     if run_alerts and (summary.added or summary.updated):
         summary.alerts = _run_alerts(settings, summary)
         summary.alerts_status = "ran" if summary.alerts is not None else "failed"

@@ -327,6 +327,10 @@ def build_schema() -> fields.Schema:
         issuer=fields.STORED(),
         topic=fields.KEYWORD(stored=True, commas=True),
         quality=fields.STORED(),
+        # Compliance (search.compliance): on time yes/no/unknown (empty for kinds no rule
+        # covers), and the mandated sections the report lacks (comma-separated names).
+        on_time=fields.ID(),
+        missing_section=fields.KEYWORD(commas=True),
         # Exact token counts of the scored fields (Whoosh keeps them to one byte only): the
         # mean field length over live paragraphs, as the OpenSearch engine computes it.
         **{f"len_{name}": fields.COLUMN(columns.NumericColumn("I")) for name in LENGTH_FIELDS},

@@ -23,7 +23,7 @@ def test_import_reindex_search_json(runner, tmp_path, seed_dir):
     result = _run(runner, "search", "行政复议", "--data-dir", data, "--json", "--limit", "3")
     payload = json.loads(result.output)
     assert payload["total"] > 0 and len(payload["hits"]) == 3
-    assert set(payload["facets"]) == {"region", "report_year", "topic", "report_kind"}
+    assert set(payload["facets"]) == {"region", "report_year", "topic", "report_kind", "on_time", "missing_section"}
     year = next(iter(payload["facets"]["report_year"]))
     narrowed = json.loads(_run(runner, "search", "行政复议", "--year", year, "--data-dir", data, "--json").output)
     assert narrowed["total"] == payload["facets"]["report_year"][year]

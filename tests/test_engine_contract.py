@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from search.alerts.db import SavedQuery
+from search.compliance import section_names
 from search.alerts.matching import matching_paragraphs
 from search.engine import Filters, OpenSearchEngine, SearchRequest, WhooshEngine
 from search.normalize import search_form
@@ -56,6 +57,8 @@ MORE_REQUESTS: dict[str, SearchRequest] = {
     "deep_page": SearchRequest(query="法治", page=9, per_page=25),
     "grouped_deep": SearchRequest(query="政府", group_by_report=True, page=4, per_page=10),
     "nothing_passes": SearchRequest(query="行政复议", regions=("西藏自治区",)),
+    "on_time": SearchRequest(query="法治", on_time=("yes", "unknown")),
+    "missing_section": SearchRequest(query="行政复议", missing_sections=(section_names()[0],), group_by_report=True),
 }
 ALL_REQUESTS = {**REQUESTS, **MORE_REQUESTS}
 

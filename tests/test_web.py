@@ -295,7 +295,7 @@ def test_api_search_matches_cli_json_shape(client):
     data = client.get("/api/search?q=行政复议&region=浙江省").get_json()
     assert set(data) >= {"total", "total_reports", "page", "per_page", "interpretation", "notice", "hits",
                          "facets", "facet_reports", "facet_unit"}
-    assert set(data["facets"]) == {"region", "report_year", "topic", "report_kind"}
+    assert set(data["facets"]) == {"region", "report_year", "topic", "report_kind", "on_time", "missing_section"}
     assert all(hit["region"]["province"] == "浙江省" for hit in data["hits"])
 
 

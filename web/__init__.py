@@ -25,6 +25,10 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     app.json.ensure_ascii = False
     app.extensions["govsearch_engine"] = open_engine(settings)
     app.register_blueprint(views.blueprint)
+    from . import coverage_views
+
+    app.register_blueprint(coverage_views.blueprint)
+    app.jinja_env.globals["kind_code_of"] = coverage_views.KIND_CODES
     views.register_error_pages(app)
     from . import accounts, compression
 

@@ -15,6 +15,7 @@ from wtforms import BooleanField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from search.alerts.db import FREQUENCIES, Filters, SavedQuery
+from search.alerts.events import EVENT_LABELS, ISSUERS, EventSettings, event_settings, set_events
 from search.filters import check_filters
 from search.alerts.feed import build_feed
 from search.alerts.links import feed_url, read_unsubscribe_token
@@ -68,9 +69,17 @@ def owned(query_id: int) -> SavedQuery:
 
 def _render_form(form: SavedQueryForm, filters: Filters, saved_query: SavedQuery | None, status: int = 200):
     items = get_db().items(current_user.id, saved_query.id, limit=20) if saved_query else []
+    chosen = event_settings(get_db(), saved_query.id) if saved_query else EventSettings()
     return render_template("alerts_query_edit.html", form=form, filters=filters, saved_query=saved_query,
                            items=items, describe=describe_filters, kind_labels=KIND_LABELS,
-                           frequency_labels=FREQUENCY_LABELS), status
+                           frequency_labels=FREQUENCY_LABELS, events=chosen, event_labels=EVENT_LABELS), status
+
+
+def events_from_form() -> tuple[list[str], str]:
+    """The events and issuers the form chose (unknown values left out; none means matches)."""
+    events = [e for e in request.form.getlist("event") if e in EVENT_LABELS]
+    issuers = request.form.get("issuers", "any")
+    return events, issuers if issuers in ISSUERS else "any"
 
 
 @blueprint.route("/alerts/queries", methods=["GET"])
@@ -116,6 +125,8 @@ def edit(query_id: int):
             saved_query.id, utc_now(), name=form.name.data.strip(), query=(form.q.data or "").strip(),
             filters=filters, frequency=form.frequency.data, email=form.email.data, atom=form.atom.data,
             webhook_url=(form.webhook_url.data or "").strip() or None)
+        if "events_form" in request.form:  # the edit page shows the events: set them as checked
+            set_events(get_db(), saved_query.id, *events_from_form())
         flash("已更新。", "ok")
         return redirect(url_for("alerts.edit", query_id=saved_query.id))
     return _render_form(form, filters, saved_query, 400)

@@ -11,6 +11,8 @@ import re
 from typing import Callable
 from urllib.parse import quote
 
+from search.spreadsheet import spreadsheet_safe
+
 EXPORT_LIMIT = 1000  # hits in one export: enough for a researcher's table, small enough to build in a request
 CSV_COLUMNS = ("rank", "report_id", "paragraph_id", "title", "issuer", "province", "city", "county",
                "report_year", "report_kind", "publish_date", "section_path", "text", "topics", "quality",
@@ -20,16 +22,6 @@ CSV_COLUMNS = ("rank", "report_id", "paragraph_id", "title", "issuer", "province
 def _score(hit) -> float | str:
     # When sorted by date or year Whoosh may report the sort key instead of a relevance score
     return round(hit.score, 4) if isinstance(hit.score, (int, float)) else ""
-
-
-def spreadsheet_safe(value) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection).
-
-    >>> spreadsheet_safe("=HYPERLINK(1)"), spreadsheet_safe("行政复议"), spreadsheet_safe(None)
-    ("'=HYPERLINK(1)", '行政复议', '')
-    """
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def csv_body(hits, hit_url: Callable, topic_names: dict[str, str]) -> str:

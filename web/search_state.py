@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from flask import current_app, g, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from search.compliance import ON_TIME_LABELS
 from search.engine import SORTS, Filters, SearchRequest
 from search.filters import CheckedFilters, Problem, check_filters, resolve_topic
 
@@ -124,7 +125,8 @@ def filter_notices(topic_label=lambda topic_id: topic_id) -> list[FilterNotice]:
             kind = "年份" if problem.reason == "not_a_year" else "日期(如 2023-06-30、2023-06 或 2023)"
             notices.append(FilterNotice(f"{label}「{problem.value}」不是{kind},已忽略此条件。"))
             continue
-        options = tuple((topic_label(value) if problem.param == "topic" else value.replace("/", " "),
+        options = tuple((topic_label(value) if problem.param == "topic" else
+                         ON_TIME_LABELS.get(value, value) if problem.param == "on_time" else value.replace("/", " "),
                          state_url(add=((problem.param, value),))) for value in problem.nearest)
         text = f"没有名为「{problem.value}」的{label},已忽略此条件。"
         notices.append(FilterNotice(text + ("相近的有:" if options else ""), options))

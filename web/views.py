@@ -14,6 +14,7 @@ from dataclasses import replace
 from flask import (Blueprint, Response, abort, current_app, jsonify, render_template, request,
                    send_from_directory, url_for)
 
+from search.compliance import ON_TIME_LABELS, ON_TIME_VALUES, assess
 from search.engine import Filters, SearchRequest
 from search.errors import GovsearchError, IndexMissing
 from search.highlight import mark, match_spans
@@ -21,6 +22,7 @@ from search.query import parse_query
 from search.store import Store
 
 from . import export
+from .coverage_views import compliance_panel, home_overview
 from .search_state import MAX_PAGE, filter_notices, filter_problems, search_args, search_request_from_args, state_url
 
 LOGGER = logging.getLogger(__name__)
@@ -49,6 +51,8 @@ FACETS = (
     ("report_year", "year", "报告年度", "years"),
     ("topic", "topic", "主题", "topics"),
     ("report_kind", "kind", "报告类型", "kinds"),
+    ("on_time", "on_time", "按时公开", "on_time"),
+    ("missing_section", "missing_section", "缺少章节", "missing_sections"),
 )
 SAFE_BACK = re.compile(r"^/(\?[^\s]*)?$")  # only this app's search page, never another site
 
@@ -145,6 +149,8 @@ def localtime(stamp: str | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
 def _value_label(facet: str, value: str) -> str:
     if facet == "topic":
         return topic_names().get(value, value)
+    if facet == "on_time":
+        return ON_TIME_LABELS.get(value, value)
     if facet == "region":
         return value.rsplit("/", 1)[-1]
     return value
@@ -201,6 +207,8 @@ def facet_panels(search: SearchRequest, result) -> list[dict]:
             for entry in entries:
                 entry["share"] = round(100 * entry["count"] / top)
             visible = YEARS_VISIBLE
+        if facet == "on_time":  # 是 / 否 / 未知, always in that order
+            entries.sort(key=lambda e: ON_TIME_VALUES.index(e["value"]) if e["value"] in ON_TIME_VALUES else 9)
         # Structural labels (an opening) are not subjects: listed apart, under the topics.
         structural = [e for e in entries if facet == "topic" and e["value"] in structural_topics()]
         entries = [e for e in entries if e not in structural]
@@ -296,6 +304,7 @@ def search_page():
         pages=page_links(search.page, result.pages) if result else [], sorts=SORT_LABELS,
         hit_flags=HIT_FLAGS, topic_names=topic_names(), structural_topics=structural_topics(),
         paragraph_seq=paragraph_seq, back=back,
+        overview=home_overview() if not has_input and error is None else None,
     ), status
 
 
@@ -352,6 +361,7 @@ def report_page(report_id: str):
         back = url_for("search.search_page", q=query) if query else url_for("search.search_page")
     return render_template(
         "report.html", stored=stored, report=stored.report, paragraphs=paragraphs,
+        compliance=compliance_panel(stored),
         toc=_toc(stored.report.paragraphs), siblings=siblings, query=query, back=back,
         same_region=same_region,
         matched=[item for item in paragraphs if item.get("matched")], target=request.args.get("p", ""),
@@ -393,7 +403,8 @@ def api_report(report_id: str):
     if stored is None:
         return jsonify({"error": "no such report"}), 404
     return jsonify(dict(stored.report.to_dict(), report_id=report_id, sources=list(stored.sources),
-                        first_seen=stored.first_seen, last_seen=stored.last_seen, last_changed=stored.last_changed))
+                        first_seen=stored.first_seen, last_seen=stored.last_seen, last_changed=stored.last_changed,
+                        compliance=assess(stored).to_dict()))
 
 
 # --- export ---------------------------------------------------------------------

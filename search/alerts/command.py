@@ -11,6 +11,7 @@ from ..cli import checked_filters, data_dir_option, existing_data_dir, filter_op
 from ..errors import GovsearchError
 from ..store import utc_now
 from .db import FREQUENCIES, AlertsDB, Filters
+from .events import EVENTS, ISSUERS, event_settings, set_events
 from .mail import describe_filters
 
 
@@ -23,6 +24,7 @@ def _saved_query_dict(db: AlertsDB, saved_query) -> dict:
         "active": saved_query.active, "created_at": saved_query.created_at,
         "last_email_at": saved_query.last_email_at, "last_error": saved_query.last_error,
         "last_error_at": saved_query.last_error_at, **db.query_counts(saved_query.id),
+        "events": list(event_settings(db, saved_query.id).events), "issuers": event_settings(db, saved_query.id).issuers,
     }
 
 
@@ -54,9 +56,10 @@ def list_command(data_dir, email, as_json):
         channels = [c for c in ("email", "atom") if row[c]] + (["webhook"] if row["webhook_url"] else [])
         state = "" if row["active"] else " (paused)"
         filters = describe_filters(Filters.from_dict(row["filters"]))
+        events = "" if row["events"] == ["matches"] else f"  events={'+'.join(row['events'])}"
         click.echo(f"{row['id']:>4}  {row['user']}  「{row['name']}」{state}  q={row['query']!r}"
                    f"{'  ' + filters if filters else ''}  {row['frequency']}  {'+'.join(channels) or '-'}"
-                   f"  items={row['items']} pending={row['pending']}")
+                   f"  items={row['items']} pending={row['pending']}{events}")
         if row["last_error"]:
             click.echo(f"      last run could not search it ({row['last_error_at']}): {row['last_error']}")
     if not rows and not as_json:
@@ -74,14 +77,21 @@ def list_command(data_dir, email, as_json):
 @click.option("--email/--no-email", "by_email", default=True, show_default=True, help="Send alert emails.")
 @click.option("--atom/--no-atom", default=True, show_default=True, help="Show in the user's Atom feed.")
 @click.option("--webhook", help="URL to POST each alert to as JSON.")
+@click.option("--event", "events", multiple=True, type=click.Choice(EVENTS),
+              help="What to alert on (repeat): matches = new matching paragraphs (the default); reported = a new "
+                   "report of the filters' kinds, years and regions; source = a report's source page changed or gone.")
+@click.option("--issuers", type=click.Choice(ISSUERS), default="any", show_default=True,
+              help="For --event reported: any issuer, or only the expected issuers (each county-level-and-above "
+                   "government's own report, once per government, kind and year).")
 @click.option("--json", "as_json", is_flag=True, help="Print the saved query as JSON.")
-def add_command(data_dir, email, name, query, frequency, by_email, atom, webhook, as_json, **filter_values):
+def add_command(data_dir, email, name, query, frequency, by_email, atom, webhook, events, issuers, as_json,
+                **filter_values):
     """Save a query for a user; it fires for reports indexed from now on."""
     from .destinations import target_for
 
     settings = settings_from(data_dir)
     filters = checked_filters(**filter_values).filters  # a typo would never fire
-    if not query.strip() and filters.is_empty():
+    if not query.strip() and filters.is_empty() and "source" not in events and "reported" not in events:
         raise click.UsageError("give a --query or at least one filter")
     if webhook:
         try:
@@ -96,6 +106,8 @@ def add_command(data_dir, email, name, query, frequency, by_email, atom, webhook
             click.echo(f"created user {user.email} (no password: web login disabled)", err=True)
         saved_query = db.add_saved_query(user.id, name, query.strip(), filters, frequency, by_email, atom,
                                          webhook, utc_now())
+        if events or issuers != "any":
+            set_events(db, saved_query.id, events, issuers)
         row = _saved_query_dict(db, saved_query)
     if by_email and not settings.smtp_host:
         click.echo("note: smtp_host is not set; alert emails wait (pending) until it is", err=True)

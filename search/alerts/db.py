@@ -20,7 +20,7 @@ from ..sqlitedb import SQLiteFile
 FREQUENCIES = ("immediate", "daily", "weekly")
 DIGEST_PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 CHANNELS = ("email", "webhook")  # channels with a delivery to confirm; the inbox and Atom need none
-ITEM_KINDS = ("new", "updated")
+ITEM_KINDS = ("new", "updated", "reported", "source_changed", "source_gone")  # the last three: search.alerts.events
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (

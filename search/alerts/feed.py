@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 from ..settings import Settings
 from . import links
 from .db import AlertItem, SavedQuery, User
-from .mail import KIND_LABELS, meta_line
+from .mail import KIND_LABELS, event_line, meta_line
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FEED_ENTRIES = 100
@@ -33,6 +33,8 @@ def _sub(parent: ET.Element, name: str, text: str | None = None, **attributes: s
 def _entry_html(settings: Settings, item: AlertItem, saved_query: SavedQuery) -> str:
     report = item.details["report"]
     parts = [f"<p>{_escape(meta_line(report))}</p>"]
+    if item.details.get("event"):
+        parts.append(f"<p>{_escape(event_line(item.details['event']))}</p>")
     for paragraph in item.details["paragraphs"]:
         href = links.paragraph_url(settings, item.report_id, saved_query.query, paragraph["seq"])
         path = " › ".join(paragraph["section_path"])

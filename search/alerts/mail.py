@@ -24,7 +24,8 @@ from .db import AlertItem, Filters, SavedQuery, User
 LOGGER = logging.getLogger(__name__)
 
 SMTP_TIMEOUT = 30  # seconds; a hung server must not hang cron
-KIND_LABELS = {"new": "新报告", "updated": "报告更新"}
+KIND_LABELS = {"new": "新报告", "updated": "报告更新",
+               "reported": "新发布报告", "source_changed": "来源页面有变化", "source_gone": "来源页面已删除"}
 FREQUENCY_LABELS = {"immediate": "即时", "daily": "每日摘要", "weekly": "每周摘要"}
 DIGEST_LABELS = {"immediate": "新提醒", "daily": "每日摘要", "weekly": "每周摘要"}
 ITEMS_PER_EMAIL = 50  # listed in full; the rest are counted, with a link to the inbox
@@ -87,12 +88,27 @@ def meta_line(report: dict) -> str:
     return " · ".join(p for p in parts if p)
 
 
+def event_line(event: dict | None) -> str:
+    """What happened, for the reported and source items (search.alerts.events); "" for matches."""
+    if not event:
+        return ""
+    if event.get("type") == "reported":
+        timing = {True: "按时公开", False: "逾期公开"}.get(event.get("published_on_time"), "是否按时未知")
+        deadline = f"(期限 {event['deadline']})" if event.get("deadline") else ""
+        return f"新发布:{event.get('issuer') or '发布机关不详'} · {timing}{deadline}"
+    if event.get("type") == "gone":
+        return f"来源页面已无法访问(HTTP {event.get('status') or '?'}),发现于 {event.get('at', '')[:10]}:{event.get('url')}"
+    return f"来源页面内容有变化,发现于 {event.get('at', '')[:10]}:{event.get('url')}"
+
+
 def _text_body(settings: Settings, saved_query: SavedQuery, items: list[AlertItem], unsubscribe: str) -> str:
     lines = [_intro(saved_query, items), ""]
     for number, item in enumerate(items[:ITEMS_PER_EMAIL], 1):
         report = item.details["report"]
         lines.append(f"{number}. {item.title} [{KIND_LABELS.get(item.kind, item.kind)}]")
         lines.append(f"   {meta_line(report)}")
+        if item.details.get("event"):
+            lines.append(f"   {event_line(item.details['event'])}")
         for paragraph in item.details["paragraphs"]:
             if paragraph["section_path"]:
                 lines.append(f"   {' › '.join(paragraph['section_path'])}")
@@ -121,7 +137,8 @@ def _html_body(settings: Settings, saved_query: SavedQuery, items: list[AlertIte
         first = item.details["paragraphs"][0]["seq"] if item.details["paragraphs"] else None
         href = links.paragraph_url(settings, item.report_id, saved_query.query, first)
         parts.append(f'<li><p><a href="{escape(href)}"><strong>{escape(item.title)}</strong></a> '
-                     f"[{escape(KIND_LABELS.get(item.kind, item.kind))}]<br><small>{escape(meta_line(report))}</small></p>")
+                     f"[{escape(KIND_LABELS.get(item.kind, item.kind))}]<br><small>{escape(meta_line(report))}</small>"
+                     + (f"<br>{escape(event_line(item.details['event']))}" if item.details.get("event") else "") + "</p>")
         for paragraph in item.details["paragraphs"]:
             href = links.paragraph_url(settings, item.report_id, saved_query.query, paragraph["seq"])
             path = " › ".join(paragraph["section_path"])

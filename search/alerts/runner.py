@@ -20,6 +20,7 @@ from ..settings import Settings
 from ..store import Store
 from .db import AlertsDB
 from .delivery import DeliverySummary, deliver_pending
+from .events import match_events, wants_matches
 from .matching import find_candidates, match
 
 LOGGER = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def match_new_reports(settings: Settings, db: AlertsDB, now: datetime, summary: 
     with Store.open(settings.data_dir) as store:
         candidates, removed = find_candidates(store, engine, db)
         summary.candidates = len(candidates)
-        queries = db.saved_queries(active_only=True)
+        queries = [query for query in db.saved_queries(active_only=True) if wants_matches(db, query)]
         summary.saved_queries = len(queries)
         items, succeeded = [], []
         get_report = functools.lru_cache(maxsize=256)(store.get)  # many saved queries, few new reports
@@ -113,6 +114,7 @@ def run_alerts(settings: Settings, now: datetime | None = None) -> RunSummary:
     summary = RunSummary()
     with run_lock(settings.data_dir), AlertsDB.open(settings.data_dir) as db:
         match_new_reports(settings, db, now, summary)
+        summary.items += match_events(settings, db, now)  # newly reported; source changed or gone
         summary.delivery = deliver_pending(settings, db, now)
     return summary
 

@@ -44,6 +44,7 @@ def payload(settings: Settings, item: AlertItem, saved_query: SavedQuery) -> dic
         "report": dict(item.details["report"], content_hash=item.content_hash,
                        url=links.paragraph_url(settings, item.report_id, saved_query.query, None)),
         "matches": item.details.get("matches", 0),
+        "event": item.details.get("event"),  # reported / source changed or gone (search.alerts.events); None for matches
         "paragraphs": [
             {"seq": p["seq"], "section_path": p["section_path"], "text": p["text"],
              "url": links.paragraph_url(settings, item.report_id, saved_query.query, p["seq"])}

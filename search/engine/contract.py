@@ -23,7 +23,7 @@ SORTS = ("relevance", "publish_date", "report_year")
 UNKNOWN_REGION = "未知地区"  # the region facet's value for a report of unknown place
 UNKNOWN_YEAR = "未知"  # the report_year facet's value for a report of unknown year
 # Facets every engine counts; keys of SearchResult.facets.
-FACETS = ("region", "report_year", "topic", "report_kind")
+FACETS = ("region", "report_year", "topic", "report_kind", "on_time", "missing_section")
 
 
 def _filter(default, param: str, label: str, option: str, kind: str, help: str):
@@ -53,11 +53,18 @@ class Filters:
                                          "Published on or after this date (YYYY-MM-DD, YYYY-MM or YYYY).")
     published_to: str | None = _filter(None, "pub_to", "发布日期的截止日", "--published-to", "date",
                                        "Published on or before this date (YYYY-MM-DD, YYYY-MM or YYYY).")
+    # Compliance (search.compliance): 按时公开 yes/no/unknown; the mandated sections a report lacks.
+    on_time: tuple[str, ...] = _filter((), "on_time", "按时公开取值", "--on-time", "values",
+                                       "Published by the deadline: yes, no or unknown (repeat for OR).")
+    missing_sections: tuple[str, ...] = _filter((), "missing_section", "法定章节", "--missing-section", "values",
+                                                "Reports lacking this mandated section (canonical name; "
+                                                "repeat for OR).")
 
     def selected(self) -> dict[str, set[str]]:
         """Picked facet values; region names normalised (full-width, traditional) like the index."""
         return {"region": {search_form(r) for r in self.regions}, "report_year": set(self.years),
-                "topic": set(self.topics), "report_kind": set(self.kinds)}
+                "topic": set(self.topics), "report_kind": set(self.kinds), "on_time": set(self.on_time),
+                "missing_section": set(self.missing_sections)}
 
     def year_range(self) -> tuple[int | None, int | None] | None:
         """(from, to) of the report years, inclusive; None when neither is set."""

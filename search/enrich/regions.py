@@ -508,3 +508,27 @@ def region_from_portal(*, site_id_code: str | None = None, host: str | None = No
     if site and (portal is None or _within(site, portal)):
         portal = site
     return region_code_names(portal) if portal else Region()
+
+
+# --- the code table as a list (coverage: every expected issuer) --------------------------
+
+@dataclass(frozen=True)
+class AdminUnit:
+    """One unit of the code table: code, name, level (province|city|county), parent code, type."""
+
+    code: str
+    name: str
+    level: str
+    parent: str
+    type: str
+
+
+@functools.lru_cache(maxsize=1)
+def administrative_units() -> tuple[AdminUnit, ...]:
+    """Every unit of ``regions.tsv`` in file order (each province, then its cities and counties).
+
+    >>> next(u for u in administrative_units() if u.code == "330113")
+    AdminUnit(code='330113', name='临平区', level='county', parent='330100', type='市辖区')
+    """
+    return tuple(AdminUnit(row["code"], row["name"], row["level"], row["parent"], row["type"])
+                 for row in _read_tsv("regions.tsv"))

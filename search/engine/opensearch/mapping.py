@@ -19,13 +19,14 @@ import json
 import numpy as np
 
 from ... import schema
-from ...index import UNKNOWN_REGION, paragraph_documents
+from ...index import INDEX_FORMAT, UNKNOWN_REGION, paragraph_documents
 from ...models import StoredReport
 from ...normalize import search_form
 from .. import bm25
 
-# Bump when documents or mappings change: an index of another version is rebuilt.
-MAPPING_VERSION = "1"
+# Bump when the mapping changes; documents built by another rule (INDEX_FORMAT: a copy_key
+# rule, a new token — shared with the Whoosh index) also make an index outdated.
+MAPPING_VERSION = f"2/{INDEX_FORMAT}"
 GAP = "_"  # a position without a token (between Chinese runs in t_bigram)
 FREQ_SIMILARITY = "govsearch_freq"
 TOKEN_FIELDS = ("body", "bigram", "title", "section", "about")
@@ -54,6 +55,7 @@ def index_body(shards: int, replicas: int) -> dict:
         "province": stored_only, "city": stored_only, "county": stored_only, "region_code": stored_only,
         "report_year": keyword, "year": number, "year_sort": number, "publish_date": keyword,
         "report_kind": keyword, "issuer": stored_only, "topic": keyword, "quality": stored_only,
+        "on_time": keyword, "missing_section": keyword,  # compliance (search.compliance)
     }
     for name in TOKEN_FIELDS:
         properties[f"len_{name}"] = {"type": "integer", "index": False}
@@ -131,6 +133,8 @@ def documents(stored: StoredReport) -> list[tuple[str, dict]]:
             "year": int(year) if year.isdigit() else None, "year_sort": doc["year_sort"],
             "publish_date": doc["publish_date"] or None, "report_kind": doc["report_kind"],
             "issuer": doc["issuer"], "topic": [t for t in doc["topic"].split(",") if t], "quality": doc["quality"],
+            "on_time": doc.get("on_time") or None,
+            "missing_section": [m for m in (doc.get("missing_section") or "").split(",") if m],
         }
         quantized = bm25.quantized_length(np.array([lengths[name] for name in TOKEN_FIELDS]))
         for name, exact, short in zip(TOKEN_FIELDS, (lengths[n] for n in TOKEN_FIELDS), quantized.tolist()):

@@ -50,7 +50,8 @@ SOURCE_FIELDS = ["paragraph_id", "report_id", "seq", "copy_key", "counts", "t_bo
                  "body", "title", "section_path", "province", "city", "county", "region_code", "report_year",
                  "year_sort", "publish_date", "report_kind", "issuer", "topic", "quality"]
 _FACET_FIELDS = {"region": ("region_province", "region_city", "region_county"), "report_year": ("report_year",),
-                 "topic": ("topic",), "report_kind": ("report_kind",)}
+                 "topic": ("topic",), "report_kind": ("report_kind",), "on_time": ("on_time",),
+                 "missing_section": ("missing_section",)}
 
 
 def filter_queries(request: SearchRequest) -> dict[str, dict]:
@@ -73,6 +74,9 @@ def filter_queries(request: SearchRequest) -> dict[str, dict]:
         found["topic"] = {"terms": {"topic": sorted(selected["topic"])}}
     if selected["report_kind"]:
         found["report_kind"] = {"terms": {"report_kind": sorted(selected["report_kind"])}}
+    for facet in ("on_time", "missing_section"):
+        if selected[facet]:
+            found[facet] = {"terms": {facet: sorted(selected[facet])}}
     published = filters.published_range()
     if published is not None:
         bounds = {k: v for k, v in (("gte", published[0]), ("lte", published[1])) if v is not None}

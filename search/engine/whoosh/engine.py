@@ -139,7 +139,8 @@ class WhooshEngine:
     def outdated(self) -> bool:
         """True when the live index lacks fields this version searches (reindex rebuilds it)."""
         try:
-            return idx.schema_outdated(self._index())
+            ix = self._index()
+            return idx.schema_outdated(ix, self._ix_path)
         except IndexMissing:
             return False
 

@@ -247,19 +247,19 @@ def _opensearch_settings(data_dir: str):
 
 
 def cluster_memory(engine) -> dict:
-    """The nodes' resident memory (when their pids are ours to read) and JVM heap in use, MB."""
-    nodes = engine.cluster.json("GET", "/_nodes/stats/jvm,process")["nodes"].values()
-    heap = round(sum(n["jvm"]["mem"]["heap_used_in_bytes"] for n in nodes) / 2**20, 1)
+    """The nodes' resident memory (when their processes are on this machine) and JVM heap in use, MB."""
+    stats = engine.cluster.json("GET", "/_nodes/stats/jvm")["nodes"]
+    info = engine.cluster.json("GET", "/_nodes/process")["nodes"]
+    heap = round(sum(n["jvm"]["mem"]["heap_used_in_bytes"] for n in stats.values()) / 2**20, 1)
     rss = []
-    for node in nodes:
-        pid = node.get("process", {}).get("id") or node.get("pid")
+    for node in info.values():
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
+            status = Path(f"/proc/{node['process']['id']}/status").read_text()
             rss.append(int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1]) / 1024)
-        except (OSError, StopIteration, TypeError, ValueError):
+        except (OSError, StopIteration, KeyError, ValueError):
             pass
-    return {"cluster_nodes": len(nodes), "cluster_heap_used_mb": heap,
-            "cluster_rss_mb": round(sum(rss), 1) if len(rss) == len(nodes) else None}
+    return {"cluster_nodes": len(stats), "cluster_heap_used_mb": heap,
+            "cluster_rss_mb": round(sum(rss), 1) if len(rss) == len(stats) else None}
 
 
 def opensearch_build(data_dir: str) -> dict:

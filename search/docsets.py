@@ -222,13 +222,19 @@ def _near_one_by_one(reader, query: NearParts, candidates: np.ndarray) -> np.nda
     return np.asarray(kept, dtype=np.int64)
 
 
-def _near_ids(reader, query: NearParts, reads: TermReads) -> np.ndarray:
-    """Documents where every part starts within ``window`` positions of a start of the first."""
+def _near_ids(reader, query: NearParts, reads: TermReads, offset: int = 0) -> np.ndarray:
+    """Documents where every part starts within ``window`` positions of a start of the first
+    (``query.skip``: global docnums not to check, already known to match otherwise)."""
     candidates = None
     for part in query.parts:
         ids = _segment_ids(reader, part, reads)
         candidates = ids if candidates is None else intersect(candidates, ids)
         if candidates is None or not len(candidates):
+            return _EMPTY
+    if query.skip is not None and len(query.skip):
+        local = query.skip[(query.skip >= offset) & (query.skip < offset + reader.doc_count_all())] - offset
+        candidates = difference(candidates, local)
+        if not len(candidates):
             return _EMPTY
     if candidates is None or len(query.parts) < 2:
         return _EMPTY if candidates is None else candidates
@@ -295,7 +301,7 @@ def matching_docs(searcher, query, reads: TermReads | None = None) -> np.ndarray
     reads = reads or TermReads()
     parts = []
     for reader, offset in segments(searcher):
-        ids = _segment_ids(reader, query, reads)
+        ids = _near_ids(reader, query, reads, offset) if isinstance(query, NearParts) else _segment_ids(reader, query, reads)
         if ids is None:
             return np.fromiter(sorted(query.docs(searcher)), dtype=np.int64)
         if len(ids):

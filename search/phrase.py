@@ -127,9 +127,10 @@ class NearParts(wq.Query):
     selects documents, it is never scored).
     """
 
-    def __init__(self, parts, window: int):
+    def __init__(self, parts, window: int, skip=None):
         self.parts = list(parts)
         self.window = window
+        self.skip = skip  # sorted global docnums to leave out (already matched whole)
         self.fieldname = self.parts[0].fieldname if self.parts else None
         self.boost = 1.0
 

@@ -28,6 +28,7 @@ from .engine import plan as neutral
 from .engine.plan import REPORT_ONLY_CLAUSES, REPORT_ONLY_SHARE, ClauseQueries, allowed_near, names_hits
 from .engine.ranker import Candidates
 from .engine.whoosh.compile import to_whoosh
+from .phrase import NearParts
 from .postings import TermReads
 from .understand import QueryPlan
 
@@ -67,7 +68,7 @@ def tier(searcher, plan: QueryPlan, reads: TermReads, fragments: bool = False) -
         alias_sets.append(union([matching_docs(searcher, v, reads) for v in queries.variants], size))
         if clause.parts_typed:
             typed_sets.extend(matching_docs(searcher, p, reads) for p in queries.parts)
-        near_sets.append(_near_docs(searcher, queries, documents, size, reads))
+        near_sets.append(_near_docs(searcher, queries, documents, size, reads, whole))
         # With one clause a paragraph must hold it itself: its report's words decide nothing.
         report_sets.append(matching_docs(searcher, queries.report, reads)
                            if queries.report is not None and len(clauses) > 1 else whole[:0])
@@ -78,7 +79,13 @@ def tier(searcher, plan: QueryPlan, reads: TermReads, fragments: bool = False) -
     # A candidate has a clause of the query in its text, or one of the words typed run
     # together in a clause; sub-words (行政 of a mistyped 行政覆议) bring in candidates only
     # when asked (``fragments``: the page would be empty otherwise).
-    in_text = union([*whole_sets, *near_sets, *alias_sets, *typed_sets], size)
+    # On a large index a clause in a large share of its paragraphs (开展, 工作, a count of 件
+    # in a question) brings in no candidates of its own while a rarer clause of the query
+    # can (Lucene's common-terms cutoff): it still counts for full matches and ranking, but
+    # the paragraphs it alone would add are the weakest partial matches and most of the work.
+    admitting = neutral.admitting([len(w) + len(n) for w, n in zip(whole_sets, near_sets)], documents)
+    in_text = union([*(whole_sets[i] for i in admitting), *(near_sets[i] for i in admitting),
+                     *(alias_sets[i] for i in admitting), *typed_sets], size)
     if fragments:
         in_text = union([in_text, *(f for sets in fragment_sets for f in sets)], size)
     docs = union([in_text, _report_candidates(report_sets, weights, size)], size)
@@ -100,13 +107,17 @@ def tier(searcher, plan: QueryPlan, reads: TermReads, fragments: bool = False) -
     return Candidates(docs, whole, near, alias, in_report, share, weights, labels)
 
 
-def _near_docs(searcher, queries: ClauseQueries, documents: int, size: int, reads: TermReads) -> np.ndarray:
+def _near_docs(searcher, queries: ClauseQueries, documents: int, size: int, reads: TermReads,
+               whole: np.ndarray) -> np.ndarray:
     """Paragraphs with the clause's parts close together (a variant without one part counts
     when that part is common enough to be left out: at most DROPPABLE_SHARE of the weight)."""
     if not queries.near:
         return np.empty(0, dtype=np.int64)
     part_weights = [_idf(len(matching_docs(searcher, p, reads)), documents) for p in queries.parts]
-    return union([matching_docs(searcher, near, reads) for near in allowed_near(queries, part_weights)], size)
+    # Paragraphs with the whole word need no position check (most of them, for a compound of
+    # common parts such as 法治政府建设): near matches are those without it.
+    return union([matching_docs(searcher, NearParts(near.parts, near.window, skip=whole), reads)
+                  for near in allowed_near(queries, part_weights)], size)
 
 
 def _report_candidates(report_sets: list[np.ndarray], weights: np.ndarray, size: int) -> np.ndarray:

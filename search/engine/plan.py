@@ -34,6 +34,8 @@ NEAR_CREDIT = 0.8  # a near match counts this much of a whole one in ranking
 ALIAS_CREDIT = 0.4  # another name of the word counts this much (the word itself ranks first)
 PART_CREDIT = 0.5  # all parts present, but apart, count at most this much
 DROPPABLE_SHARE = 0.25  # a near match may lack a part worth at most this share of the parts' weight
+COMMON_SHARE = 0.2  # a clause in more than this share of paragraphs …
+COMMON_MIN_DOCS = 5000  # … and more than this many admits no candidates alone
 PART_BOOST = 0.3  # a part's BM25 counts this much of a whole clause's
 REPORT_ONLY_SHARE = 0.5  # report metadata alone must cover this share of the query's weight …
 REPORT_ONLY_CLAUSES = 2  # … and this many clauses, to bring in its paragraphs
@@ -314,6 +316,16 @@ def scored_query(plan: QueryPlan, parsed: ParsedQuery | None = None, fields=None
     scored = Any(tuple(parts)) if len(parts) > 1 else (parts[0] if parts else Everything())
     boost = title_boost(parsed) if parsed is not None else None
     return Any((scored, boost)) if boost is not None else scored
+
+
+def admitting(whole_or_near: list[int], documents: int) -> list[int]:
+    """The clauses that bring in candidates alone: on a large index a clause in a large share
+    of its paragraphs (开展, 工作, a count of 件 in a question) does not while a rarer clause of
+    the query can (Lucene's common-terms cutoff); it still counts for full matches and
+    ranking. ``whole_or_near``: each clause's paragraphs holding it whole or near."""
+    common = max(COMMON_SHARE * documents, COMMON_MIN_DOCS)
+    found = [i for i, count in enumerate(whole_or_near) if count <= common]
+    return found or list(range(len(whole_or_near)))
 
 
 def names_hits(required) -> bool:

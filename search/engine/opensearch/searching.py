@@ -201,6 +201,7 @@ class Search:
         if not needs_parts:
             for c, q in enumerate(queries):
                 wanted[("clause", c)] = self._clause_union(q, None)
+                wanted[("whole_or_near", c)] = self._clause_union(q, None, variants=False)
         keys = list(wanted)
         bodies = [{"size": 0, "track_total_hits": True,
                    "aggs": {f: {"sum": {"field": f"len_{f}"}} for f in TOKEN_FIELDS}}]
@@ -214,11 +215,13 @@ class Search:
         self.part_weights = {c: [nodes.idf(counts[("part", c, k)], self.documents) for k in range(len(q.parts))]
                              for c, q in enumerate(queries) if q.near}
         if needs_parts:
-            clause_keys = list(range(len(queries)))
+            keys = [(kind, c) for c in range(len(queries)) for kind in ("clause", "whole_or_near")]
             answers = self.cluster.msearch(self.index, [
-                {"size": 0, "track_total_hits": True, "query": self._clause_union(queries[c], self.part_weights.get(c))}
-                for c in clause_keys])
-            counts.update({("clause", c): a["hits"]["total"]["value"] for c, a in zip(clause_keys, answers)})
+                {"size": 0, "track_total_hits": True,
+                 "query": self._clause_union(queries[c], self.part_weights.get(c), variants=kind == "clause")}
+                for kind, c in keys])
+            counts.update({key: a["hits"]["total"]["value"] for key, a in zip(keys, answers)})
+        self.admitting = nodes.admitting([counts[("whole_or_near", c)] for c in range(len(queries))], self.documents)
         self.weights = np.array([nodes.idf(counts[("clause", c)], self.documents) for c in range(len(queries))])
         self.sets = []
         for c, q in enumerate(queries):
@@ -232,10 +235,11 @@ class Search:
                 typed=[match(p) for p in q.parts] if plan.clauses[c].parts_typed else [],
                 fragments=[match(f) for f in q.fragments], fragment_weights=fragment_weights))
 
-    def _clause_union(self, q, part_weights) -> dict:
+    def _clause_union(self, q, part_weights, variants: bool = True) -> dict:
+        """The paragraphs holding a clause whole, near (or, with ``variants``, by another name)."""
         near = [match(n) for n in allowed_near(q, part_weights)] if part_weights is not None and q.near else \
             ([match(n) for n, _ in q.near[:1]] if q.near else [])
-        return any_of([match(q.text), *near, *(match(v) for v in q.variants)])
+        return any_of([match(q.text), *near, *((match(v) for v in q.variants) if variants else ())])
 
     # --- the sets ------------------------------------------------------------------
     def _candidates(self, fragments: bool) -> dict:
@@ -244,7 +248,8 @@ class Search:
         if not plan.clauses:
             found = required if required is not None else (MATCH_ALL if plan.empty else MATCH_NONE)
         else:
-            in_text = [s.in_text for s in self.sets] + [t for s in self.sets for t in s.typed]
+            # Only clauses under the common-terms cutoff bring in candidates alone (plan.admitting).
+            in_text = [self.sets[c].in_text for c in self.admitting] + [t for s in self.sets for t in s.typed]
             if fragments:
                 in_text += [f for s in self.sets for f in s.fragments]
             found = any_of(in_text + [self._report_candidates()])
@@ -487,7 +492,7 @@ class Search:
         return tuple(c.label for c in self.plan.clauses)
 
     def _empty_statistics(self) -> None:
-        self.queries, self.sets, self.weights = [], [], np.zeros(0)
+        self.queries, self.sets, self.weights, self.admitting = [], [], np.zeros(0), []
         answer = self.cluster.search(self.index, {"size": 0, "track_total_hits": True,
                                                   "aggs": {f: {"sum": {"field": f"len_{f}"}} for f in TOKEN_FIELDS}})
         self.documents = max(1, answer["hits"]["total"]["value"])

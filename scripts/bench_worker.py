@@ -65,7 +65,7 @@ def _settings(data_dir: str):
 
 
 def whoosh_build(data_dir: str) -> dict:
-    from search import index as idx
+    from search.engine.whoosh import index as idx
     from search.pipeline import reindex
     from search.schema import segmenter
 
@@ -209,7 +209,7 @@ def agreement(data_dir: str, queries_path: str, limit: int = 40) -> dict:
     """Do both engines find the same paragraphs for the same body tokens (one word, and a phrase)?"""
     from whoosh import query as wq
 
-    from search import index as idx
+    from search.engine.whoosh import index as idx
 
     queries = _load_queries(queries_path)
     searcher = bench_fts5.Fts5Searcher(Path(data_dir) / FTS5_FILE)

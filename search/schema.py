@@ -222,7 +222,7 @@ class PositionalText(fields.TEXT):
 
     ``positions`` is the hot loop of indexing (one call per field per paragraph): it
     accepts the cached token list (or text, analysed here); the segment writer
-    (``search.writer``) takes its result as is, and ``index`` encodes it for Whoosh.
+    (``search.engine.whoosh.writer``) takes its result as is, and ``index`` encodes it for Whoosh.
     """
 
     def __init__(self, **kwargs):
@@ -305,7 +305,7 @@ def build_schema() -> fields.Schema:
         title=ShortText(stored=True, field_boost=TITLE_BOOST),
         section=ShortText(field_boost=SECTION_BOOST),
         # What the report is: title, issuer, region names, year (天津 河东区 2022年 …). A
-        # query word found only here is "in the report", not in the paragraph (search.tiers).
+        # query word found only here is "in the report", not in the paragraph (search.engine.whoosh.tiers).
         about=ShortText(),
         # Copies of one paragraph (a mirror, a traditional-script copy of the report) share
         # this key: hits collapse to one with "另有 N 个来源" (search.copies).

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 from whoosh import scoring
 
-from search.docsets import matching_docs
+from search.engine.whoosh.docsets import matching_docs
 from search.engine import plan
 from search.engine.whoosh.compile import compile_tree, to_whoosh
-from search.phrase import loosen
+from search.engine.whoosh.phrase import loosen
 from search.query import parse_query
-from search.ranking import Scorer, SegmentLengths, WhooshStatistics
+from search.engine.whoosh.ranking import Scorer, SegmentLengths, WhooshStatistics
 
 QUERIES = ["法治", "行政复议", '"行政执法"', "行政复议 调解", "综合查一次", "执法 OR 复议", "法治 -信访",
            "复议申请", "5.89万家", "title:法治 执法", "section:工作思路", "法队伍"]

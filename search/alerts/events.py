@@ -25,7 +25,7 @@ from datetime import datetime
 from ..compliance import assess
 from ..coverage.issuers import by_code
 from ..engine import SearchRequest, WhooshEngine
-from ..index import region_keys
+from ..engine.whoosh.index import region_keys
 from ..models import StoredReport
 from ..normalize import search_form
 from ..settings import Settings

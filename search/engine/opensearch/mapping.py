@@ -19,7 +19,7 @@ import json
 import numpy as np
 
 from ... import schema
-from ...index import INDEX_FORMAT, UNKNOWN_REGION, paragraph_documents
+from ..whoosh.index import INDEX_FORMAT, UNKNOWN_REGION, paragraph_documents
 from ...models import StoredReport
 from ...normalize import search_form
 from .. import bm25

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from whoosh import query as wq
 
-from ... import phrase
+from . import phrase
 from .. import plan
 
 

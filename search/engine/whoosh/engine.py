@@ -15,20 +15,20 @@ import numpy as np
 from whoosh import scoring
 from whoosh import query as wq
 
-from ... import index as idx
+from . import index as idx
 from ...errors import IndexMissing
-from ...docsets import contains, matching_docs, segments
-from ...facets import FACETS, FacetTable, count_facets, filter_mask
-from ...postings import TermReads
-from ...ranking import Scorer, SegmentLengths
-from ...writer import LeanSegmentWriter, build_segments, write_documents
+from .docsets import contains, matching_docs, segments
+from .facets import FACETS, FacetTable, count_facets, filter_mask
+from .postings import TermReads
+from .ranking import Scorer, SegmentLengths
+from .writer import LeanSegmentWriter, build_segments, write_documents
 from ...locking import writer_lock
 from ...models import Hit, StoredReport
 from ...schema import analyzer_fingerprint
 from ..contract import SearchRequest, SearchResult
 from ...query import ParsedQuery, parse_query
 from ...suggest import suggest, warm as warm_suggestions
-from ...tiers import everything, tier
+from .tiers import everything, tier
 from .. import plan as plan_nodes
 from ..ranker import SUGGEST_BELOW, Candidates, hit_from_fields, rank_page, rank_relevance
 from ...understand import QueryPlan, plan_query

@@ -32,7 +32,7 @@ from whoosh.matching import ListMatcher
 from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE, pack_uint, pack_ushort
 
-from .schema import CompactPositions
+from ...schema import CompactPositions
 
 BLOCK_POSTINGS = 4096
 _HEADER = struct.Struct("<iIIIfBBBB")
@@ -404,8 +404,8 @@ def decode_term(data: bytes, format_, positions: bool = False) -> TermPostings:
 
 
 class TermReads:
-    """A search's memo of term postings: matching (``search.docsets``) and ranking
-    (``search.ranking``) read the same terms, each once."""
+    """A search's memo of term postings: matching (``search.engine.whoosh.docsets``) and ranking
+    (``search.engine.whoosh.ranking``) read the same terms, each once."""
 
     def __init__(self):
         self._memo: dict[tuple, TermPostings] = {}

@@ -2,7 +2,7 @@
 
 ``search.understand`` says which clauses a query has; ``search.engine.plan`` turns each
 clause into engine-neutral queries; here they run as Whoosh queries, their documents are
-found as numpy sets (``search.docsets``), and every candidate paragraph gets, per clause,
+found as numpy sets (``search.engine.whoosh.docsets``), and every candidate paragraph gets, per clause,
 whether it is
 
 * ``whole``: the clause is in the paragraph (body words, a substring of it, or its
@@ -24,13 +24,13 @@ import numpy as np
 from whoosh import query as wq
 
 from .docsets import contains, intersect, matching_docs, union
-from .engine import plan as neutral
-from .engine.plan import REPORT_ONLY_CLAUSES, REPORT_ONLY_SHARE, ClauseQueries, allowed_near, names_hits
-from .engine.ranker import Candidates
-from .engine.whoosh.compile import to_whoosh
+from .. import plan as neutral
+from ..plan import REPORT_ONLY_CLAUSES, REPORT_ONLY_SHARE, ClauseQueries, allowed_near, names_hits
+from ..ranker import Candidates
+from .compile import to_whoosh
 from .phrase import NearParts
 from .postings import TermReads
-from .understand import QueryPlan
+from ...understand import QueryPlan
 
 
 def clause_queries(clause, schema) -> ClauseQueries:

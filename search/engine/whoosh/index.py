@@ -27,15 +27,15 @@ from typing import Iterable
 
 from whoosh import index as whoosh_index
 
-from .compliance import index_fields as compliance_fields
-from .engine.contract import UNKNOWN_REGION, UNKNOWN_YEAR  # noqa: F401  (facet values; kept importable here)
-from .enrich.topics import confidence_level
-from .errors import IndexMissing
-from .locking import writer_lock  # noqa: F401  (the writer lock lives with both engines)
-from .models import StoredReport
-from .normalize import search_form
-from .measures import count_measures
-from .schema import build_schema
+from ...compliance import index_fields as compliance_fields
+from ..contract import UNKNOWN_REGION, UNKNOWN_YEAR  # noqa: F401  (facet values; kept importable here)
+from ...enrich.topics import confidence_level
+from ...errors import IndexMissing
+from ...locking import writer_lock  # noqa: F401  (the writer lock lives with both engines)
+from ...models import StoredReport
+from ...normalize import search_form
+from ...measures import count_measures
+from ...schema import build_schema
 
 LOGGER = logging.getLogger(__name__)
 

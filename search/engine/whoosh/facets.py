@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from .docsets import field_postings, segments
-from .engine.contract import FACETS, UNKNOWN_REGION, UNKNOWN_YEAR  # FACETS: the facets every engine counts
+from ..contract import FACETS, UNKNOWN_REGION, UNKNOWN_YEAR  # FACETS: the facets every engine counts
 
 _REGION_LEVELS = ("province", "city", "county")
 

@@ -123,7 +123,7 @@ class NearParts(wq.Query):
 
     A compound the user typed whole (法治督察) also counts where the page writes its parts
     close together (法治政府建设实地督察). Each part is a ``Term`` or an ``ExactPhrase`` of
-    the field; matching is done by ``search.docsets`` (no Whoosh matcher: this query only
+    the field; matching is done by ``search.engine.whoosh.docsets`` (no Whoosh matcher: this query only
     selects documents, it is never scored).
     """
 

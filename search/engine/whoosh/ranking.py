@@ -19,7 +19,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 
 from .docsets import deleted_docs, matching_docs, segments
-from .engine import bm25
+from .. import bm25
 from .postings import TermReads
 
 # A stored byte 0 (empty field) reads as length 1, as Whoosh's scorer reads it.

@@ -7,7 +7,7 @@ call per posting into the block writer, a pickle and a compress per block. Here:
 * ``ArrayPool`` keeps each field's postings in typed arrays (term number, and counts
   and positions or weights and values), one extend per document and field;
 * at the end each field's postings are ordered with one numpy sort and written a whole
-  term at a time in ``search.postings``' block format (``FastCodec``), which search
+  term at a time in ``search.engine.whoosh.postings``' block format (``FastCodec``), which search
   then reads back with numpy;
 * ``build_segments`` indexes disjoint sets of reports in worker processes, each
   writing its own segments, and commits them together: both cores, no merge.
@@ -29,9 +29,9 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
-from .models import StoredReport
+from ...models import StoredReport
 from .postings import FastCodec, is_positional
-from .schema import LENGTH_FIELDS
+from ...schema import LENGTH_FIELDS
 
 LOGGER = logging.getLogger(__name__)
 
@@ -293,7 +293,7 @@ def _build_part(index_path: str, data_dir: str, report_ids: list[str], tokens_ve
     """Worker: index some reports into segments of its own, a new one whenever the pool
     holds ``limitmb``; returns (segments, documents)."""
     from .index import paragraph_documents
-    from .store import Store
+    from ...store import Store
 
     ix = whoosh_index.open_dir(index_path)
     segments, count, writer = [], 0, None
@@ -333,7 +333,7 @@ def build_segments(index_path: Path, data_dir: str, report_ids: list[str], token
 
     Reports are dealt round-robin, so each worker gets a like share of long and short ones.
     """
-    from .schema import segmenter
+    from ...schema import segmenter
 
     segmenter()  # load jieba once here; forked workers inherit it instead of loading it each
     processes = processes or max(1, min(os.cpu_count() or 1, 4))
@@ -342,7 +342,7 @@ def build_segments(index_path: Path, data_dir: str, report_ids: list[str], token
     if len(jobs) <= 1:
         results = [_build_part(*job) for job in jobs]
     else:
-        # fork: workers inherit the loaded analyzer; search.index's fork hook makes them
+        # fork: workers inherit the loaded analyzer; search.locking's fork hook makes them
         # drop the writer lock and die with their parent.
         with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
             results = pool.starmap(_build_part, jobs)

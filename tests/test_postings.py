@@ -11,7 +11,7 @@ from whoosh.filedb.structfile import StructFile
 from whoosh.formats import Existence, Frequency
 
 from search.engine.whoosh import postings
-from search.schema import CompactPositions
+from search.engine.whoosh.fields import CompactPositions
 
 
 def _random_term(rng, n: int, max_gap: int, max_position: int):
@@ -74,7 +74,7 @@ def test_read_term_gives_ids_weights_and_positions_in_bulk(tmp_path):
     """read_term on a real segment equals what Whoosh's matcher yields for every term."""
     from whoosh import index as whoosh_index
 
-    from search.schema import build_schema
+    from search.engine.whoosh.fields import build_schema
     from search.engine.whoosh.writer import LeanSegmentWriter
 
     ix = whoosh_index.create_in(str(tmp_path), build_schema())

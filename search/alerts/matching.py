@@ -95,11 +95,8 @@ def eligible(saved_query: SavedQuery, candidate: Candidate) -> str | None:
 
 def search_request(saved_query: SavedQuery, report_ids: tuple[str, ...], group: bool, per_page: int) -> SearchRequest:
     """The saved query with its filters, restricted to some reports."""
-    filters = saved_query.filters
     return SearchRequest(
-        query=saved_query.query, regions=filters.regions, years=filters.years, topics=filters.topics,
-        kinds=filters.kinds, year_from=filters.year_from, year_to=filters.year_to,
-        per_page=max(1, per_page), group_by_report=group, report_ids=report_ids,
+        query=saved_query.query, filters=saved_query.filters, per_page=max(1, per_page), group_by_report=group, report_ids=report_ids,
         partial=False,  # an alert fires on paragraphs with every word of the saved query
     )
 

@@ -19,7 +19,8 @@ import json
 import numpy as np
 
 from ... import schema
-from ..whoosh.index import INDEX_FORMAT, UNKNOWN_REGION, paragraph_documents
+from ..contract import UNKNOWN_REGION
+from ..documents import INDEX_FORMAT, paragraph_documents
 from ...models import StoredReport
 from ...normalize import search_form
 from .. import bm25

@@ -32,7 +32,7 @@ from whoosh.matching import ListMatcher
 from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE, pack_uint, pack_ushort
 
-from ...schema import CompactPositions
+from .fields import CompactPositions
 
 BLOCK_POSTINGS = 4096
 _HEADER = struct.Struct("<iIIIfBBBB")

@@ -31,7 +31,7 @@ from whoosh.writing import SegmentWriter
 
 from ...models import StoredReport
 from .postings import FastCodec, is_positional
-from ...schema import LENGTH_FIELDS
+from .fields import LENGTH_FIELDS
 
 LOGGER = logging.getLogger(__name__)
 
@@ -279,7 +279,7 @@ class LeanSegmentWriter(SegmentWriter):
 
 def write_documents(writer, reports: Iterable[StoredReport]) -> int:
     """Add every paragraph of the reports; returns the number of documents."""
-    from .index import paragraph_documents
+    from ..documents import paragraph_documents
 
     count = 0
     for stored in reports:
@@ -292,7 +292,7 @@ def write_documents(writer, reports: Iterable[StoredReport]) -> int:
 def _build_part(index_path: str, data_dir: str, report_ids: list[str], tokens_version: str, limitmb: int):
     """Worker: index some reports into segments of its own, a new one whenever the pool
     holds ``limitmb``; returns (segments, documents)."""
-    from .index import paragraph_documents
+    from ..documents import paragraph_documents
     from ...store import Store
 
     ix = whoosh_index.open_dir(index_path)

@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from .normalize import search_form
 
 SNIPPET_CHARS = 220
+WINDOW_MARGIN = 40  # characters matched beyond a long paragraph's snippet window on each side
 _QUOTES_BETWEEN = "[“”‘’\"'「」『』《》〈〉]*"
 
 
@@ -31,6 +32,22 @@ def _term_pattern(term: str) -> re.Pattern | None:
     return re.compile(r"[\s\W_]*".join(_QUOTES_BETWEEN.join(re.escape(c) for c in p) for p in pieces))
 
 
+def _aligned_form(text: str) -> str:
+    """The text in search form, one character for one character (matching positions are
+    positions in the text)."""
+    folded = search_form(text).lower()
+    if len(folded) != len(text):  # normalisation changed lengths: match in a per-character form
+        folded = "".join(search_form(c).lower()[:1] or " " for c in text)
+    return folded
+
+
+def _first_match(text: str, terms) -> int | None:
+    """Where the first match of any term starts (each pattern stops at its first match)."""
+    folded = _aligned_form(text)
+    starts = [m.start() for m in (p.search(folded) for p in map(_term_pattern, terms) if p is not None) if m]
+    return min(starts) if starts else None
+
+
 def match_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int, int]]:
     """Merged (start, end) character spans of every term in the text.
 
@@ -39,9 +56,7 @@ def match_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int
     """
     if not terms or not text:
         return []
-    folded = search_form(text).lower()
-    if len(folded) != len(text):  # normalisation changed lengths: match in a per-character form
-        folded = "".join(search_form(c).lower()[:1] or " " for c in text)
+    folded = _aligned_form(text)
     spans = []
     for term in terms:
         pattern = _term_pattern(term)
@@ -74,14 +89,17 @@ def snippet(text: str, terms, width: int = SNIPPET_CHARS) -> Markup:
     >>> str(snippet("<b>行政复议</b>案件", ["行政复议"]))
     '&lt;b&gt;<mark>行政复议</mark>&lt;/b&gt;案件'
     """
-    spans = match_spans(text, terms)
     if len(text) <= width:
-        return mark(text, spans)
-    start = 0
-    if spans:
-        start = max(0, spans[0][0] - width // 4)
+        return mark(text, match_spans(text, terms))
+    # A long paragraph (a flattened table runs to thousands of characters): find the first
+    # match, then mark only the window shown.
+    first = _first_match(text, terms) if terms else None
+    start = max(0, first - width // 4) if first is not None else 0
     end = min(len(text), start + width)
     start = max(0, end - width)
+    # Matched a little past both edges, then clipped: a word cut by the window stays marked.
+    low, high = max(0, start - WINDOW_MARGIN), min(len(text), end + WINDOW_MARGIN)
+    spans = [(s + low, e + low) for s, e in match_spans(text[low:high], terms)]
     window = [(max(s, start) - start, min(e, end) - start) for s, e in spans if e > start and s < end]
     body = mark(text[start:end], window)
     prefix = Markup("…") if start > 0 else Markup("")

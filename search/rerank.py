@@ -37,6 +37,7 @@ NEAR_BONUS = 1.0  # parts of a compound written close together: the closer, the 
 NEAR_SPAN = 12  # characters between parts at which the bonus is gone
 LIST_ITEMS = 4  # a sentence of this many 、-separated short items is an enumeration
 LIST_ITEM_CHARS = 30
+TEXT_CHARS = 1500  # characters of a paragraph read for the bonus
 
 _NOT_WORD = re.compile(r"[\W_]+")
 _SENTENCE_END = re.compile(r"[。！？；;!?\n]+")
@@ -139,7 +140,9 @@ def _sentences_holding(forms: _ClauseForms, folded: str, starts: list[int],
 def text_bonus(plan: QueryPlan, text: str, report_kind: str) -> float:
     """Extra score from the paragraph's text (0 when nothing applies)."""
     clauses, phrases, wanted = _forms(plan)
-    form = search_form(text)
+    # The opening of a very long paragraph (a flattened table) carries the evidence, and
+    # reading all of it would cost more than the rest of the search.
+    form = search_form(text[:TEXT_CHARS])
     sentences = [s for s in _SENTENCE_END.split(form) if s.strip()]
     sentence_folds = [_strip(s) for s in sentences]
     folded = "".join(sentence_folds)  # a word never spans two sentences here

@@ -325,7 +325,10 @@ def admitting(whole_or_near: list[int], documents: int) -> list[int]:
     ranking. ``whole_or_near``: each clause's paragraphs holding it whole or near."""
     common = max(COMMON_SHARE * documents, COMMON_MIN_DOCS)
     found = [i for i, count in enumerate(whole_or_near) if count <= common]
-    return found or list(range(len(whole_or_near)))
+    if found or not whole_or_near:
+        return found
+    # Every clause is common: the rarest one (the first of equals) brings in the candidates.
+    return [min(range(len(whole_or_near)), key=whole_or_near.__getitem__)]
 
 
 def names_hits(required) -> bool:

@@ -324,8 +324,8 @@ def _topics() -> dict[str, str]:
 @click.argument("query", nargs=-1)
 @data_dir_option
 @filter_options
-@click.option("--sort", type=click.Choice(["relevance", "publish_date", "report_year"]), default="relevance",
-              help="Order of hits.")
+@click.option("--sort", type=click.Choice(["relevance", "publish_date", "report_year", "reuse"]), default="relevance",
+              help="Order of hits (reuse: 最高重复率, the reports that repeat their previous report most first).")
 @click.option("--group", is_flag=True, help="One hit per report (its best paragraph).")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, help="Hits to show.")
 @click.option("--page", type=click.IntRange(1), default=1, help="Page of hits.")
@@ -442,14 +442,16 @@ def serve_command(data_dir, host, port, threads):
 
 
 def _register_subsystem_commands() -> None:
-    """Subsystems bring their own command groups (crawl, alerts, coverage)."""
+    """Subsystems bring their own command groups (crawl, alerts, coverage, statistics)."""
     from .alerts.command import alerts_group
     from .coverage.command import coverage_command
     from .crawl.command import crawl_command
+    from .statistics.command import statistics_command
 
     cli.add_command(crawl_command, "crawl")
     cli.add_command(alerts_group, "alerts")
     cli.add_command(coverage_command, "coverage")
+    cli.add_command(statistics_command, "statistics")
 
 
 _register_subsystem_commands()

@@ -115,6 +115,92 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
+class Table:
+    """A table of a report as published: its grid, with merged cells resolved.
+
+    ``rows`` is rectangular: a cell merged over several rows or columns (rowspan/colspan)
+    is repeated in every position it covers, so ``rows[r][c]`` is what a reader sees there.
+    ``spans`` names the merged cells as (row, column, rows, columns), so a page can draw
+    them merged again. ``section_path`` and ``position`` (the number of paragraphs before
+    it) place it in the report; ``source`` says how it was read (html, docx, text).
+    """
+
+    rows: tuple[tuple[str, ...], ...]
+    caption: str | None = None
+    spans: tuple[tuple[int, int, int, int], ...] = ()
+    section_path: tuple[str, ...] = ()
+    position: int = 0
+    source: str = "html"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"caption": self.caption, "rows": [list(row) for row in self.rows],
+                "spans": [list(span) for span in self.spans], "section_path": list(self.section_path),
+                "position": self.position, "source": self.source}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Table":
+        return cls(rows=tuple(tuple(str(cell) for cell in row) for row in data.get("rows") or ()),
+                   caption=data.get("caption"), spans=tuple(tuple(int(v) for v in span) for span in data.get("spans") or ()),
+                   section_path=tuple(data.get("section_path") or ()), position=int(data.get("position") or 0),
+                   source=str(data.get("source") or "html"))
+
+
+@dataclass(frozen=True)
+class Check:
+    """One of the 信息公开 template's own consistency rules, applied to a report's tables."""
+
+    rule: str
+    ok: bool
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "ok": self.ok, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """The figures read from a 信息公开 report (template tables; prose figures end in ``_prose``)
+    and the template's consistency checks (see search/statistics)."""
+
+    figures: dict[str, float | int] = field(default_factory=dict)
+    checks: tuple[Check, ...] = ()
+    template: str | None = None  # "2021" (国办公开办函〔2021〕30号) or "2019"; None when no table was read
+
+    @property
+    def balanced(self) -> bool:
+        """False when a check failed (统计表不平衡)."""
+        return all(check.ok for check in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"figures": dict(self.figures), "checks": [check.to_dict() for check in self.checks]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Statistics":
+        return cls(figures=dict(data.get("figures") or {}),
+                   checks=tuple(Check(str(c["rule"]), bool(c["ok"]), str(c.get("detail") or "")) for c in data.get("checks") or ()),
+                   template=data.get("template"))
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """How much of a report repeats the same issuer's previous report (search/reuse.py)."""
+
+    previous_report_id: str | None = None
+    reused_sentence_ratio: float | None = None  # reused sentences / sentences; None without a previous report
+    sentences: int = 0
+    reused: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"previous_report_id": self.previous_report_id, "reused_sentence_ratio": self.reused_sentence_ratio}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Reuse":
+        ratio = data.get("reused_sentence_ratio")
+        return cls(data.get("previous_report_id"), float(ratio) if ratio is not None else None,
+                   int(data.get("sentences") or 0), int(data.get("reused") or 0))
+
+
+@dataclass(frozen=True)
 class Report:
     """What the cleaner makes of one page: metadata plus paragraphs, boilerplate gone."""
 
@@ -136,6 +222,9 @@ class Report:
     kind_detail: str | None = None
     kind_reason: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # raw page metadata (meta tags, table rows)
+    tables: tuple[Table, ...] = ()  # data tables as tables (their numbers are not paragraphs)
+    statistics: Statistics | None = None  # 信息公开 reports: figures and checks
+    reuse: Reuse | None = None  # set by the store (it needs the issuer's previous report), never by the cleaner
 
     def replace(self, **changes: Any) -> "Report":
         """A copy with some fields changed (frozen dataclasses cannot be mutated)."""
@@ -159,6 +248,10 @@ class Report:
             "quality": list(self.quality),
             "synthetic": self.synthetic,
             "paragraphs": [p.to_dict() for p in self.paragraphs],
+            "tables": [table.to_dict() for table in self.tables],
+            "statistics": dict(self.statistics.to_dict(), template=self.statistics.template) if self.statistics else None,
+            **({"reuse": dict(self.reuse.to_dict(), sentences=self.reuse.sentences, reused=self.reuse.reused)}
+               if self.reuse else {}),
         }
 
 

@@ -17,6 +17,7 @@ from .errors import ExtractError, GovsearchError
 from .models import RawPage
 from .schema import analyzer_fingerprint, paragraph_words
 from .settings import Settings
+from .reuse_refresh import refresh_reuse
 from .store import Store, utc_now
 
 LOGGER = logging.getLogger(__name__)
@@ -127,6 +128,7 @@ def ingest_pages(settings: Settings, pages: Iterable[RawPage | tuple[str, Except
                 summary.failed.append((page.source, f"internal error: {type(exc).__name__}: {exc}"))
             if progress:
                 progress(page.source)
+        refresh_reuse(store)
     return summary
 
 
@@ -213,6 +215,7 @@ def reindex(settings: Settings, full: bool = False, run_alerts: bool = True,
     engine = engine or open_engine(settings)
     summary = ReindexSummary()
     with engine.writing(), Store.open(settings.data_dir) as store:
+        refresh_reuse(store)  # a report's reuse is part of what is indexed (the 最高重复率 order)
         wanted = store.content_hashes()
         have = engine.indexed()
         summary.added = sorted(r for r in wanted if r not in have)

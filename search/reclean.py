@@ -189,7 +189,9 @@ def _again(store: Store, settings: Settings, page: RawPage, row, dry_run: bool) 
             store.remove_source(page.source)
         return Change(page.source, "removed", row["report_id"], reason=f"now refused: {error.reason}")
     fields, added, removed = compare(before, report)
-    if before is not None and not fields and not added and not removed and before.to_dict() == report.to_dict():
+    # reuse is the store's measure, never the cleaner's: the same report keeps it
+    if before is not None and not fields and not added and not removed \
+            and before.to_dict() == report.replace(reuse=before.reuse).to_dict():
         return Change(page.source, "unchanged", row["report_id"])
     if not dry_run:
         now = utc_now()

@@ -10,7 +10,9 @@ Run over the best few hundred candidates only (like Elasticsearch's rescore wind
 * for a count question (多少条, 场次), a number followed by the measure word (151场);
 * a word met only as one item of an enumeration (报告包括总体情况、…、行政复议…情况) is
   a passing mention, below a paragraph about it;
-* a page *about* a report (news, an interpretation) below the report itself.
+* a page *about* a report (news, an interpretation) below the report itself;
+* a table row (its labels matched) below the paragraphs: a statistics table answers
+  with its figures, and ranks after the text that talks about the words (issue 15).
 
 Engine-neutral: it reads the stored text, not the index. Each paragraph is normalised
 once; the query's forms are folded once per plan.
@@ -32,6 +34,7 @@ BODY_BONUS = 0.3
 SENTENCE_BONUS = 1.0
 COUNT_BONUS = 2.0
 NOT_A_REPORT_PENALTY = 0.5
+TABLE_ROW_PENALTY = 3.0  # more than BM25 and the text bonuses can add: rows follow the full-match paragraphs
 LIST_PENALTY = 1.5
 NEAR_BONUS = 1.0  # parts of a compound written close together: the closer, the more (法治…督察)
 NEAR_SPAN = 12  # characters between parts at which the bonus is gone
@@ -137,8 +140,8 @@ def _sentences_holding(forms: _ClauseForms, folded: str, starts: list[int],
     return found
 
 
-def text_bonus(plan: QueryPlan, text: str, report_kind: str) -> float:
-    """Extra score from the paragraph's text (0 when nothing applies)."""
+def text_bonus(plan: QueryPlan, text: str, report_kind: str, table_row: bool = False) -> float:
+    """Extra score from the paragraph's text (0 when nothing applies); ``table_row``: the unit is a table row."""
     clauses, phrases, wanted = _forms(plan)
     # The opening of a very long paragraph (a flattened table) carries the evidence, and
     # reading all of it would cost more than the rest of the search.
@@ -179,6 +182,8 @@ def text_bonus(plan: QueryPlan, text: str, report_kind: str) -> float:
         bonus += COUNT_BONUS
     if report_kind == NOT_A_REPORT:
         bonus -= NOT_A_REPORT_PENALTY
+    if table_row:
+        bonus -= TABLE_ROW_PENALTY
     return bonus
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import GovsearchError
-from .models import Attachment, Paragraph, RawPage, Region, Report, StoredReport
+from .models import Attachment, Paragraph, RawPage, Region, Report, Reuse, Statistics, StoredReport, Table
 from .sqlitedb import SQLiteFile
 
 LOGGER = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ CREATE INDEX IF NOT EXISTS sources_report ON sources(report_id);
 # The store's schema version (PRAGMA user_version). A data folder written by an older
 # version is brought forward by the migrations below, in order, when it is opened; one
 # written by a newer version is refused rather than damaged.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def utc_now() -> str:
@@ -93,6 +93,9 @@ def report_from_dict(data: dict) -> Report:
             Paragraph.from_dict(p) for p in data.get("paragraphs", ())
         ),
         extra=data.get("extra") or {},
+        tables=tuple(Table.from_dict(t) for t in data.get("tables") or ()),
+        statistics=Statistics.from_dict(data["statistics"]) if data.get("statistics") else None,
+        reuse=Reuse.from_dict(data["reuse"]) if data.get("reuse") else None,
     )
 
 
@@ -133,7 +136,22 @@ def _raw_pages(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
-MIGRATIONS = {1: _token_columns, 2: _raw_pages}
+_REUSE = """CREATE TABLE IF NOT EXISTS reuse (
+    report_id          TEXT PRIMARY KEY,
+    previous_report_id TEXT,              -- the same issuer's previous report of the kind, if any
+    basis              TEXT NOT NULL,     -- fingerprints it was measured on: unchanged basis, no new measure
+    ratio              REAL,              -- reused sentences / sentences (NULL without a previous report)
+    sentences          INTEGER NOT NULL,
+    reused             INTEGER NOT NULL
+)"""
+
+
+def _reuse_table(db: sqlite3.Connection) -> None:
+    """3: each report's reuse of its issuer's previous report (search/reuse.py)."""
+    db.execute(_REUSE)
+
+
+MIGRATIONS = {1: _token_columns, 2: _raw_pages, 3: _reuse_table}
 
 
 @dataclass(frozen=True)
@@ -246,6 +264,8 @@ class Store(SQLiteFile):
         ``tokens`` (one token list per paragraph) is a cache for the index, kept with the
         analyzer version that made it.
         """
+        if report.reuse is None:  # the cleaner never knows it: keep what the store measured
+            report = report.replace(reuse=self.reuse_of(report_id))
         new_hash = content_hash(report)
         token_json = json.dumps(["\x1f".join(t) for t in tokens], ensure_ascii=False) if tokens is not None else None
         payload = dict(report.to_dict(), extra=report.extra)
@@ -349,6 +369,61 @@ class Store(SQLiteFile):
             "SELECT report_id, report_year, issuer FROM reports WHERE region_code=? AND report_kind=?"
             " ORDER BY report_year DESC LIMIT ?", (region_code, report_kind, limit))
         return [(row[0], row[1], row[2]) for row in rows]
+
+    def select_ids(self, kind: str | None = None, year: int | None = None, issuer: str | None = None) -> list[str]:
+        """Ids of the reports of a kind, a report year and an issuer (each optional), by year then id."""
+        clauses, values = [], []
+        for column, value in (("report_kind", kind), ("report_year", year), ("issuer", issuer)):
+            if value is not None:
+                clauses.append(f"{column}=?")
+                values.append(value)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        return [row[0] for row in self.db.execute(
+            f"SELECT report_id FROM reports{where} ORDER BY report_year, report_id", values)]
+
+    def facts(self, kind: str | None = None) -> list[sqlite3.Row]:
+        """(report_id, report_year, issuer, region_code) of every report (of a kind): what pickers offer."""
+        if kind is None:
+            return self.db.execute("SELECT report_id, report_year, issuer, region_code FROM reports").fetchall()
+        return self.db.execute("SELECT report_id, report_year, issuer, region_code FROM reports WHERE report_kind=?",
+                               (kind,)).fetchall()
+
+    # --- reuse (search/reuse.py, search/reuse_refresh.py) ----------------------
+    def reuse_basis(self) -> list[sqlite3.Row]:
+        """(report_id, issuer, report_kind, report_year, fingerprint, basis) of every report."""
+        return self.db.execute(
+            "SELECT r.report_id, r.issuer, r.report_kind, r.report_year, r.fingerprint, u.basis"
+            " FROM reports r LEFT JOIN reuse u ON u.report_id = r.report_id ORDER BY r.report_id").fetchall()
+
+    def reuse_of(self, report_id: str) -> Reuse | None:
+        """The reuse last measured for a report (None before the first measure)."""
+        row = self.db.execute("SELECT * FROM reuse WHERE report_id=?", (report_id,)).fetchone()
+        if row is None:
+            return None
+        return Reuse(row["previous_report_id"], row["ratio"], row["sentences"], row["reused"])
+
+    def set_reuse(self, report_id: str, reuse: Reuse, basis: str) -> None:
+        """Record a report's reuse, and put it in the stored report (its content hash changes
+        with it, so the next reindex carries the new figure; last_changed stays: the text did not)."""
+        with self.transaction():
+            row = self.db.execute("SELECT report FROM reports WHERE report_id=?", (report_id,)).fetchone()
+            self.db.execute("INSERT INTO reuse (report_id, previous_report_id, basis, ratio, sentences, reused)"
+                            " VALUES (?,?,?,?,?,?) ON CONFLICT(report_id) DO UPDATE SET"
+                            " previous_report_id=excluded.previous_report_id, basis=excluded.basis,"
+                            " ratio=excluded.ratio, sentences=excluded.sentences, reused=excluded.reused",
+                            (report_id, reuse.previous_report_id, basis, reuse.reused_sentence_ratio,
+                             reuse.sentences, reuse.reused))
+            if row is None:
+                return
+            data = json.loads(row["report"])
+            report = report_from_dict(data).replace(reuse=reuse)
+            payload = dict(report.to_dict(), extra=data.get("extra") or {})
+            self.db.execute("UPDATE reports SET report=?, content_hash=? WHERE report_id=?",
+                            (json.dumps(payload, ensure_ascii=False), content_hash(report), report_id))
+
+    def drop_stale_reuse(self) -> int:
+        """Forget the reuse of reports no longer in the store."""
+        return self.db.execute("DELETE FROM reuse WHERE report_id NOT IN (SELECT report_id FROM reports)").rowcount
 
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM reports").fetchone()[0]

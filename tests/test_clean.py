@@ -73,16 +73,16 @@ def test_page_without_report_text_is_refused():
         clean("<html><body><div class='nav'>首页 | 政务公开</div><p>打印本页 关闭窗口</p></body></html>".encode())
 
 
-def test_attachment_bytes_go_through_document_text(monkeypatch):
+def test_attachment_bytes_go_through_document_content(monkeypatch):
     import search.clean.documents as documents
 
     seen = {}
 
-    def fake_document_text(content, content_type, filename):
+    def fake_document_content(content, content_type, filename):
         seen["filename"] = filename
-        return "嵊州市2023年法治政府建设年度报告\n2023年,我市扎实推进法治政府建设。\n一、主要举措\n(一)依法履职。全面梳理权责清单。"
+        return "嵊州市2023年法治政府建设年度报告\n2023年,我市扎实推进法治政府建设。\n一、主要举措\n(一)依法履职。全面梳理权责清单。", []
 
-    monkeypatch.setattr(documents, "document_text", fake_document_text)
+    monkeypatch.setattr(documents, "document_content", fake_document_content)
     report = clean(b"%PDF-1.7 fake", source="https://example.gov.cn/a/report.pdf", url="https://example.gov.cn/a/report.pdf")
     assert seen["filename"] == "report.pdf"
     assert report.title == "嵊州市2023年法治政府建设年度报告"

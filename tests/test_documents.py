@@ -11,16 +11,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # attachment builders 
 
 from portal.documents import LEGACY_DOC, make_docx, make_pdf  # noqa: E402
 
-from search.clean.documents import DOCX_TYPE, document_text  # noqa: E402
+from search.clean.documents import DOCX_TYPE, document_content, document_text  # noqa: E402
+from search.structure import TABLE_MARK  # noqa: E402
 from search.errors import ExtractError  # noqa: E402
 
 
 def test_docx_paragraphs_and_tables_in_document_order():
     content = make_docx(["一、总体情况", "本年度新收政府信息公开申请12件。"],
                         [["申请人情况", "自然人", "总计"], ["本年新收", "10", "12"]])
-    text = document_text(content, DOCX_TYPE, "年报.docx")
+    text, tables = document_content(content, DOCX_TYPE, "年报.docx")
+    # a data table is one marked line where it stood (as an HTML table is), its grid beside the text
     assert text.splitlines() == ["一、总体情况", "本年度新收政府信息公开申请12件。",
-                                 "申请人情况\t自然人\t总计", "本年新收\t10\t12"]
+                                 TABLE_MARK + "申请人情况 自然人 总计; 本年新收 10 12"]
+    assert [table.rows for table in tables] == [(("申请人情况", "自然人", "总计"), ("本年新收", "10", "12"))]
+    assert document_text(content, DOCX_TYPE, "年报.docx") == text
 
 
 def test_docx_merged_cells_are_read_once():
@@ -34,8 +38,9 @@ def test_docx_merged_cells_are_read_once():
         table.cell(1, column).text = value
     out = io.BytesIO()
     document.save(out)
-    text = document_text(out.getvalue(), None, "x.docx")
-    assert text.count("三、收到和处理政府信息公开申请情况") == 1 and "本年新收\t上年结转\t总计" in text
+    text, tables = document_content(out.getvalue(), None, "x.docx")
+    assert text.count("三、收到和处理政府信息公开申请情况") == 1 and "本年新收 上年结转 总计" in text
+    assert tables[0].rows[0] == ("三、收到和处理政府信息公开申请情况",) * 3 and tables[0].spans == ((0, 0, 1, 3),)
 
 
 def test_pdf_text_layer():

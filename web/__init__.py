@@ -29,6 +29,9 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
 
     app.register_blueprint(coverage_views.blueprint)
     app.jinja_env.globals["kind_code_of"] = coverage_views.KIND_CODES
+    from . import insights_views
+
+    app.register_blueprint(insights_views.blueprint)
     views.register_error_pages(app)
     from . import accounts, compression
 

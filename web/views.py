@@ -18,11 +18,13 @@ from search.compliance import ON_TIME_LABELS, ON_TIME_VALUES, assess
 from search.engine import Filters, SearchRequest
 from search.errors import GovsearchError, IndexMissing
 from search.highlight import mark, match_spans
+from search.models import Reuse
 from search.query import parse_query
 from search.store import Store
 
 from . import export
 from .coverage_views import compliance_panel, home_overview
+from .report_extras import reuse_line, statistics_panel, table_items
 from .search_state import MAX_PAGE, filter_notices, filter_problems, search_args, search_request_from_args, state_url
 
 LOGGER = logging.getLogger(__name__)
@@ -32,7 +34,7 @@ blueprint = Blueprint("search", __name__)
 FACET_VISIBLE = 8  # values shown before a facet folds the rest under 更多
 YEARS_VISIBLE = 30  # the report-year facet is a histogram: all years, up to this many
 REGION_TREE_MAX = 300  # past this many region values, closed branches are sent without their children
-SORT_LABELS = {"relevance": "相关度", "publish_date": "发布日期", "report_year": "报告年度"}
+SORT_LABELS = {"relevance": "相关度", "publish_date": "发布日期", "report_year": "报告年度", "reuse": "最高重复率"}
 QUALITY_LABELS = {  # the cleaner's quality flags, as a reader should understand them
     "mirror_spam": "镜像站副本(已删去插入的无关内容)",
     "traditional_script": "原文为繁体字",
@@ -42,8 +44,10 @@ QUALITY_LABELS = {  # the cleaner's quality flags, as a reader should understand
     "pinyin_removed": "已删去夹杂的拼音",
     "region_inferred": "地区由所在网站推断(正文未写明)",
     "truncated": "页面过长,只收录了前面部分",
+    "statistics_unbalanced": "统计表不平衡(表格数字不满足模板的勾稽关系)",
 }
 HIT_FLAGS = {"mirror_spam": "镜像站副本", "synthetic": "合成示例", "traditional_script": "繁体原文",
+             "statistics_unbalanced": "统计表不平衡",
              "docshare": "文档分享站副本", "partial_text": "正文不完整"}
 # facet name in the engine → (URL parameter, Chinese label, SearchRequest field)
 FACETS = (
@@ -320,15 +324,25 @@ def _toc(paragraphs) -> list[dict]:
     return toc
 
 
-def _body(paragraphs, terms) -> list[dict]:
-    """Paragraphs with highlight, plus the section headings to print before each."""
+def _body(paragraphs, terms, tables=()) -> list[dict]:
+    """Paragraphs with highlight, and tables where they stood, plus the section headings to print before each."""
     items, previous = [], ()
-    for seq, paragraph in enumerate(paragraphs):
-        path = paragraph.section_path
+
+    def headings_for(path):
         common = 0
         while common < min(len(path), len(previous)) and path[common] == previous[common]:
             common += 1
-        headings = [{"text": path[d], "level": min(d + 2, 6)} for d in range(common, len(path))]
+        return [{"text": path[d], "level": min(d + 2, 6)} for d in range(common, len(path))]
+
+    for seq, paragraph in enumerate([*paragraphs, None]):
+        for table in (t for t in tables if t["position"] == seq or (paragraph is None and t["position"] > seq)):
+            path = tuple(table["section_path"])
+            items.append({"table": table, "headings": headings_for(path), "matched": bool(table["matched"])})
+            previous = path
+        if paragraph is None:
+            break
+        path = paragraph.section_path
+        headings = headings_for(path)
         spans = match_spans(paragraph.text, terms)
         items.append({"seq": seq, "anchor": f"p{seq}", "headings": headings, "html": mark(paragraph.text, spans),
                       "matched": bool(spans), "topics": paragraph.topics, "topic_scores": paragraph.topic_scores})
@@ -355,7 +369,10 @@ def report_page(report_id: str):
         same_region = same_region_reports(store, stored.report, {report_id} | {other for other, _, _ in siblings})
     query = request.args.get("q", "")[:500]
     parsed = parse_query(query)
-    paragraphs = _body(stored.report.paragraphs, parsed.highlight_terms)
+    target = request.args.get("p", "")
+    tables = [dict(item, position=table.position)
+              for item, table in zip(table_items(stored.report, parsed.highlight_terms, target), stored.report.tables)]
+    paragraphs = _body(stored.report.paragraphs, parsed.highlight_terms, tables)
     back = request.args.get("back", "")
     if not SAFE_BACK.match(back):
         back = url_for("search.search_page", q=query) if query else url_for("search.search_page")
@@ -364,8 +381,11 @@ def report_page(report_id: str):
         compliance=compliance_panel(stored),
         toc=_toc(stored.report.paragraphs), siblings=siblings, query=query, back=back,
         same_region=same_region,
-        matched=[item for item in paragraphs if item.get("matched")], target=request.args.get("p", ""),
-        topic_names=topic_names(), quality_labels=QUALITY_LABELS, topic_level=topic_level(),
+        matched=[entry for item in paragraphs if item.get("matched")
+                 for entry in (item["table"]["matched"] if item.get("table") else
+                               [{"anchor": item["anchor"], "label": f"第{item['seq'] + 1}段"}])],
+        target=target, topic_names=topic_names(), quality_labels=QUALITY_LABELS, topic_level=topic_level(),
+        statistics=statistics_panel(stored.report), reuse=reuse_line(stored.report),
     )
 
 
@@ -402,9 +422,15 @@ def api_report(report_id: str):
         stored = store.get(report_id)
     if stored is None:
         return jsonify({"error": "no such report"}), 404
-    return jsonify(dict(stored.report.to_dict(), report_id=report_id, sources=list(stored.sources),
+    report = stored.report
+    statistics = report.statistics.to_dict() if report.statistics is not None else None
+    reuse = (report.reuse or Reuse()).to_dict()
+    return jsonify(dict(report.to_dict(), report_id=report_id, sources=list(stored.sources),
                         first_seen=stored.first_seen, last_seen=stored.last_seen, last_changed=stored.last_changed,
-                        compliance=assess(stored).to_dict()))
+                        compliance=assess(stored).to_dict(),
+                        tables=[{"caption": table.caption, "rows": [list(row) for row in table.rows]}
+                                for table in report.tables],
+                        statistics=statistics, reuse=reuse))
 
 
 # --- export ---------------------------------------------------------------------

@@ -29,6 +29,7 @@ from ..engine import Engine, SearchRequest
 from ..models import Hit, StoredReport
 from ..normalize import search_form
 from ..store import Store
+from ..tableview import table_rows
 from .db import AlertItem, AlertsDB, LedgerEntry, SavedQuery
 from .links import item_id
 
@@ -78,7 +79,8 @@ def find_candidates(store: Store, engine: Engine, db: AlertsDB) -> tuple[list[Ca
         candidates.append(Candidate(
             report_id=report_id, content_hash=stored.content_hash, first_seen=stored.first_seen,
             last_changed=stored.last_changed,
-            paragraph_hashes=tuple(paragraph_hash(p.text) for p in stored.report.paragraphs),
+            paragraph_hashes=tuple(paragraph_hash(p.text) for p in stored.report.paragraphs)
+            + tuple(paragraph_hash(row.view.text()) for row in table_rows(stored.report.tables)),
             previous=db.ledger_entry(report_id) if report_id in ledger else None,
         ))
     return candidates, removed
@@ -147,10 +149,10 @@ def _seq(hit: Hit) -> int:
 
 
 def _is_new_paragraph(hit: Hit, candidate: Candidate) -> bool:
-    seq = _seq(hit)
-    if seq >= len(candidate.paragraph_hashes) or candidate.previous is None:
+    if candidate.previous is None:
         return True
-    return candidate.paragraph_hashes[seq] not in candidate.previous.paragraph_hashes
+    # the hit's own text (a paragraph, or a table row as the index shows it)
+    return paragraph_hash(hit.text) not in candidate.previous.paragraph_hashes
 
 
 def _item(saved_query: SavedQuery, stored: StoredReport, kind: str, hits: list[Hit], now: str) -> AlertItem:

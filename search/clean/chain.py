@@ -1,7 +1,7 @@
 """The cleaner as a chain of small stages, each taking a Draft and returning a new one.
 
     read → working form → page slices → furniture → spam → repeats → header and title
-         → paragraphs → kind → dates → issuer → region → (report)
+         → tables → paragraphs → table places → kind → dates → statistics → issuer → region → (report)
 
 Each stage does one job through its module (extract, published, docshare, boilerplate,
 spam, dedup, metadata/title, structure, kind, issuer, enrich.regions) and may refuse the
@@ -34,6 +34,8 @@ from .read import read_page
 from .runon import split_run_on
 from .spam import remove_spam, spam_vocabulary, strip_inline_spam
 from .stubs import is_link_list, refusal_reason
+from .figures import statistics
+from .tables import find_tables, place_tables
 
 # A report page may say no more than 报告正文见附件 (the report is the attachment), so the
 # bar is low: some Chinese text must be left once the furniture is gone.
@@ -201,8 +203,8 @@ def _page_names(name: str, page: str) -> bool:
 
 
 STAGES: tuple[Callable[[Draft], Draft], ...] = (
-    read, working_form, page_slices, furniture, spam, repeats, header_and_title, paragraphs, kind, dates, issuer,
-    region,
+    read, working_form, page_slices, furniture, spam, repeats, header_and_title, find_tables, paragraphs, place_tables,
+    kind, dates, statistics, issuer, region,
 )
 
 
@@ -259,6 +261,8 @@ def report(draft: Draft) -> Report:
         quality=draft.quality,
         synthetic=synthetic,
         extra=extra,
+        tables=draft.tables,
+        statistics=draft.statistics,
     )
 
 

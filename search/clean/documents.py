@@ -11,6 +11,10 @@ import re
 import zipfile
 
 from ..errors import ExtractError
+from ..models import Table
+from ..structure import TABLE_MARK
+from ..tableview import flatten, is_data_grid
+from .tablegrid import docx_table
 
 LOGGER = logging.getLogger(__name__)
 
@@ -45,14 +49,28 @@ def document_text(content: bytes, content_type: str | None, filename: str | None
         ExtractError: for .doc/.wps (binary formats we cannot read), scanned PDFs without a
             text layer, damaged files and anything that is not a document.
     """
+    return document_content(content, content_type, filename)[0]
+
+
+def document_content(content: bytes, content_type: str | None, filename: str | None) -> tuple[str, list[Table]]:
+    """The text of a .docx or .pdf attachment and the data tables of a .docx as grids.
+
+    Each .docx data table is one TABLE_MARK line of the text (as HTML tables are), its grid
+    in the list in the same order. A PDF has no table structure: its tables are read from
+    the text layout later (search/clean/tables.py).
+
+    Raises:
+        ExtractError: as document_text.
+    """
     source = filename or "attachment"
+    tables: list[Table] = []
     if not content:
         raise ExtractError(source, "empty attachment")
     kind = _kind(content, content_type, filename)
     if kind == "pdf":
         text = _pdf_text(content, source)
     elif kind == "docx":
-        text = _docx_text(content, source)
+        text = _docx_text(content, source, tables)
     elif kind == "legacy":
         raise ExtractError(source, "text of a legacy .doc/.wps file cannot be read (binary Word/WPS format); "
                                    "the attachment is recorded without text")
@@ -61,13 +79,13 @@ def document_text(content: bytes, content_type: str | None, filename: str | None
     text = re.sub(r"[ \t\u3000]+\n", "\n", text).strip()
     if not text:
         raise ExtractError(source, "the document has no text (a scanned image?)")
-    return text
+    return text, tables
 
 
-def _docx_text(content: bytes, source: str) -> str:
+def _docx_text(content: bytes, source: str, tables: list[Table]) -> str:
     import docx
     from docx.oxml.ns import qn
-    from docx.table import Table
+    from docx.table import Table as DocxTable
     from docx.text.paragraph import Paragraph
 
     try:
@@ -83,7 +101,12 @@ def _docx_text(content: bytes, source: str) -> str:
             if child.tag == qn("w:p"):
                 lines.append(Paragraph(child, parent).text)
             elif child.tag == qn("w:tbl"):
-                table = Table(child, parent)
+                table = DocxTable(child, parent)
+                resolved = docx_table(table)
+                if is_data_grid(resolved):
+                    lines.append(TABLE_MARK + flatten(resolved))
+                    tables.append(resolved)
+                    continue
                 for row in table.rows:
                     cells: list[str] = []
                     seen: set[int] = set()
@@ -129,6 +152,8 @@ def _pdf_text(content: bytes, source: str) -> str:
 _CJK = "\u3400-\u9fff"
 _CJK_GAP = re.compile(rf"(?<=[{_CJK}，。、；：！？（）“”])[ \t]+(?=[{_CJK}，。、；：！？（）“”])")
 _SENTENCE_END = tuple("。！？；：:;!?")
+# A table row printed as text (a label, then figures separated by spaces): never a wrapped line
+_FIGURES_END = re.compile(r"(?:^|\s)[+\-]?\d[\d,.]*%?(?:\s+[+\-]?\d[\d,.]*%?)+\s*$")
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．]|第[一二三四五六七八九十]+[章节条部分])")
 
 
@@ -147,7 +172,8 @@ def _rejoin_wrapped_lines(text: str) -> str:
     for line in lines:
         previous = out[-1] if out else ""
         continues = (previous and len(previous.split("\n")[-1]) >= full_width and not previous.endswith(_SENTENCE_END)
-                     and line.strip() and not _HEADING.match(line))
+                     and line.strip() and not _HEADING.match(line)
+                     and not _FIGURES_END.search(previous) and not _FIGURES_END.search(line))
         if continues:
             out[-1] = previous + line.strip()
         else:

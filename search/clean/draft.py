@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import RawPage, Region
+from ..models import RawPage, Region, Statistics, Table
 from ..structure import Block
 from .boilerplate import Boilerplate
 from .docshare import Docshare
@@ -47,6 +47,8 @@ class Draft:
     publish_date: str | None = None
     issuer: str | None = None
     region: Region = field(default_factory=Region)
+    tables: tuple[Table, ...] = ()  # data tables as grids (search/clean/tables.py)
+    statistics: Statistics | None = None  # 信息公开 figures and checks (search/clean/figures.py)
 
     def but(self, **changes: Any) -> "Draft":
         """A copy with some fields changed."""

@@ -18,6 +18,7 @@ from ..structure import ROW_SEPARATOR, TABLE_MARK
 from .attachments import ATTACHMENT_EXTENSIONS, attachment_name
 from .boilerplate import parse_meta_line
 from .stubs import pages_total
+from .tablegrid import html_table
 
 LOGGER = logging.getLogger(__name__)
 
@@ -77,6 +78,9 @@ class Extracted:
     is_html: bool = False
     container: str | None = None  # which container held the body ("density" for the fallback)
     pages_total: int | None = None  # the article is split over this many pages (we hold one)
+    # The data tables of the body as grids, in order; each is also a TABLE_MARK line of body_lines
+    # (search/clean/tables.py puts the two together).
+    tables: list = field(default_factory=list)
 
 
 def looks_like_html(text: str, content_type: str | None = None) -> bool:
@@ -193,8 +197,11 @@ def render_table(table) -> str:
     return f"{ROW_SEPARATOR} ".join(rows)
 
 
-def render_lines(element) -> list[str]:
-    """Visible text of an element, one line per block; table cells separated by CELL_SEPARATOR."""
+def render_lines(element, tables: list | None = None) -> list[str]:
+    """Visible text of an element, one line per block; table cells separated by CELL_SEPARATOR.
+
+    A data table is one TABLE_MARK line; with ``tables``, its grid is appended there too.
+    """
     parts: list[str] = []
 
     def walk(node, depth: int = 0) -> None:
@@ -211,6 +218,8 @@ def render_lines(element) -> list[str]:
             return
         if tag == "table" and _is_data_table(node):
             parts.append("\n" + TABLE_MARK + render_table(node) + "\n")
+            if tables is not None:
+                tables.append(html_table(node))
             if tail:
                 parts.append(tail)
             return
@@ -367,7 +376,8 @@ def extract_html(text: str, *, base_url: str | None = None) -> Extracted:
     hints = _title_hints(root, meta)
     links = _attachment_links(root, base_url)
     body = root.find("body")
-    page_lines = render_lines(body if body is not None else root)
+    page_tables: list = []
+    page_lines = render_lines(body if body is not None else root, page_tables)
     container, name = _find_container(root)
     if container is None or _cjk_count(container) < 30:
         # A short known container may be all there is (报告正文见附件); an empty or stale one
@@ -375,7 +385,8 @@ def extract_html(text: str, *, base_url: str | None = None) -> Extracted:
         guess = _density_container(root)
         if guess is not None and (container is None or _cjk_count(guess) >= max(100, 3 * _cjk_count(container))):
             container, name = guess, "density"
-    body_lines = render_lines(container) if container is not None else page_lines
+    body_tables: list = []
+    body_lines = render_lines(container, body_tables) if container is not None else page_lines
     LOGGER.debug("body container: %s", name)
     return Extracted(
         body_lines=body_lines,
@@ -385,6 +396,7 @@ def extract_html(text: str, *, base_url: str | None = None) -> Extracted:
         links=links,
         is_html=True,
         container=name,
+        tables=body_tables if container is not None else page_tables,
     )
 
 

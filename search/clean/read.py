@@ -57,11 +57,11 @@ def attachment_kind(raw: RawPage) -> str | None:
     return None
 
 
-def _attachment_text(raw: RawPage, extension: str) -> str:
-    from .documents import document_text
+def _attachment_text(raw: RawPage, extension: str) -> tuple[str, list]:
+    from .documents import document_content
 
     filename = urlsplit(raw.url or raw.source).path.rsplit("/", 1)[-1] or f"attachment{extension}"
-    return document_text(raw.content, raw.content_type, filename)
+    return document_content(raw.content, raw.content_type, filename)
 
 
 def read_page(raw: RawPage, max_bytes: int = MAX_BYTES) -> tuple[Extracted, bool]:
@@ -76,7 +76,8 @@ def read_page(raw: RawPage, max_bytes: int = MAX_BYTES) -> tuple[Extracted, bool
         raise ExtractError(raw.source, f"too large: {len(raw.content)} bytes (limit {max_bytes})")
     kind = attachment_kind(raw)
     if kind:
-        extracted = Extracted(body_lines=_attachment_text(raw, kind).split("\n"), encoding="attachment")
+        text, tables = _attachment_text(raw, kind)
+        extracted = Extracted(body_lines=text.split("\n"), encoding="attachment", tables=tables)
     else:
         extracted = extract(raw.content, raw.source, url=raw.url, content_type=raw.content_type)
     extracted.body_lines, cut = bounded(extracted.body_lines)

@@ -93,7 +93,7 @@ def assess(stored: StoredReport) -> Compliance:
     mandated = False
     if kind_rules is not None and report.paragraphs:
         sections = check_sections(report.paragraphs, kind_rules, report.report_year,
-                                  traditional="traditional_script" in report.quality)
+                                  traditional="traditional_script" in report.quality, tables=report.tables)
         mandated = (kind_rules.mandated_from is None or
                     (report.report_year is not None and report.report_year >= kind_rules.mandated_from))
         if mandated:

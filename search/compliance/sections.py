@@ -80,10 +80,22 @@ def _is_title(words: str) -> bool:
     return words.endswith("报告") or "年度报告" in words
 
 
-def _headings(paragraphs: tuple[Paragraph, ...]) -> list[_Heading]:
-    """Every heading in order of first appearance, plus heading-like lines the structure left as text."""
+def _headings(paragraphs: tuple[Paragraph, ...], tables: tuple = ()) -> list[_Heading]:
+    """Every heading in order of first appearance, plus heading-like lines the structure left as text.
+
+    A heading may stand over a table alone (二、主动公开政府信息情况 over its statistics table):
+    the tables' section paths count as headings where the tables stand (issue 15)."""
     found: dict[tuple[str, ...], _Heading] = {}
-    for seq, paragraph in enumerate(paragraphs):
+    last = max(len(paragraphs) - 1, 0)
+    for seq, paragraph in enumerate([*paragraphs, None]):
+        for table in tables:
+            if table.position == seq or (paragraph is None and table.position > seq):
+                for depth in range(len(table.section_path)):
+                    key = tuple(table.section_path[: depth + 1])
+                    if key not in found:
+                        found[key] = _Heading(key, heading_words(key[-1]), min(seq, last))
+        if paragraph is None:
+            break
         path = paragraph.section_path
         for depth in range(len(path)):
             key = path[: depth + 1]
@@ -167,12 +179,13 @@ def _leading(headings: list[_Heading], assigned: dict[tuple[str, ...], set[str]]
 
 
 def check_sections(paragraphs: tuple[Paragraph, ...], rules: KindRules, report_year: int | None,
-                   traditional: bool = False) -> tuple[SectionCheck, ...]:
+                   traditional: bool = False, tables: tuple = ()) -> tuple[SectionCheck, ...]:
     """Each mandated section of the kind: present with its heading, or missing (with where it is mentioned).
 
     ``traditional``: the text is in traditional script (its words are simplified before the
-    cues are looked for; simplified text is matched as it is, which is much cheaper)."""
-    headings = _headings(paragraphs)
+    cues are looked for; simplified text is matched as it is, which is much cheaper).
+    ``tables``: the report's tables (their section paths are headings too)."""
+    headings = _headings(paragraphs, tables)
     texts: list[str] | None = None
     assigned = _assign(headings, rules.sections, report_year)
     checks = []

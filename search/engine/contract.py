@@ -19,7 +19,7 @@ from ..normalize import search_form
 __all__ = ["Engine", "Filters", "Hit", "SearchRequest", "SearchResult", "SORTS", "FACETS", "FILTER_FIELDS",
            "UNKNOWN_REGION", "UNKNOWN_YEAR"]
 
-SORTS = ("relevance", "publish_date", "report_year")
+SORTS = ("relevance", "publish_date", "report_year", "reuse")  # reuse: 最高重复率 (search.reuse)
 UNKNOWN_REGION = "未知地区"  # the region facet's value for a report of unknown place
 UNKNOWN_YEAR = "未知"  # the report_year facet's value for a report of unknown year
 # Facets every engine counts; keys of SearchResult.facets.

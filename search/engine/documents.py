@@ -15,6 +15,7 @@ from ..enrich.topics import confidence_level
 from ..measures import count_measures
 from ..models import StoredReport
 from ..normalize import search_form
+from ..tableview import table_rows
 from .contract import UNKNOWN_REGION, UNKNOWN_YEAR
 
 
@@ -33,7 +34,7 @@ def region_keys(region) -> list[str]:
 
 
 def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
-    """The documents of one report: one per paragraph."""
+    """The documents of one report: one per paragraph, then one per table row."""
     report = stored.report
     region = report.region
     title = report.title or ""
@@ -42,6 +43,7 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
     tokens = stored.tokens if stored.tokens and len(stored.tokens) == len(report.paragraphs) else None
     compliance = compliance_fields(stored)  # the same for every paragraph of the report
     topic_level = confidence_level()
+    reuse = reuse_rank(report)
     about = " ".join(x for x in (title, report.issuer, *region.names(),
                                   f"{report.report_year}年" if report.report_year else "") if x)
     for seq, paragraph in enumerate(report.paragraphs):
@@ -69,6 +71,7 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
             "region_code": region.code or "",
             "report_year": year,
             "year_sort": report.report_year or 0,
+            "reuse": reuse,
             "publish_date": report.publish_date or "",
             "report_kind": report.report_kind,
             "issuer": report.issuer or "",
@@ -77,6 +80,29 @@ def paragraph_documents(stored: StoredReport) -> Iterable[dict]:
             "quality": ",".join(report.quality),
             **compliance,
         }
+    # Table rows (issue 15): their labels are searchable, their figures are not; a hit shows the row.
+    for row in table_rows(report.tables):
+        words, shown = row.view.searchable(), row.view.text()
+        heading = " ".join(row.section_path) if row.view.heading else ""  # a block's first row only
+        yield {
+            "paragraph_id": f"{stored.report_id}-{row.seq}", "report_id": stored.report_id,
+            "report_key": f"{stored.report_id}:{stored.content_hash}", "seq": row.seq, "title": title,
+            "about": about, "copy_key": copy_key(f"{row.seq} {shown}", title), "counts": "", "section": heading,
+            "body": words, "_stored_body": shown, "bigram": words,
+            "section_path": json.dumps(list(row.section_path), ensure_ascii=False),
+            "region": ",".join(search_form(k) for k in keys), "province": region.province or UNKNOWN_REGION,
+            "city": region.city or "", "county": region.county or "", "region_code": region.code or "",
+            "report_year": year, "year_sort": report.report_year or 0, "reuse": reuse,
+            "publish_date": report.publish_date or "",
+            "report_kind": report.report_kind, "issuer": report.issuer or "", "topic": "",
+            "quality": ",".join(report.quality), **compliance,
+        }
+
+
+def reuse_rank(report) -> int:
+    """The report's reused-sentence share as the index's sort column: ×10000 + 1, 0 when unknown."""
+    ratio = report.reuse.reused_sentence_ratio if report.reuse else None
+    return 0 if ratio is None else int(round(ratio * 10000)) + 1
 
 
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -96,4 +122,4 @@ def copy_key(text: str, title: str) -> int:
 
 # Bump when documents are built differently for the same fields (a copy_key rule, a new
 # token): a reindex then rebuilds the index instead of keeping documents of the old kind.
-INDEX_FORMAT = "2"
+INDEX_FORMAT = "3"  # 3: table rows (issue 15)

@@ -32,6 +32,7 @@ import numpy as np
 from ..highlight import snippet
 from ..models import Hit, Region
 from ..rerank import text_bonus
+from ..tableview import TABLE_SEQ
 from ..understand import QueryPlan
 from .contract import UNKNOWN_REGION
 from .plan import ALIAS_CREDIT, NEAR_CREDIT, PART_CREDIT
@@ -193,7 +194,7 @@ def rank_relevance(candidates: Candidates, full: np.ndarray, report: np.ndarray,
     pool = page_order((seq, report, -scores, tier_rank), report, 2 * wanted, False)
     for index in pool[:wanted].tolist():
         text, kind = text_of(index)
-        scores[index] += text_bonus(plan, text, kind)
+        scores[index] += text_bonus(plan, text, kind, table_row=bool(seq[index] >= TABLE_SEQ))
     keys = (seq, report, -scores, tier_rank)
     size = len(base) if size is None else size
     end = max(1, page) * per_page
@@ -217,12 +218,17 @@ def relevance(candidates: Candidates, bm25_scores: np.ndarray, top: float | None
 
 
 def rank_page(sort: str, page: int, per_page: int, grouped: bool, full: np.ndarray, report: np.ndarray,
-              seq: np.ndarray, copies: np.ndarray | None, date: np.ndarray, year: np.ndarray | None = None) -> Ranked:
-    """The page sorted by publish date (newest first) or report year, full matches first;
-    ``date``: codes in date order (-1: none); ``year``: 0 when unknown."""
+              seq: np.ndarray, copies: np.ndarray | None, date: np.ndarray, year: np.ndarray | None = None,
+              reuse: np.ndarray | None = None) -> Ranked:
+    """The page sorted by publish date (newest first), report year or reuse (最高重复率: the
+    reports that repeat their previous report most first, then the newest), full matches
+    first; ``date``: codes in date order (-1: none); ``year``: 0 when unknown; ``reuse``:
+    the report's reuse rank (``search.engine.documents.reuse_rank``; None: an older index)."""
     tier_rank = (~full).astype(np.int8)
     if sort == "publish_date":  # newest first, a report's paragraphs in order
         keys = (seq, report, -date, tier_rank)
+    elif sort == "reuse" and reuse is not None:  # most copied first, then the newest
+        keys = (seq, report, -date, -reuse, tier_rank)
     else:
         keys = (seq, report, -date, -year, tier_rank)
     end = max(1, page) * per_page

@@ -27,7 +27,7 @@ from .. import bm25
 
 # Bump when the mapping changes; documents built by another rule (INDEX_FORMAT: a copy_key
 # rule, a new token — shared with the Whoosh index) also make an index outdated.
-MAPPING_VERSION = f"2/{INDEX_FORMAT}"
+MAPPING_VERSION = f"3/{INDEX_FORMAT}"  # 3: table rows' searchable text, the reuse column
 GAP = "_"  # a position without a token (between Chinese runs in t_bigram)
 FREQ_SIMILARITY = "govsearch_freq"
 TOKEN_FIELDS = ("body", "bigram", "title", "section", "about")
@@ -51,10 +51,13 @@ def index_body(shards: int, replicas: int) -> dict:
         "copy_key": keyword, "counts": keyword,
         "t_body": _text(positions=True), "t_bigram": _text("govsearch_bigrams", positions=True),
         "t_title": _text(), "t_section": _text(), "t_about": _text(),
-        "body": {"type": "text", "index": False}, "title": stored_only, "section_path": stored_only,
+        "body": {"type": "text", "index": False},
+        # What a table row's bigrams are cut from (its labels) when it is not the shown text.
+        "bigram_text": {"type": "text", "index": False}, "title": stored_only, "section_path": stored_only,
         "region": keyword, "region_province": keyword, "region_city": keyword, "region_county": keyword,
         "province": stored_only, "city": stored_only, "county": stored_only, "region_code": stored_only,
         "report_year": keyword, "year": number, "year_sort": number, "publish_date": keyword,
+        "reuse": number,  # the report's reuse rank, for the 最高重复率 order (search.engine.documents.reuse_rank)
         "report_kind": keyword, "issuer": stored_only, "topic": keyword, "quality": stored_only,
         "on_time": keyword, "missing_section": keyword,  # compliance (search.compliance)
     }
@@ -103,12 +106,12 @@ def _region_paths(province: str, city: str, county: str) -> tuple[str, str | Non
 
 
 def documents(stored: StoredReport) -> list[tuple[str, dict]]:
-    """(id, document) of every paragraph of a report."""
+    """(id, document) of every paragraph and table row of a report."""
     found = []
     for doc in paragraph_documents(stored):
         body_tokens = doc["body"] if isinstance(doc["body"], list) else schema.paragraph_words(doc["body"])
         text = doc["_stored_body"]
-        bigram = bigram_tokens(text)
+        bigram = bigram_tokens(doc["bigram"])  # a table row: its labels, not the row shown
         title_words, section_words, about_words = (schema.search_words(doc["title"]),
                                                    schema.search_words(doc["section"]),
                                                    schema.search_words(doc["about"]))
@@ -132,11 +135,13 @@ def documents(stored: StoredReport) -> list[tuple[str, dict]]:
             "province": doc["province"], "city": doc["city"], "county": doc["county"],
             "region_code": doc["region_code"], "report_year": year,
             "year": int(year) if year.isdigit() else None, "year_sort": doc["year_sort"],
-            "publish_date": doc["publish_date"] or None, "report_kind": doc["report_kind"],
+            "reuse": doc["reuse"], "publish_date": doc["publish_date"] or None, "report_kind": doc["report_kind"],
             "issuer": doc["issuer"], "topic": [t for t in doc["topic"].split(",") if t], "quality": doc["quality"],
             "on_time": doc.get("on_time") or None,
             "missing_section": [m for m in (doc.get("missing_section") or "").split(",") if m],
         }
+        if doc["bigram"] != text:
+            document["bigram_text"] = doc["bigram"]
         quantized = bm25.quantized_length(np.array([lengths[name] for name in TOKEN_FIELDS]))
         for name, exact, short in zip(TOKEN_FIELDS, (lengths[n] for n in TOKEN_FIELDS), quantized.tolist()):
             document[f"len_{name}"] = exact

@@ -48,7 +48,7 @@ CARDINALITY_PRECISION = 40000  # distinct reports counted exactly up to about th
 MAX_REPORT_CLAUSES = 14  # report-only candidates are enumerated as clause subsets up to this many clauses
 SOURCE_FIELDS = ["paragraph_id", "report_id", "seq", "copy_key", "counts", "t_body", "t_title", "t_section", "t_about",
                  "body", "title", "section_path", "province", "city", "county", "region_code", "report_year",
-                 "year_sort", "publish_date", "report_kind", "issuer", "topic", "quality"]
+                 "year_sort", "reuse", "bigram_text", "publish_date", "report_kind", "issuer", "topic", "quality"]
 _FACET_FIELDS = {"region": ("region_province", "region_city", "region_county"), "report_year": ("report_year",),
                  "topic": ("topic",), "report_kind": ("report_kind",), "on_time": ("on_time",),
                  "missing_section": ("missing_section",)}
@@ -143,7 +143,7 @@ class FetchedPostings:
     def _field(self, field: str) -> list[Counter]:
         if field not in self._counts:
             if field == "bigram":
-                self._counts[field] = [Counter(t for t in bigram_tokens(s.get("body", "")) if t != "_")
+                self._counts[field] = [Counter(t for t in bigram_tokens(s.get("bigram_text") or s.get("body", "")) if t != "_")
                                        for s in self.sources]
             elif field == "counts":
                 self._counts[field] = [Counter(s.get("counts") or ()) for s in self.sources]
@@ -606,8 +606,9 @@ class Search:
             codes = {d: i for i, d in enumerate(sorted({d for d in dates if d}))}
             date = np.array([codes.get(d, -1) for d in dates], dtype=np.int64)
             year = np.array([int(s.get("year_sort") or 0) for s in fetched.sources], dtype=np.int64)
+            reuse = np.array([int(s.get("reuse") or 0) for s in fetched.sources], dtype=np.int64)
             ranked = rank_page(request.sort, request.page, request.per_page, request.group_by_report, full, report,
-                               seq, copies, date, year)
+                               seq, copies, date, year, reuse)
         return ranked, fetched.holds_page(ranked, request, self._wanted())
 
     def _page(self, fetched: "Fetched", ranked, candidates: dict, full: dict) -> list:
@@ -680,6 +681,8 @@ def _field_sort(sort: str) -> list[dict]:
     date = {"publish_date": {"order": "desc", "missing": "_last"}}
     if sort == "publish_date":
         return [date, {"report_id": "asc"}, {"seq": "asc"}]
+    if sort == "reuse":  # most copied first, then the newest (search.engine.ranker.rank_page)
+        return [{"reuse": {"order": "desc", "missing": "_last"}}, date, {"report_id": "asc"}, {"seq": "asc"}]
     return [{"year_sort": "desc"}, date, {"report_id": "asc"}, {"seq": "asc"}]
 
 

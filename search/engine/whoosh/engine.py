@@ -230,7 +230,8 @@ class WhooshEngine:
         else:
             years = np.array([int(v) if v.isdigit() else 0 for v in table.report_year.values] + [0])
             ranked = rank_page(request.sort, request.page, request.per_page, request.group_by_report, full, report,
-                               seq, copies, table.publish_date.codes[docs], years[table.report_year.codes[docs]])
+                               seq, copies, table.publish_date.codes[docs], years[table.report_year.codes[docs]],
+                               table.reuse[docs] if table.reuse is not None else None)
         per_report = np.bincount(report[report >= 0], minlength=len(table.report_id.values)) \
             if request.group_by_report else None
         hits = []

@@ -70,6 +70,7 @@ class FacetTable:
     # Compliance (search.compliance): 按时公开 yes/no/unknown, and the mandated sections a report lacks.
     on_time: Column | None = None
     missing_section: "Keywords | None" = None
+    reuse: np.ndarray | None = None  # the report's reuse rank (search.index.reuse_rank; None: older index)
 
     @classmethod
     def build(cls, reader) -> "FacetTable":
@@ -105,7 +106,8 @@ class FacetTable:
                    topics, topic_values, column("publish_date"), _numeric_column(reader, "seq"),
                    _numeric_column(reader, "copy_key") if "copy_key" in reader.schema else None,
                    column("on_time").with_reports(reports, report_count),
-                   Keywords.build(reader, "missing_section", size))
+                   Keywords.build(reader, "missing_section", size),
+                   _numeric_column(reader, "reuse") if "reuse" in reader.schema else None)
 
 
 def _numeric_column(reader, field_name: str) -> np.ndarray:

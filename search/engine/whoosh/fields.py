@@ -193,6 +193,8 @@ def build_schema() -> fields.Schema:
         region_code=fields.STORED(),
         report_year=fields.ID(stored=True),
         year_sort=fields.COLUMN(columns.NumericColumn("H")),  # 0 when unknown
+        # The report's reused-sentence share ×10000 + 1 (0: unknown), for the 最高重复率 order (search.reuse)
+        reuse=fields.COLUMN(columns.NumericColumn("H")),
         publish_date=fields.ID(stored=True, sortable=True),
         report_kind=fields.ID(stored=True),
         issuer=fields.STORED(),

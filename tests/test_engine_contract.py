@@ -21,10 +21,13 @@ from search.alerts.db import SavedQuery
 from search.compliance import section_names
 from search.alerts.matching import matching_paragraphs
 from search.engine import Filters, OpenSearchEngine, SearchRequest, WhooshEngine
+from search.models import Table
 from search.normalize import search_form
 from search.pipeline import reindex
+from search.schema import analyzer_fingerprint
 from search.settings import load_settings
 from search.store import Store
+from search.tableview import TABLE_SEQ, table_rows
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from opensearch_support import opensearch  # noqa: E402,F401
@@ -59,23 +62,68 @@ MORE_REQUESTS: dict[str, SearchRequest] = {
     "nothing_passes": SearchRequest(query="行政复议", regions=("西藏自治区",)),
     "on_time": SearchRequest(query="法治", on_time=("yes", "unknown")),
     "missing_section": SearchRequest(query="行政复议", missing_sections=(section_names()[0],), group_by_report=True),
+    # Table rows (issue 15): rows alone, rows after the paragraphs that say the words, grouped.
+    "table_rows_only": SearchRequest(query="数字档案馆"),
+    "table_rows_after_paragraphs": SearchRequest(query="本机关不掌握相关政府信息", per_page=80),
+    "table_rows_grouped": SearchRequest(query="数字档案馆 OR 本机关不掌握相关政府信息", group_by_report=True),
+    "table_row_phrase": SearchRequest(query='"数字档案馆建设"'),
+    # 最高重复率: the reports that repeat their previous report most first.
+    "reuse_sort": SearchRequest(query="行政执法", sort="reuse", per_page=50),
+    "reuse_sort_grouped_page2": SearchRequest(query="法治", sort="reuse", group_by_report=True, page=2, per_page=10),
+    "reuse_sort_browse": SearchRequest(query="", sort="reuse", kinds=("法治政府建设年度报告",), per_page=40),
+    "reuse_sort_partial": SearchRequest(query="行政执法 火星基地", sort="reuse"),
 }
 ALL_REQUESTS = {**REQUESTS, **MORE_REQUESTS}
 
 
 # ---------------------------------------------------------------- the engines
+TABLE_REPORTS = 3  # 信息公开 reports of the corpus given a statistics table (issue 15: rows are searchable)
+
+
+def statistics_table(position: int) -> Table:
+    """A small statistics table: labels merged down two rows, figures under their headings."""
+    rows = (("项目", "项目", "申请数", "办结数"),
+            ("数字档案馆建设", "电子文件归档", "12", "11"),
+            ("数字档案馆建设", "档案数字化", "7", "7"),
+            ("（四）无法提供", "1.本机关不掌握相关政府信息", "5", "5"),
+            ("行政复议", "结果纠正", "3", "—"))
+    return Table(rows=rows, caption="数字档案馆与依申请公开情况", spans=((0, 0, 1, 2), (1, 0, 2, 1)),
+                 section_path=("三、收到和处理政府信息公开申请情况",), position=position)
+
+
+def add_tables(data_dir: Path) -> int:
+    """Give the first TABLE_REPORTS 信息公开 reports a table; returns the searchable rows added."""
+    rows = 0
+    with Store.open(data_dir) as store:
+        chosen = [r for r in store.report_ids()
+                  if store.get(r).report.report_kind == "政府信息公开工作年度报告"][:TABLE_REPORTS]
+        for report_id in chosen:
+            stored = store.get(report_id)
+            report = stored.report.replace(tables=(statistics_table(len(stored.report.paragraphs)),))
+            store.save(report_id, report, report_id, report.source_url, report_id + "-tables",
+                       "2025-01-01T00:00:00+00:00", tokens=stored.tokens and [list(t) for t in stored.tokens],
+                       tokens_version=analyzer_fingerprint())
+            rows += len(table_rows(report.tables))
+    return rows
+
+
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
+def corpus(tmp_path_factory) -> tuple[Path, int]:
+    """The equivalence corpus (2,000 paragraphs) with a statistics table in a few reports:
+    (data folder, paragraphs and table rows to index)."""
     data_dir = tmp_path_factory.mktemp("contract") / "data"
     assert load_corpus(data_dir) == 2000
-    return data_dir
+    rows = add_tables(data_dir)
+    assert rows == TABLE_REPORTS * 4
+    return data_dir, 2000 + rows
 
 
 @pytest.fixture(scope="module")
 def whoosh_engine(corpus):
-    settings = load_settings({"data_dir": str(corpus)}, environ={})
-    assert reindex(settings, full=True, run_alerts=False).paragraphs_written == 2000
-    return WhooshEngine(corpus)
+    data_dir, units = corpus
+    settings = load_settings({"data_dir": str(data_dir)}, environ={})
+    assert reindex(settings, full=True, run_alerts=False).paragraphs_written == units
+    return WhooshEngine(data_dir)
 
 
 def cluster_settings(data_dir, cluster, alias: str, **extra):
@@ -90,11 +138,12 @@ def drop_indexes(cluster, alias: str) -> None:
 
 @pytest.fixture(scope="module")
 def opensearch_engine(corpus, opensearch):
+    data_dir, units = corpus
     alias = "govsearch-test-contract-" + uuid.uuid4().hex[:8]
-    settings = cluster_settings(corpus, opensearch, alias)
+    settings = cluster_settings(data_dir, opensearch, alias)
     try:
         summary = reindex(settings, full=True, run_alerts=False)
-        assert summary.full and summary.paragraphs_written == 2000
+        assert summary.full and summary.paragraphs_written == units
         yield OpenSearchEngine(settings)
     finally:
         drop_indexes(opensearch, alias)
@@ -191,6 +240,33 @@ def test_sorting_by_publish_date_puts_the_newest_first(engine):
     assert dates == sorted(dates, key=lambda d: (d == "", [-ord(c) for c in d]))
 
 
+def _seq(hit) -> int:
+    return int(hit.paragraph_id.rsplit("-", 1)[1])
+
+
+def test_table_rows_are_hits_that_show_their_row_after_the_paragraphs(engine):
+    rows = engine.search(SearchRequest(query="数字档案馆")).hits
+    full = [hit for hit in rows if hit.tier == "full"]
+    assert len(full) == 2 * TABLE_REPORTS and all(_seq(hit) >= TABLE_SEQ for hit in full)
+    for hit in full:  # the row as a reader sees it: labels, then each figure under its heading
+        assert "申请数" in hit.text and "|" in hit.text and "<mark>数字档案馆</mark>" in hit.highlight
+        assert hit.section_path == ("三、收到和处理政府信息公开申请情况",)
+    hits = engine.search(SearchRequest(query="本机关不掌握相关政府信息", per_page=80)).hits
+    full = [_seq(hit) >= TABLE_SEQ for hit in hits if hit.tier == "full"]
+    assert any(full) and not all(full)
+    assert full == sorted(full), "a table row ranks after every paragraph that says the words"
+
+
+def test_sorting_by_reuse_puts_the_most_repeated_reports_first(engine, corpus):
+    with Store.open(corpus[0]) as store:
+        reuse = {r: store.get(r).report.reuse for r in store.report_ids()}
+    ratio = {r: (x.reused_sentence_ratio if x else None) for r, x in reuse.items()}
+    assert sum(value is not None for value in ratio.values()) >= 10  # the corpus has pairs to compare
+    hits = engine.search(SearchRequest(query="", sort="reuse", per_page=2000)).hits
+    ranks = [(ratio[hit.report_id] is None, -(ratio[hit.report_id] or 0.0)) for hit in hits]
+    assert ranks == sorted(ranks)
+
+
 def test_strict_operators_stay_strict(engine):
     for hit in engine.search(SearchRequest(query="法治 -信访", per_page=100)).hits:
         assert "信访" not in search_form(hit.text)
@@ -206,7 +282,7 @@ def test_highlights_mark_the_query_words(engine):
 
 
 def test_alerts_match_only_the_given_reports(engine, corpus):
-    with Store.open(corpus) as store:
+    with Store.open(corpus[0]) as store:
         report_ids = store.report_ids()[:40]
     saved = SavedQuery(id=1, user_id=1, name="x", query="行政执法", filters=Filters(), frequency="immediate",
                        email=False, atom=True, webhook_url=None, active=True, created_at="2020-01-01T00:00:00+00:00",

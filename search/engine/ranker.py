@@ -276,7 +276,7 @@ def without_copies(keys, report, end: int, grouped: bool, copies, size: int) -> 
             return order
         _, first = np.unique(copies[order], return_index=True)
         kept = order[np.sort(first)]
-        if len(kept) >= end or len(order) < want:
+        if len(kept) >= end or len(order) < want or want >= size:  # enough, or every result read
             return kept[:end]
         want = min(size, want * 2 + 64)
 

@@ -17,19 +17,22 @@ from .normalize import search_form
 
 SNIPPET_CHARS = 220
 WINDOW_MARGIN = 40  # characters matched beyond a long paragraph's snippet window on each side
-_QUOTES_BETWEEN = "[“”‘’\"'「」『』《》〈〉]*"
+
+
+_QUOTES = "“”‘’\"'「」『』《》〈〉"
+_DROP_QUOTES = str.maketrans("", "", _QUOTES)
 
 
 @functools.lru_cache(maxsize=4096)
-def _term_pattern(term: str) -> re.Pattern | None:
-    """A query word as a pattern over search-form text, built once per word.
+def _term_pieces(term: str) -> tuple[str, ...]:
+    """A query word in search form, cut at spaces and punctuation."""
+    return tuple(p for p in re.split(r"[\s\W_]+", search_form(term).lower()) if p)
 
-    A phrase typed with spaces or other punctuation matches across any punctuation, and
-    quotation marks may sit between any two characters (八五普法 → “八五”普法)."""
-    pieces = [p for p in re.split(r"[\s\W_]+", search_form(term).lower()) if p]
-    if not pieces:
-        return None
-    return re.compile(r"[\s\W_]*".join(_QUOTES_BETWEEN.join(re.escape(c) for c in p) for p in pieces))
+
+@functools.lru_cache(maxsize=4096)
+def _pieces_pattern(pieces: tuple[str, ...]) -> re.Pattern:
+    """Pieces typed apart match across any spaces or punctuation between them."""
+    return re.compile(r"[\s\W_]*".join(re.escape(p) for p in pieces))
 
 
 def _aligned_form(text: str) -> str:
@@ -37,14 +40,54 @@ def _aligned_form(text: str) -> str:
     positions in the text)."""
     folded = search_form(text).lower()
     if len(folded) != len(text):  # normalisation changed lengths: match in a per-character form
-        folded = "".join(search_form(c).lower()[:1] or " " for c in text)
+        folded = "".join(_char_form(c) for c in text)
     return folded
 
 
+@functools.lru_cache(maxsize=65536)
+def _char_form(char: str) -> str:
+    return search_form(char).lower()[:1] or " "
+
+
+class _Searchable:
+    """A text's search form without quotation marks, which may sit between any two
+    characters of a word (八五普法 → “八五”普法), and where each character came from."""
+
+    def __init__(self, text: str):
+        folded = _aligned_form(text)
+        self.text = folded.translate(_DROP_QUOTES)
+        self.origin = None if len(self.text) == len(folded) else \
+            [i for i, c in enumerate(folded) if c not in _QUOTES]
+
+    def _span(self, start: int, end: int) -> tuple[int, int]:
+        if self.origin is None:
+            return start, end
+        return self.origin[start], self.origin[end - 1] + 1
+
+    def spans(self, term: str, first_only: bool = False):
+        """(start, end) in the original text of each match of a query word."""
+        pieces = _term_pieces(term)
+        if not pieces:
+            return
+        if len(pieces) == 1:
+            word, at = pieces[0], self.text.find(pieces[0])
+            while at >= 0:
+                yield self._span(at, at + len(word))
+                if first_only:
+                    return
+                at = self.text.find(word, at + len(word))
+            return
+        for found in _pieces_pattern(pieces).finditer(self.text):
+            if found.end() > found.start():
+                yield self._span(found.start(), found.end())
+                if first_only:
+                    return
+
+
 def _first_match(text: str, terms) -> int | None:
-    """Where the first match of any term starts (each pattern stops at its first match)."""
-    folded = _aligned_form(text)
-    starts = [m.start() for m in (p.search(folded) for p in map(_term_pattern, terms) if p is not None) if m]
+    """Where the first match of any term starts (each word stops at its first match)."""
+    searchable = _Searchable(text)
+    starts = [start for term in terms for start, _ in searchable.spans(term, first_only=True)]
     return min(starts) if starts else None
 
 
@@ -56,13 +99,8 @@ def match_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int
     """
     if not terms or not text:
         return []
-    folded = _aligned_form(text)
-    spans = []
-    for term in terms:
-        pattern = _term_pattern(term)
-        if pattern is not None:
-            spans.extend((m.start(), m.end()) for m in pattern.finditer(folded) if m.end() > m.start())
-    spans.sort()
+    searchable = _Searchable(text)
+    spans = sorted(span for term in terms for span in searchable.spans(term))
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:

@@ -80,8 +80,13 @@ def test_statistics_chart_with_csv_download(page, server, shots):
     page.goto(server.url + "/statistics?figure=new_applications&mode=regions&province=&year=")
     visible = page.locator(".chart-frame:visible svg.bar-chart")
     assert visible.count() == 1  # the wide drawing on a desktop, the narrow one on a phone
-    bars = visible.locator("rect.bar")
+    bars = visible.locator("rect.chart-bar")
     assert bars.count() == 8  # eight synthetic 信息公开 reports state the figure
+    # Drawn lengths follow the values (a page-wide CSS width once made every bar alike).
+    values = [float(v.replace(",", "")) for v in visible.locator("text.bar-value").all_text_contents()]
+    widths = [bars.nth(i).bounding_box()["width"] for i in range(bars.count())]
+    for value, width in zip(values, widths):
+        assert abs(width / widths[0] - value / values[0]) < 0.02, (values, widths)
     box = visible.bounding_box()
     assert box["width"] <= page.viewport_size["width"] and box["height"] > 8 * 20
     label = visible.locator("text.bar-label").first

@@ -224,8 +224,8 @@ def test_statistics_page_charts_a_figure_with_a_csv_download(client):
     page = client.get("/statistics?figure=new_applications&mode=regions&province=浙江省&year=2023").get_data(as_text=True)
     assert page.count('<svg class="bar-chart"') == 2  # wide and narrow drawings of one chart
     # three reports state the figure (拱墅区's page has no table), drawn twice (wide and narrow)
-    assert page.count('class="bar"') + page.count('class="bar flagged"') == 2 * 3
-    assert 'class="bar flagged"' in page  # 上城区: 统计表不平衡
+    assert page.count('class="chart-bar"') + page.count('class="chart-bar flagged"') == 2 * 3
+    assert 'class="chart-bar flagged"' in page  # 上城区: 统计表不平衡
     link = re.search(r'href="(/statistics\.csv\?[^"]+)"', page).group(1).replace("&amp;", "&")
     rows = list(csv.reader(io.StringIO(client.get(link).get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:2] == ["label", "new_applications"] and len(rows) == 1 + 3

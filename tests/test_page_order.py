@@ -51,3 +51,24 @@ def test_without_copies_stops_when_fewer_distinct_results_than_the_page(end):
     order = np.lexsort(keys)
     _, first = np.unique(copies[order], return_index=True)
     assert found.tolist() == order[np.sort(first)][:end].tolist()
+
+
+@pytest.mark.parametrize("size", [1, 7, 300])
+def test_copies_fewer_than_a_page_end_the_search_for_more(size):
+    """Every candidate a copy of a few paragraphs: the page holds each once and the search
+    for more stops at the last candidate (it once asked for more forever)."""
+    from search.engine.ranker import without_copies as _without_copies
+
+    rng = np.random.default_rng(size)
+    reports = rng.integers(0, 5, size=size)
+    keys = (rng.integers(0, 9, size=size), reports, -rng.random(size))
+    copies = rng.integers(0, 3, size=size)
+    order = _without_copies(keys, reports, 20, False, copies, size)
+    assert len(order) == len(np.unique(copies))
+    assert len(set(copies[order].tolist())) == len(order)
+    # each kept candidate is its copy's best (first in the full order)
+    full = np.lexsort(keys)
+    best = {}
+    for index in full.tolist():
+        best.setdefault(int(copies[index]), index)
+    assert sorted(order.tolist()) == sorted(best.values())

@@ -57,7 +57,7 @@ def bar_chart(bars: list[Bar], title: str, description: str = "", chart_id: str 
         value = float(bar.value)
         start = zero + min(0.0, value) / span * room
         length = max(abs(value) / span * room, 1.5 if value else 0.0)
-        classes = "bar" + (" flagged" if bar.note else "") + (" negative" if value < 0 else "")
+        classes = "chart-bar" + (" flagged" if bar.note else "") + (" negative" if value < 0 else "")
         tooltip = escape(bar.label + (f"({bar.note})" if bar.note else "") + f":{_number(bar.value)}")
         item = [f'<g class="bar-row"><title>{tooltip}</title>',
                 f'<rect class="bar-hit" x="0" y="{top}" width="{width}" height="{ROW}" fill="transparent"/>',

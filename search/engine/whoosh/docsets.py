@@ -13,6 +13,7 @@ from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
 
 from .phrase import ExactPhrase, NearParts
+from .caches import SegmentCache, freeze_arrays, segment_token
 from .postings import TermReads, field_terms
 
 _EMPTY = np.empty(0, dtype=np.int64)
@@ -295,15 +296,39 @@ def _segment_ids(reader, query, reads: TermReads) -> np.ndarray:
     return None  # unknown: caller falls back
 
 
+MATCH_CACHE_MB = 64  # match sets of sub-queries kept across searches, per process
+MATCH_CACHE = SegmentCache(MATCH_CACHE_MB << 20, lambda ids: ids.nbytes, freeze_arrays)
+
+
+def _cache_key(query):
+    """What identifies a query's match set in a segment (None: not kept)."""
+    if isinstance(query, NearParts):
+        skip = query.skip
+        fingerprint = None if skip is None else (len(skip), hash(skip.tobytes()))
+        return ("near", tuple(query.parts), query.window, fingerprint)
+    try:
+        hash(query)
+    except TypeError:
+        return None
+    return query
+
+
 def matching_docs(searcher, query, reads: TermReads | None = None) -> np.ndarray:
     """Sorted global docnums of every live document the query matches (``searcher`` may
     also be an index reader)."""
     reads = reads or TermReads()
     parts = []
+    key = _cache_key(query)
     for reader, offset in segments(searcher):
-        ids = _near_ids(reader, query, reads, offset) if isinstance(query, NearParts) else _segment_ids(reader, query, reads)
+        cache_key = (segment_token(reader), key) if key is not None else None
+        ids = MATCH_CACHE.get(cache_key) if cache_key is not None else None
         if ids is None:
-            return np.fromiter(sorted(query.docs(searcher)), dtype=np.int64)
+            ids = _near_ids(reader, query, reads, offset) if isinstance(query, NearParts) \
+                else _segment_ids(reader, query, reads)
+            if ids is None:
+                return np.fromiter(sorted(query.docs(searcher)), dtype=np.int64)
+            if cache_key is not None:
+                MATCH_CACHE.put(cache_key, ids)
         if len(ids):
             parts.append(ids + offset)
     return np.concatenate(parts) if parts else _EMPTY

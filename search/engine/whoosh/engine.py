@@ -28,6 +28,7 @@ from ...schema import analyzer_fingerprint
 from ..contract import SearchRequest, SearchResult
 from ...query import ParsedQuery, parse_query
 from ...suggest import suggest, warm as warm_suggestions
+from .vocabulary import may_hold, warm as warm_vocabulary
 from .tiers import everything, tier
 from .. import plan as plan_nodes
 from ..ranker import SUGGEST_BELOW, Candidates, hit_from_fields, rank_page, rank_relevance
@@ -106,6 +107,7 @@ class WhooshEngine:
             return False
         self._facet_table(searcher)
         warm_suggestions()  # the pinyin table (two seconds) before the first typo, not during it
+        warm_vocabulary(searcher)
         for segment, _ in segments(searcher):
             for name, field in searcher.schema.items():
                 if field.scorable:
@@ -290,8 +292,9 @@ def _distinct_reports(table: FacetTable, docs: np.ndarray) -> int:
 
 
 def _document_frequency(searcher, field: str, text: str, reads: TermReads) -> int:
-    """Live paragraphs containing a term (a term lookup; postings only for terms the index holds)."""
-    if field not in searcher.schema:
+    """Live paragraphs containing a term (a term lookup; postings only for terms the index holds).
+    Most look-alike spellings are in no segment: the segments' term hashes say so first."""
+    if field not in searcher.schema or not may_hold(searcher, field, text):
         return 0
     try:
         if not searcher.doc_frequency(field, text):

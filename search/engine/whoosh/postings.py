@@ -26,6 +26,8 @@ from array import array
 from dataclasses import dataclass
 
 import numpy as np
+
+from .caches import SegmentCache, freeze_arrays, segment_token
 from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter,
                                   W3TermInfo)
 from whoosh.matching import ListMatcher
@@ -403,19 +405,36 @@ def decode_term(data: bytes, format_, positions: bool = False) -> TermPostings:
                         (flat[0] if one else np.concatenate(flat)) if want else None)
 
 
+POSTINGS_CACHE_MB = 64  # decoded postings kept across searches, per process
+
+
+def _postings_bytes(found: TermPostings) -> int:
+    return sum(a.nbytes for a in (found.ids, found.weights, found.counts, found.positions) if a is not None)
+
+
+POSTINGS_CACHE = SegmentCache(POSTINGS_CACHE_MB << 20, _postings_bytes,
+                              lambda found: freeze_arrays(found.ids, found.weights, found.counts, found.positions))
+
+
 class TermReads:
     """A search's memo of term postings: matching (``search.engine.whoosh.docsets``) and ranking
-    (``search.engine.whoosh.ranking``) read the same terms, each once."""
+    (``search.engine.whoosh.ranking``) read the same terms, each once; later searches find recent
+    ones in POSTINGS_CACHE."""
 
     def __init__(self):
         self._memo: dict[tuple, TermPostings] = {}
 
     def get(self, reader, fieldname: str, btext: bytes, positions: bool = False) -> TermPostings | None:
-        key = (id(reader), fieldname, btext)
+        key = (segment_token(reader), fieldname, btext)
         found = self._memo.get(key)
+        if found is None:
+            found = POSTINGS_CACHE.get(key)
         if found is not None and (not positions or found.positions is not None or found is EMPTY):
+            self._memo[key] = found
             return found
         found = read_term(reader, fieldname, btext, positions)
         if found is not None:
             self._memo[key] = found
+            if found is not EMPTY:
+                POSTINGS_CACHE.put(key, found)
         return found

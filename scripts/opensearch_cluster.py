@@ -249,7 +249,14 @@ def launch(node: Node, options: Options) -> Node:
                                    cwd=folder, env=env, stdin=subprocess.DEVNULL,
                                    stdout=console, stderr=subprocess.STDOUT, start_new_session=True,
                                    **as_user)
-    return Node(node.name, node.folder, node.http_port, node.transport_port, process.pid)
+    launched = Node(node.name, node.folder, node.http_port, node.transport_port, process.pid)
+    # Until it execs the launcher, the child still has this process's environment and does
+    # not look like the node yet (is_running): wait for that, so a slow fork under load is
+    # not taken for a node that exited while starting.
+    deadline = time.monotonic() + 30
+    while process.poll() is None and not is_running(launched) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return launched
 
 
 def wait_green(nodes: tuple[Node, ...], timeout: float) -> None:

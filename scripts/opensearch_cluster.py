@@ -226,6 +226,9 @@ def write_config(node: Node, nodes: tuple[Node, ...], options: Options) -> None:
         # A test cluster on a shared disk: free-space watermarks must not leave replicas unassigned.
         "cluster.routing.allocation.disk.threshold_enabled: false",
         "action.destructive_requires_name: false",
+        # A long query (a question of ten words or more) compiles to more than Lucene's default
+        # 1,024 clauses: each clause's features appear in the candidates, tiers and contender filter.
+        "indices.query.bool.max_clause_count: 8192",
         "",
     ]), encoding="utf-8")
 

@@ -67,6 +67,11 @@ MORE_REQUESTS: dict[str, SearchRequest] = {
     "table_rows_after_paragraphs": SearchRequest(query="本机关不掌握相关政府信息", per_page=80),
     "table_rows_grouped": SearchRequest(query="数字档案馆 OR 本机关不掌握相关政府信息", group_by_report=True),
     "table_row_phrase": SearchRequest(query='"数字档案馆建设"'),
+    # Long queries: the report-only candidates of many clauses (on the cluster: reports found
+    # first, as their clause subsets would pass its limit of 1,024 clauses in one query).
+    "report_only_subsets": SearchRequest(query="厦门市人民政府2023年政府信息公开工作年度报告依申请公开情况统计"),
+    "long_report_only": SearchRequest(query="厦门市人民政府2023年政府信息公开工作年度报告依申请公开行政复议统计"),
+    "long_question": SearchRequest(query="县级以上地方人民政府法治政府建设年度报告主要负责人履行职责情况", group_by_report=True),
     # 最高重复率: the reports that repeat their previous report most first.
     "reuse_sort": SearchRequest(query="行政执法", sort="reuse", per_page=50),
     "reuse_sort_grouped_page2": SearchRequest(query="法治", sort="reuse", group_by_report=True, page=2, per_page=10),
@@ -349,3 +354,25 @@ def test_incremental_and_full_reindex_keep_both_engines_equal(two_engines):
         assert reindex(settings, full=True, run_alerts=False).full
     assert cluster.live_index() != before and whoosh.indexed() == cluster.indexed() == wanted
     _compare_all(whoosh, cluster)
+
+
+@pytest.mark.opensearch
+def test_a_long_querys_report_only_candidates_are_found_by_report(whoosh_engine, opensearch_engine, monkeypatch):
+    """Past a few clauses the cluster finds the reports whose metadata holds enough of the
+    query first (their clause subsets would pass its clause limit), with the Whoosh rule."""
+    from search.engine.opensearch import searching
+
+    found = []
+    original = searching.Search._qualifying_reports
+
+    def spy(self, usable, total):
+        reports = original(self, usable, total)
+        found.append(reports)
+        return reports
+
+    monkeypatch.setattr(searching.Search, "_qualifying_reports", spy)
+    request = MORE_REQUESTS["long_report_only"]
+    result = opensearch_engine.search(request)
+    assert found and found[0], "the long query's reports were found by aggregation"
+    assert_same_results(whoosh_engine.search(request), result)
+    assert {hit.report_id for hit in result.hits if hit.tier == "full"} & set(found[0])

@@ -45,7 +45,8 @@ HEAD_MARGIN = 100  # candidates fetched past the rerank window and the page
 TOP_BM25 = 5  # best candidates by the cluster's BM25F whose exact score gives the normaliser
 FACET_SIZE = 20000  # facet values counted (every county path fits)
 CARDINALITY_PRECISION = 40000  # distinct reports counted exactly up to about this many
-MAX_REPORT_CLAUSES = 14  # report-only candidates are enumerated as clause subsets up to this many clauses
+MAX_REPORT_CLAUSES = 14  # report-only candidates are enumerated as clause subsets up to this many clauses …
+MAX_REPORT_SUBSET_CLAUSES = 200  # … and this many clause queries in all (past either, reports are found first)
 SOURCE_FIELDS = ["paragraph_id", "report_id", "seq", "copy_key", "counts", "t_body", "t_title", "t_section", "t_about",
                  "body", "title", "section_path", "province", "city", "county", "region_code", "report_year",
                  "year_sort", "reuse", "bigram_text", "publish_date", "report_kind", "issuer", "topic", "quality"]
@@ -181,6 +182,7 @@ class Search:
         self.plan: QueryPlan = plan_query(self.parsed)
         self.scored = nodes.scored_query(self.plan, self.parsed)
         self.filters = filter_queries(request)
+        self._report_query: dict | None = None
 
     # --- 1. statistics ----------------------------------------------------------
     def _statistics(self) -> None:
@@ -261,23 +263,62 @@ class Search:
         return found
 
     def _report_candidates(self) -> dict:
-        """Paragraphs whose report's metadata alone covers most of the query: every minimal
-        set of clauses with at least REPORT_ONLY_CLAUSES of them and REPORT_ONLY_SHARE of the weight."""
+        """Paragraphs whose report's metadata alone covers most of the query: reports where
+        at least REPORT_ONLY_CLAUSES clauses and REPORT_ONLY_SHARE of the weight are in the
+        report (title, issuer, region, year), as the Whoosh engine keeps them
+        (``search.engine.whoosh.tiers``). Written as every minimal set of such clauses when
+        that query is small; otherwise the reports are found first (one aggregation) and
+        named by id — a long query's subsets would pass the cluster's clause limit."""
+        if self._report_query is None:
+            self._report_query = self._report_query_for()
+        return self._report_query
+
+    def _report_query_for(self) -> dict:
         count = len(self.sets)
-        if count < REPORT_ONLY_CLAUSES or count > MAX_REPORT_CLAUSES:
+        usable = [c for c in range(count) if self.sets[c].report != MATCH_NONE]
+        if len(usable) < REPORT_ONLY_CLAUSES:
             return MATCH_NONE
         total = max(self.weights.sum(), 1e-9)
+        every = np.zeros(count)
+        every[usable] = 1.0
+        if every @ self.weights / total < REPORT_ONLY_SHARE:  # not even all of them together
+            return MATCH_NONE
         qualifying = []
-        for size in range(REPORT_ONLY_CLAUSES, count + 1):
-            for subset in itertools.combinations(range(count), size):
-                if any(set(q) <= set(subset) for q in qualifying):
-                    continue
-                found = np.zeros(count)
-                found[list(subset)] = 1.0
-                if found @ self.weights / total >= REPORT_ONLY_SHARE:
-                    qualifying.append(subset)
-        return any_of([all_of([self.sets[c].report for c in subset]) for subset in qualifying
-                       if all(self.sets[c].report != MATCH_NONE for c in subset)])
+        if len(usable) <= MAX_REPORT_CLAUSES:
+            for size in range(REPORT_ONLY_CLAUSES, len(usable) + 1):
+                for subset in itertools.combinations(usable, size):
+                    if any(set(q) <= set(subset) for q in qualifying):
+                        continue
+                    found = np.zeros(count)
+                    found[list(subset)] = 1.0
+                    if found @ self.weights / total >= REPORT_ONLY_SHARE:
+                        qualifying.append(subset)
+                if sum(len(q) for q in qualifying) > MAX_REPORT_SUBSET_CLAUSES:
+                    break
+        if sum(len(q) for q in qualifying) <= MAX_REPORT_SUBSET_CLAUSES:
+            return any_of([all_of([self.sets[c].report for c in subset]) for subset in qualifying])
+        reports = self._qualifying_reports(usable, total)
+        return {"terms": {"report_id": reports}} if reports else MATCH_NONE
+
+    def _qualifying_reports(self, usable: list[int], total: float) -> list[str]:
+        """Ids of the reports whose metadata holds enough of the query (the rule above, in
+        the same arithmetic as the Whoosh engine), read with a composite aggregation."""
+        filters = {str(c): self.sets[c].report for c in usable}
+        body = {"size": 0, "query": any_of(list(filters.values())),
+                "aggs": {"reports": {"composite": {"size": 10000, "sources": [{"id": {"terms": {"field": "report_id"}}}]},
+                                     "aggs": {"clauses": {"filters": {"filters": filters}}}}}}
+        found: list[str] = []
+        while True:
+            answer = self.cluster.search(self.index, body)["aggregations"]["reports"]
+            for bucket in answer["buckets"]:
+                present = np.zeros(len(self.sets))
+                for key, counted in bucket["clauses"]["buckets"].items():
+                    present[int(key)] = 1.0 if counted["doc_count"] else 0.0
+                if present.sum() >= REPORT_ONLY_CLAUSES and present @ self.weights / total >= REPORT_ONLY_SHARE:
+                    found.append(bucket["key"]["id"])
+            if not answer["buckets"] or "after_key" not in answer:
+                return found
+            body["aggs"]["reports"]["composite"]["after"] = answer["after_key"]
 
     def _full(self) -> dict:
         if not self.sets:

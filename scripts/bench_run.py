@@ -283,6 +283,6 @@ def render_table(result: dict) -> str:
     for kind, info in result.get("queries", {}).items():
         lines.append(f"{kind} queries: {info['timed']} timed, {info['distinct']} distinct, e.g. "
                      + ", ".join(info["examples"][:3]))
-    lines.append("Timed after one untimed pass over the same queries; each returns top 10 + highlights + facets.")
+    lines.append("Timed after one untimed pass over the same queries, govsearch's query and postings caches emptied between the passes; each returns top 10 + highlights + facets.")
     lines.append("ratio = whoosh / fts5. CPU figures are this process's CPU time: robust when the machine is shared.")
     return "\n".join(lines)

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Iterable
 
-from search.index import UNKNOWN_REGION, UNKNOWN_YEAR
+from search.engine.contract import UNKNOWN_REGION, UNKNOWN_YEAR
 from search.normalize import search_form
 from search.schema import SECTION_BOOST, TITLE_BOOST, words
 
@@ -61,7 +61,7 @@ CREATE INDEX meta_report ON meta(report_id);
 CREATE INDEX topic_rowid ON topic(rowid);
 """
 FACET_SQL = {
-    # Region keys are paths from the top down, as in search.facets (浙江省, 浙江省/杭州市, …).
+    # Region keys are paths from the top down, as in search.engine.whoosh.facets (浙江省, 浙江省/杭州市, …).
     "region": [
         "SELECT m.province, COUNT(*), COUNT(DISTINCT m.report_id) FROM hits h CROSS JOIN meta m ON m.rowid = h.rowid"
         " GROUP BY m.province",

@@ -28,6 +28,7 @@ LOGGER = logging.getLogger("bench")
 DEFAULT_ROOT = Path("/tmp/govsearch-bench")
 QUERIES_FILE = "queries.json"
 RESULT_FILE = "result.json"
+ENGINES = ("whoosh", "fts5", "opensearch")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -38,7 +39,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7, help="corpus and query seed (default 7)")
     parser.add_argument("--skip-build", action="store_true",
                         help="reuse the built indexes; skip the full and incremental build measurements")
-    parser.add_argument("--engines", default="whoosh,fts5", help="comma-separated: whoosh, fts5 (default both)")
+    parser.add_argument("--engines", default="whoosh,fts5",
+                        help="comma-separated: whoosh, fts5, opensearch (default whoosh,fts5)")
+    parser.add_argument("--engine", action="append", default=[], choices=ENGINES,
+                        help="measure this engine too (repeatable): --engine opensearch runs the cluster at "
+                             "GOVSEARCH_OPENSEARCH_URL beside Whoosh and FTS5")
     parser.add_argument("--json", action="store_true", help="print the result as JSON instead of a table")
     parser.add_argument("--show", action="store_true",
                         help="measure nothing: print the last result saved in the data folder")
@@ -68,9 +73,13 @@ def main(argv: list[str]) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    engines = {e.strip() for e in args.engines.split(",") if e.strip()}
-    if not engines or not engines <= {"whoosh", "fts5"}:
-        print(f"unknown engines: {args.engines} (whoosh, fts5)", file=sys.stderr)
+    engines = _engines(args)
+    if not engines or not engines <= set(ENGINES):
+        print(f"unknown engines: {args.engines} (whoosh, fts5, opensearch)", file=sys.stderr)
+        return 2
+    if "opensearch" in engines and not os.environ.get("GOVSEARCH_OPENSEARCH_URL") and not args.show:
+        print("--engine opensearch needs a cluster: export GOVSEARCH_OPENSEARCH_URL=$(scripts/opensearch start | "
+              "tail -n1)", file=sys.stderr)
         return 2
     if args.show:
         saved = _data_dir(args) / RESULT_FILE
@@ -101,7 +110,7 @@ def measure(args: argparse.Namespace, runner: Callable[..., dict] = run_worker) 
     from bench_queries import choose_queries
 
     size = bench_corpus.parse_size(args.size)
-    engines = {e.strip() for e in args.engines.split(",") if e.strip()}
+    engines = _engines(args)
     data_dir = _data_dir(args)
 
     def progress(done: int, total: int) -> None:
@@ -113,7 +122,7 @@ def measure(args: argparse.Namespace, runner: Callable[..., dict] = run_worker) 
     result: dict = {"size": size, "data_dir": str(data_dir), "corpus": corpus, "engines": sorted(engines),
                     "cpus": len(os.sched_getaffinity(0)), "load_average": [round(x, 2) for x in os.getloadavg()],
                     "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "code": _code_version(),
-                    "whoosh": {}, "fts5": {}}
+                    "whoosh": {}, "fts5": {}, "opensearch": {}}
     fts5_path = data_dir / "fts5.sqlite"
     whoosh_built = (data_dir / "indexes" / "CURRENT").exists()
     # FTS5's vocabulary picks the query sets, so it is built whichever engines are measured.
@@ -121,6 +130,8 @@ def measure(args: argparse.Namespace, runner: Callable[..., dict] = run_worker) 
         result["fts5"]["build"] = runner("fts5-build", data_dir)
     if "whoosh" in engines and (not args.skip_build or not whoosh_built):
         result["whoosh"]["build"] = runner("whoosh-build", data_dir)
+    if "opensearch" in engines and not args.skip_build:
+        result["opensearch"]["build"] = runner("opensearch-build", data_dir)
 
     queries = choose_queries(bench_fts5.document_frequencies(fts5_path),
                              bench_fts5.body_tokens_sample(fts5_path, 4000), corpus["paragraphs"],
@@ -131,14 +142,14 @@ def measure(args: argparse.Namespace, runner: Callable[..., dict] = run_worker) 
     result["queries"] = {k: {"timed": len(v), "distinct": len({q.text for q in v}),
                              "examples": list(dict.fromkeys(q.text for q in v))[:5]} for k, v in queries.items()}
 
-    for engine in ("whoosh", "fts5"):
+    for engine in ENGINES:
         if engine in engines:
             result[engine]["serve"] = runner(f"{engine}-serve", data_dir, str(queries_path))
     if not args.skip_build:
-        for engine in ("whoosh", "fts5"):
+        for engine in ENGINES:
             if engine in engines:
                 result[engine]["incremental"] = runner(f"{engine}-incremental", data_dir)
-    if engines == {"whoosh", "fts5"}:
+    if {"whoosh", "fts5"} <= engines:
         result["agreement"] = runner("agreement", data_dir, str(queries_path))
     if "fts5" not in engines:
         result["fts5"].pop("build", None)  # built only to choose the queries
@@ -158,6 +169,10 @@ def run_lock(data_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _engines(args: argparse.Namespace) -> set[str]:
+    return {e.strip() for e in args.engines.split(",") if e.strip()} | set(getattr(args, "engine", None) or ())
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
@@ -208,12 +223,18 @@ def summary_rows(result: dict) -> list[dict]:
                  (f"{kind}: mean matches", ("serve", "classes", kind, "mean_matches"))]
     rows += [("serving RSS MB (after all queries)", ("serve", "rss_mb")),
              ("serving peak RSS MB", ("serve", "peak_rss_mb"))]
+    rows += [("cluster nodes' RSS MB (after all queries)", ("serve", "cluster_rss_mb")),
+             ("cluster JVM heap in use MB", ("serve", "cluster_heap_used_mb")),
+             ("index size with replicas MB", ("build", "index_mb_with_replicas"))]
     summary = []
     for name, path in rows:
         whoosh, fts5 = _get(result["whoosh"], *path), _get(result["fts5"], *path)
+        opensearch = _get(result.get("opensearch") or {}, *path)
+        if name.startswith(("cluster", "index size with")) and opensearch is None:
+            continue  # figures of the cluster alone
         ratio = round(whoosh / fts5, 2) if isinstance(whoosh, (int, float)) and isinstance(fts5, (int, float)) \
             and fts5 else None
-        summary.append({"figure": name, "whoosh": whoosh, "fts5": fts5, "ratio": ratio})
+        summary.append({"figure": name, "whoosh": whoosh, "fts5": fts5, "opensearch": opensearch, "ratio": ratio})
     return summary
 
 
@@ -233,9 +254,12 @@ def render_table(result: dict) -> str:
              f"(load {result['load_average'][0]} at start), {result['data_dir']}",
              ""]
     width = max(len(r["figure"]) for r in result["summary"])
-    lines.append(f"{'':{width}}  {'whoosh':>10}  {'fts5':>10}  {'whoosh/fts5':>11}")
+    cluster = any(r.get("opensearch") is not None for r in result["summary"])
+    extra = f"  {'opensearch':>10}" if cluster else ""
+    lines.append(f"{'':{width}}  {'whoosh':>10}  {'fts5':>10}{extra}  {'whoosh/fts5':>11}")
     for row in result["summary"]:
-        lines.append(f"{row['figure']:{width}}  {_cell(row['whoosh']):>10}  {_cell(row['fts5']):>10}  "
+        cell = f"  {_cell(row.get('opensearch')):>10}" if cluster else ""
+        lines.append(f"{row['figure']:{width}}  {_cell(row['whoosh']):>10}  {_cell(row['fts5']):>10}{cell}  "
                      f"{_cell(row['ratio']):>11}")
     lines.append("")
     if corpus.get("cached_tokens"):

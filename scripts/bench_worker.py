@@ -4,9 +4,12 @@
     bench_worker.py TASK DATA_DIR [QUERIES_JSON]
 
 Tasks: whoosh-build, whoosh-incremental, whoosh-serve, fts5-build, fts5-incremental,
-fts5-serve, agreement. Each prints one JSON object on stdout; peak and current RSS
-come from /proc/self/status (VmHWM, VmRSS), so interpreter start-up and imports count
-the same for both engines.
+fts5-serve, opensearch-build, opensearch-incremental, opensearch-serve, agreement. Each
+prints one JSON object on stdout; peak and current RSS come from /proc/self/status
+(VmHWM, VmRSS), so interpreter start-up and imports count the same for every engine.
+The OpenSearch tasks run on the cluster at GOVSEARCH_OPENSEARCH_URL (alias
+``govsearch-bench-<paragraphs>``) and also report the cluster's nodes: resident memory
+(when ``scripts/opensearch`` runs them here) and JVM heap.
 """
 from __future__ import annotations
 
@@ -62,7 +65,7 @@ def _settings(data_dir: str):
 
 
 def whoosh_build(data_dir: str) -> dict:
-    from search import index as idx
+    from search.engine.whoosh import index as idx
     from search.pipeline import reindex
     from search.schema import segmenter
 
@@ -191,7 +194,7 @@ def whoosh_serve(data_dir: str, queries_path: str) -> dict:
             raise RuntimeError(f"matches but no hits for {query}")
         return result.total + result.total_partial
 
-    from search.caches import clear_all
+    from search.engine.whoosh.caches import clear_all
 
     return _serve(run, _load_queries(queries_path), forget=clear_all)
 
@@ -212,7 +215,7 @@ def agreement(data_dir: str, queries_path: str, limit: int = 40) -> dict:
     """Do both engines find the same paragraphs for the same body tokens (one word, and a phrase)?"""
     from whoosh import query as wq
 
-    from search import index as idx
+    from search.engine.whoosh import index as idx
 
     queries = _load_queries(queries_path)
     searcher = bench_fts5.Fts5Searcher(Path(data_dir) / FTS5_FILE)
@@ -234,9 +237,114 @@ def agreement(data_dir: str, queries_path: str, limit: int = 40) -> dict:
     return {"checked": checked, "same": same, "differences": differences}
 
 
+# --- OpenSearch ------------------------------------------------------------------
+def _opensearch_settings(data_dir: str):
+    import os
+
+    from search.settings import load_settings
+
+    url = os.environ.get("GOVSEARCH_OPENSEARCH_URL")
+    if not url:
+        raise RuntimeError("set GOVSEARCH_OPENSEARCH_URL (scripts/opensearch start prints one) to measure OpenSearch")
+    paragraphs = json.loads((Path(data_dir) / "corpus.json").read_text(encoding="utf-8"))["paragraphs"] \
+        if (Path(data_dir) / "corpus.json").exists() else 0
+    return load_settings({"data_dir": data_dir, "engine": "opensearch", "opensearch_url": url,
+                          "opensearch_index": f"govsearch-bench-{paragraphs or Path(data_dir).name}"}, environ={})
+
+
+def cluster_memory(engine) -> dict:
+    """The nodes' resident memory (when their processes are on this machine) and JVM heap in use, MB."""
+    stats = engine.cluster.json("GET", "/_nodes/stats/jvm")["nodes"]
+    info = engine.cluster.json("GET", "/_nodes/process")["nodes"]
+    heap = round(sum(n["jvm"]["mem"]["heap_used_in_bytes"] for n in stats.values()) / 2**20, 1)
+    rss = []
+    for node in info.values():
+        try:
+            status = Path(f"/proc/{node['process']['id']}/status").read_text()
+            rss.append(int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1]) / 1024)
+        except (OSError, StopIteration, KeyError, ValueError):
+            pass
+    return {"cluster_nodes": len(stats), "cluster_heap_used_mb": heap,
+            "cluster_rss_mb": round(sum(rss), 1) if len(rss) == len(stats) else None}
+
+
+def opensearch_build(data_dir: str) -> dict:
+    from search.engine import OpenSearchEngine
+    from search.pipeline import reindex
+    from search.schema import segmenter
+
+    segmenter()
+    settings = _opensearch_settings(data_dir)
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
+    summary = reindex(settings, full=True, run_alerts=False)
+    seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
+    engine = OpenSearchEngine(settings)
+    index = engine.live_index()
+    sizes = engine.cluster.json("GET", f"/_cat/indices/{index}", params={"format": "json", "bytes": "b"})[0]
+    return {"paragraphs": summary.paragraphs_written, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
+            "paragraphs_per_s": round(summary.paragraphs_written / seconds, 1),
+            "paragraphs_per_cpu_s": round(summary.paragraphs_written / cpu, 1),
+            "index_mb": round(int(sizes["pri.store.size"]) / 2**20, 1),
+            "index_mb_with_replicas": round(int(sizes["store.size"]) / 2**20, 1),
+            "shards": int(sizes["pri"]), "replicas": int(sizes["rep"]),
+            "bulk_requests": engine.last_bulk.requests if engine.last_bulk.documents else None,
+            **memory_mb(), **cluster_memory(engine)}
+
+
+def opensearch_incremental(data_dir: str) -> dict:
+    """As whoosh-incremental, on the cluster."""
+    from search.engine import OpenSearchEngine
+    from search.pipeline import reindex
+    from search.store import Store
+
+    from bench_corpus import token_cache
+
+    settings = _opensearch_settings(data_dir)
+    report_id, report = _extra()
+    cache = token_cache()
+    timings = []
+    for _ in range(2):
+        extra = {"tokens": [cache[0](p.text) for p in report.paragraphs], "tokens_version": cache[1]()} \
+            if cache is not None else {}
+        with Store.open(data_dir) as store:
+            store.save(report_id, report, report_id, report.source_url, report_id, "2025-01-01T00:00:00+00:00",
+                       **extra)
+        started = time.perf_counter()
+        summary = reindex(settings, full=False, run_alerts=False)
+        timings.append(time.perf_counter() - started)
+        if summary.added != [report_id] or summary.paragraphs_written != 30:
+            raise RuntimeError(f"incremental reindex did not add the report: {summary.to_dict()}")
+        with Store.open(data_dir) as store:
+            store.delete(report_id)
+        started = time.perf_counter()
+        removed = reindex(settings, full=False, run_alerts=False)
+        timings.append(time.perf_counter() - started)
+        if removed.removed != [report_id]:
+            raise RuntimeError(f"incremental reindex did not remove the report: {removed.to_dict()}")
+    return {"add_seconds": round(timings[0], 3), "add_seconds_warm": round(timings[2], 3),
+            "remove_seconds": round(timings[3], 3), **memory_mb(),
+            **cluster_memory(OpenSearchEngine(settings))}
+
+
+def opensearch_serve(data_dir: str, queries_path: str) -> dict:
+    from search.engine import OpenSearchEngine, SearchRequest
+
+    engine = OpenSearchEngine(_opensearch_settings(data_dir))
+
+    def run(query: dict) -> int:
+        result = engine.search(SearchRequest(query=query["text"], per_page=10))
+        if (result.total or result.total_partial) and not result.hits:
+            raise RuntimeError(f"matches but no hits for {query}")
+        return result.total + result.total_partial
+
+    served = _serve(run, _load_queries(queries_path))
+    return {**served, **cluster_memory(engine)}
+
+
 TASKS = {"whoosh-build": whoosh_build, "whoosh-incremental": whoosh_incremental, "whoosh-serve": whoosh_serve,
          "fts5-build": fts5_build, "fts5-incremental": fts5_incremental, "fts5-serve": fts5_serve,
-         "agreement": agreement}
+         "opensearch-build": opensearch_build, "opensearch-incremental": opensearch_incremental,
+         "opensearch-serve": opensearch_serve, "agreement": agreement}
 
 
 def main(argv: list[str]) -> int:

@@ -226,6 +226,9 @@ def write_config(node: Node, nodes: tuple[Node, ...], options: Options) -> None:
         # A test cluster on a shared disk: free-space watermarks must not leave replicas unassigned.
         "cluster.routing.allocation.disk.threshold_enabled: false",
         "action.destructive_requires_name: false",
+        # A long query (a question of ten words or more) compiles to more than Lucene's default
+        # 1,024 clauses: each clause's features appear in the candidates, tiers and contender filter.
+        "indices.query.bool.max_clause_count: 8192",
         "",
     ]), encoding="utf-8")
 
@@ -249,7 +252,14 @@ def launch(node: Node, options: Options) -> Node:
                                    cwd=folder, env=env, stdin=subprocess.DEVNULL,
                                    stdout=console, stderr=subprocess.STDOUT, start_new_session=True,
                                    **as_user)
-    return Node(node.name, node.folder, node.http_port, node.transport_port, process.pid)
+    launched = Node(node.name, node.folder, node.http_port, node.transport_port, process.pid)
+    # Until it execs the launcher, the child still has this process's environment and does
+    # not look like the node yet (is_running): wait for that, so a slow fork under load is
+    # not taken for a node that exited while starting.
+    deadline = time.monotonic() + 30
+    while process.poll() is None and not is_running(launched) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return launched
 
 
 def wait_green(nodes: tuple[Node, ...], timeout: float) -> None:

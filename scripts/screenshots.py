@@ -30,7 +30,7 @@ README_QUERY = "行政复议 调解"  # two words marked, hits that read well
 
 def ensure_demo_data(data_dir: Path):
     """Settings for a data folder holding samples/ imported and indexed."""
-    from search.index import current_generation
+    from search.engine.whoosh.index import current_generation
     from search.pipeline import import_paths, reindex
     from search.settings import load_settings
 

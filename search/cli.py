@@ -14,7 +14,6 @@ from html import unescape
 
 import click
 
-from .compliance import section_names
 from .errors import ConfigError, GovsearchError
 from .settings import load_settings
 
@@ -53,15 +52,32 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
-def checked_filters(regions=(), years=(), topics=(), kinds=(), year_from=None, year_to=None,
-                    published_from=None, published_to=None):
-    """Filter options checked (topics by id or name); a value nothing can match is a usage error (exit 2)."""
+def filter_options(command):
+    """One option per search filter (``search.engine.Filters``: the one list of filters),
+    passed to the command as keyword arguments named like the Filters fields."""
+    from dataclasses import fields
+
+    from .engine.contract import Filters
+
+    for spec in reversed(fields(Filters)):
+        meta = spec.metadata
+        command = click.option(meta["option"], spec.name, multiple=meta["kind"] == "values", type=Text(),
+                               help=meta["help"])(command)
+    return command
+
+
+def checked_filters(**values):
+    """Filter options checked (topics by id or name); a value nothing can match is a usage
+    error (exit 2). ``values``: by Filters field name."""
+    from dataclasses import fields
+
+    from .engine.contract import Filters
     from .filters import check_filters
     from .models import REPORT_KINDS
 
-    checked = check_filters(regions, years, topics, kinds, year_from, year_to, published_from, published_to)
+    checked = check_filters(**values)
     if checked.problems:
-        options = {"from": "--year-from", "to": "--year-to", "pub_from": "--published-from", "pub_to": "--published-to"}
+        options = {f.metadata["param"]: f.metadata["option"] for f in fields(Filters)}
         lines = [problem.text(options.get(problem.param)) for problem in checked.problems]
         params = {problem.param for problem in checked.problems}
         if "topic" in params:
@@ -307,42 +323,23 @@ def _topics() -> dict[str, str]:
 @cli.command("search", cls=TopicsEpilog)
 @click.argument("query", nargs=-1)
 @data_dir_option
-@click.option("--region", multiple=True,
-              help="Province, city or county name, or a path such as 浙江省/杭州市 (repeat for OR).")
-@click.option("--year", multiple=True, type=int, help="Year the report covers (repeat for OR).")
-@click.option("--year-from", type=int, help="Earliest report year.")
-@click.option("--year-to", type=int, help="Latest report year.")
-@click.option("--published-from", help="Published on or after this date (YYYY-MM-DD, YYYY-MM or YYYY).")
-@click.option("--published-to", help="Published on or before this date (YYYY-MM-DD, YYYY-MM or YYYY).")
-@click.option("--topic", multiple=True, help="Topic, by id or Chinese name (repeat for OR; listed below).")
-@click.option("--kind", multiple=True,
-              help="Report kind: 法治政府建设年度报告, 政府信息公开工作年度报告, 其他报告 or 非报告 (repeat for OR).")
-@click.option("--on-time", "on_time", multiple=True, type=click.Choice(["yes", "no", "unknown"]),
-              help="Published by the deadline: yes, no or unknown (repeat for OR).")
-@click.option("--missing-section", "missing_section", multiple=True, type=click.Choice(section_names()),
-              help="Reports lacking this mandated section (canonical name; repeat for OR).")
+@filter_options
 @click.option("--sort", type=click.Choice(["relevance", "publish_date", "report_year", "reuse"]), default="relevance",
               help="Order of hits (reuse: 最高重复率, the reports that repeat their previous report most first).")
 @click.option("--group", is_flag=True, help="One hit per report (its best paragraph).")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, help="Hits to show.")
 @click.option("--page", type=click.IntRange(1), default=1, help="Page of hits.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def search_command(query, data_dir, region, year, year_from, year_to, published_from, published_to, topic, kind,
-                   on_time, missing_section, sort, group, limit, page, as_json):
+def search_command(query, data_dir, sort, group, limit, page, as_json, **filter_values):
     """Search the index: QUERY uses space = AND, OR, -word, "phrase", title:…, section:…"""
-    from .engine import SearchRequest, WhooshEngine
+    from .engine import SearchRequest, open_engine
 
     settings = settings_from(data_dir)
-    filters = checked_filters(region, year, topic, kind, year_from, year_to, published_from, published_to)
+    filters = checked_filters(**filter_values).filters
     existing_data_dir(settings)
-    request = SearchRequest(
-        query=" ".join(query), regions=filters.regions, years=filters.years, topics=filters.topics,
-        kinds=filters.kinds, year_from=filters.year_from, year_to=filters.year_to,
-        published_from=filters.published_from, published_to=filters.published_to, sort=sort, page=page,
-        per_page=limit, group_by_report=group,
-        on_time=on_time, missing_sections=missing_section,
-    )
-    result = WhooshEngine(settings.data_dir).search(request)
+    request = SearchRequest(query=" ".join(query), filters=filters, sort=sort, page=page, per_page=limit,
+                            group_by_report=group)
+    result = open_engine(settings).search(request)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return
@@ -392,7 +389,7 @@ def report_path(hit) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def stats_command(data_dir, as_json):
     """Counts of reports in the store and documents in the index."""
-    from .engine import WhooshEngine
+    from .engine import open_engine
     from .errors import IndexMissing
     from .store import Store
 
@@ -405,7 +402,7 @@ def stats_command(data_dir, as_json):
     else:
         stats["reports_in_store"] = 0
     try:
-        stats.update(WhooshEngine(settings.data_dir).stats())
+        stats.update(open_engine(settings).stats())
     except IndexMissing:
         stats["index"] = "none yet (run `govsearch reindex`)"
     click.echo(json.dumps(stats, ensure_ascii=False) if as_json else

@@ -32,3 +32,7 @@ class IndexLocked(GovsearchError):
 
 class QueryError(GovsearchError):
     """A query cannot be run even as plain words (e.g. it is empty)."""
+
+
+class EngineError(GovsearchError):
+    """The search engine failed: a cluster that does not answer, refuses a request, or holds no such index."""

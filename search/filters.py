@@ -17,7 +17,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from .index import UNKNOWN_REGION, UNKNOWN_YEAR
+from .engine.contract import FILTER_FIELDS, UNKNOWN_REGION, UNKNOWN_YEAR, Filters
 from .models import REPORT_KINDS
 from .normalize import search_form
 
@@ -52,18 +52,17 @@ class Problem:
 class CheckedFilters:
     """The usable filter values (topics as ids), and the problems with the rest.
 
-    An empty range (from after to) is a problem but keeps both bounds: the web swaps them.
+    An empty range (from after to) is a problem but keeps both bounds: the web swaps them
+    (``filters.ordered()``). Filter values read through it too (``checked.regions``).
     """
 
-    regions: tuple[str, ...] = ()
-    years: tuple[str, ...] = ()
-    topics: tuple[str, ...] = ()
-    kinds: tuple[str, ...] = ()
-    year_from: int | None = None
-    year_to: int | None = None
-    published_from: str | None = None  # YYYY-MM-DD
-    published_to: str | None = None
+    filters: Filters = Filters()
     problems: tuple[Problem, ...] = ()
+
+    def __getattr__(self, name: str):
+        if name in FILTER_FIELDS:
+            return getattr(self.filters, name)
+        raise AttributeError(name)
 
 
 @functools.lru_cache(maxsize=1)
@@ -169,7 +168,7 @@ def _check_region(value: str) -> Problem | None:
 
 
 def check_filters(regions=(), years=(), topics=(), kinds=(), year_from=None, year_to=None,
-                  published_from=None, published_to=None) -> CheckedFilters:
+                  published_from=None, published_to=None, on_time=(), missing_sections=()) -> CheckedFilters:
     """Sort filter values into usable ones and problems (see the module docstring).
 
     >>> checked = check_filters(regions=["浙江"], topics=["行政复议与行政应诉"], year_from=2025, year_to=2019)
@@ -223,6 +222,12 @@ def check_filters(regions=(), years=(), topics=(), kinds=(), year_from=None, yea
             problems.append(Problem(param, str(value), "not_a_date"))
     if dates["pub_from"] and dates["pub_to"] and dates["pub_from"] > dates["pub_to"]:
         problems.append(Problem("pub_from", f"{dates['pub_from']}–{dates['pub_to']}", "empty_range"))
-    return CheckedFilters(tuple(dict.fromkeys(good_regions)), tuple(good_years), tuple(dict.fromkeys(good_topics)),
-                          tuple(dict.fromkeys(good_kinds)), low, high, dates["pub_from"], dates["pub_to"],
-                          tuple(problems))
+    from .compliance.filters import compliance_filters
+
+    compliance = compliance_filters([str(v) for v in on_time], [str(v) for v in missing_sections])
+    problems.extend(Problem(param, value, "unknown", compliance.nearest(param, value))
+                    for param, value in compliance.rejected)
+    filters = Filters(tuple(dict.fromkeys(good_regions)), tuple(good_years), tuple(dict.fromkeys(good_topics)),
+                      tuple(dict.fromkeys(good_kinds)), low, high, dates["pub_from"], dates["pub_to"],
+                      compliance.on_time, compliance.missing_sections)
+    return CheckedFilters(filters, tuple(problems))

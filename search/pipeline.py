@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from . import index as idx
 from .compliance.table import refresh as refresh_compliance
-from .engine import WhooshEngine
+from .engine import Engine, open_engine
 from .errors import ExtractError, GovsearchError
 from .models import RawPage
 from .schema import analyzer_fingerprint, paragraph_words
@@ -208,12 +207,14 @@ def import_paths(settings: Settings, paths: Iterable[str | Path],
     return ingest_pages(settings, pages(), progress)
 
 
-def reindex(settings: Settings, full: bool = False, run_alerts: bool = True) -> ReindexSummary:
+def reindex(settings: Settings, full: bool = False, run_alerts: bool = True,
+            engine: Engine | None = None) -> ReindexSummary:
     """Bring the index in line with the store: only new, changed and removed reports,
-    or (``full``, or no index yet) a new generation swapped in atomically."""
-    engine = WhooshEngine(settings.data_dir)
+    or (``full``, or no index yet) a new index swapped in atomically. ``engine``: the one
+    the settings name by default."""
+    engine = engine or open_engine(settings)
     summary = ReindexSummary()
-    with idx.writer_lock(settings.data_dir), Store.open(settings.data_dir) as store:
+    with engine.writing(), Store.open(settings.data_dir) as store:
         refresh_reuse(store)  # a report's reuse is part of what is indexed (the 最高重复率 order)
         wanted = store.content_hashes()
         have = engine.indexed()
@@ -221,9 +222,9 @@ def reindex(settings: Settings, full: bool = False, run_alerts: bool = True) -> 
         summary.updated = sorted(r for r in wanted if r in have and have[r] != wanted[r])
         summary.removed = sorted(r for r in have if r not in wanted)
         summary.unchanged = len(wanted) - len(summary.added) - len(summary.updated)
-        if full or idx.current_generation(settings.data_dir) is None or engine.outdated():
+        if full or not engine.exists() or engine.outdated():
             summary.full = True
-            summary.paragraphs_written = engine.rebuild(store, tokens_version=analyzer_fingerprint())
+            summary.paragraphs_written = engine.rebuild(store)
         elif summary.added or summary.updated or summary.removed:
             upserts = store.iter_reports(summary.added + summary.updated, tokens_version=analyzer_fingerprint())
             summary.paragraphs_written = engine.apply(upserts, summary.removed)

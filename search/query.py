@@ -1,4 +1,5 @@
-"""The user's query language, parsed into a small tree and compiled to Whoosh queries.
+"""The user's query language, parsed into a small tree (``search.engine.plan`` turns it
+into queries each engine runs).
 
 Syntax: space = AND, ``OR`` (or ``|``), ``-word`` / ``NOT word``, ``+word`` (must
 contain), ``"exact phrase"``
@@ -17,12 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from whoosh import query as wq
-
-from . import schema
-from .errors import QueryError
-from .normalize import normalize_text, search_form
-from .phrase import ExactPhrase, bigram_cover
+from .normalize import normalize_text
 
 FIELDS = {"title": "标题", "section": "章节"}
 _QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』", "”": "”"}
@@ -261,84 +257,3 @@ def parse_query(text: str) -> ParsedQuery:
         tree = Words(words[0]) if len(words) == 1 else And(tuple(Words(w) for w in words))
         notice = f"查询语法有误({exc}),已按普通词语检索:{_render(tree)}"
     return ParsedQuery(tree, _render(tree), notice, tuple(dict.fromkeys(_positive_terms(tree))))
-
-
-# --- compiling to Whoosh ----------------------------------------------------
-def _word_query(field_name: str, text: str):
-    tokens = schema.query_words(search_form(text))
-    if not tokens:
-        return None
-    return wq.Term(field_name, tokens[0]) if len(tokens) == 1 else ExactPhrase(field_name, tokens)
-
-
-def _bigram_query(field_name: str, text: str, boost: float = 1.0):
-    """Substring match: every Chinese run of the text as a phrase of bigrams; words
-    outside the runs (numbers, Latin) must still be there as words (5.89万家 is not 1.4万家)."""
-    form = search_form(text)
-    runs = schema.chinese_runs(form)
-    others = [w for w in schema.query_words(schema._HAN.sub(" ", schema._TRANSPARENT.sub("", form)))]
-    parts = [wq.Term("body", w) for w in others]
-    for run in runs:
-        if len(run) == 1:
-            parts.append(wq.Prefix(field_name, run))
-        else:
-            pairs = [run[i : i + 2] for i in range(len(run) - 1)]
-            offsets = bigram_cover(len(pairs))
-            chosen = [pairs[i] for i in offsets]
-            parts.append(wq.Term(field_name, chosen[0]) if len(chosen) == 1 else ExactPhrase(field_name, chosen, offsets))
-    if not parts:
-        return None
-    node = parts[0] if len(parts) == 1 else wq.And(parts)
-    node.boost = boost
-    return node
-
-
-def _all_words_query(field_name: str, text: str):
-    """Every word of the text in a short field indexed without positions (titles, headings)."""
-    tokens = list(dict.fromkeys(schema.query_words(search_form(text))))
-    if not tokens:
-        return None
-    return wq.Term(field_name, tokens[0]) if len(tokens) == 1 else wq.And([wq.Term(field_name, t) for t in tokens])
-
-
-def _compile_words(node: Words):
-    if node.field in ("title", "section"):
-        options = [_all_words_query(node.field, node.text)]
-    else:
-        options = [
-            _word_query("body", node.text),
-            _all_words_query("section", node.text),
-            _bigram_query("bigram", node.text, schema.BIGRAM_WEIGHT),
-        ]
-    options = [o for o in options if o is not None]
-    if not options:
-        return wq.NullQuery
-    return wq.Or(options)
-
-
-def compile_tree(node):
-    """Whoosh query for a parsed tree (None → every document)."""
-    if node is None:
-        return wq.Every()
-    if isinstance(node, Words):
-        return _compile_words(node)
-    if isinstance(node, Not):
-        return wq.Not(compile_tree(node.child))
-    if isinstance(node, Must):
-        return compile_tree(node.child)
-    if isinstance(node, Or):
-        return wq.Or([compile_tree(c) for c in node.children])
-    if isinstance(node, And):
-        positives = [compile_tree(c) for c in node.children if not isinstance(c, Not)]
-        negatives = [compile_tree(c.child) for c in node.children if isinstance(c, Not)]
-        base = wq.And(positives) if len(positives) > 1 else (positives[0] if positives else wq.Every())
-        if negatives:
-            return wq.AndNot(base, wq.Or(negatives) if len(negatives) > 1 else negatives[0])
-        return base
-    raise QueryError(f"unknown query node {node!r}")
-
-
-def title_boost_query(parsed: ParsedQuery):
-    """Optional query that lifts paragraphs whose report title has the words."""
-    parts = [q for q in (_all_words_query("title", t) for t in parsed.highlight_terms) if q is not None]
-    return wq.Or(parts) if parts else None

@@ -46,6 +46,20 @@ def _timezone(value: str) -> str:
     return name
 
 
+def _engine(value: str) -> str:
+    name = str(value).strip().lower()
+    if name not in ("whoosh", "opensearch"):
+        raise ValueError(f"unknown engine {value!r} (whoosh or opensearch)")
+    return name
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"not a count: {value!r}")
+    return number
+
+
 def _networks(value: str) -> tuple[str, ...]:
     """Comma-separated CIDR networks, each checked ('127.0.0.1/32, ::1/128')."""
     networks = tuple(part.strip() for part in value.split(",") if part.strip())
@@ -78,6 +92,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("crawl_max_bytes", 15 * 1024 * 1024, "Largest response the crawler keeps.", int),
     Setting("results_per_page", 20, "Hits per page in the web UI.", int),
     Setting("serve_threads", 8, "Worker threads of the WSGI server.", int),
+    Setting("engine", "whoosh", "Search engine: whoosh (embedded, in the data folder) or opensearch (a cluster).",
+            _engine),
+    Setting("opensearch_url", "http://127.0.0.1:9200",
+            "OpenSearch node URL(s), comma-separated (requests fail over to the next when one does not answer)."),
+    Setting("opensearch_index", "govsearch",
+            "Alias the paragraphs are searched under; each full reindex builds <alias>-<time> and swaps the alias."),
+    Setting("opensearch_shards", 2, "Primary shards of a new OpenSearch index (about 5-10 million paragraphs each).",
+            _positive),
+    Setting("opensearch_replicas", 1, "Replicas of each shard (1: a node may fail without losing searches).",
+            _positive),
+    Setting("opensearch_user", "", "OpenSearch user (HTTP basic auth; empty: none)."),
+    Setting("opensearch_password", "", "OpenSearch password."),
+    Setting("opensearch_verify_certs", True, "Verify the cluster's TLS certificate (https URLs).", _bool),
+    Setting("opensearch_ca_certs", "", "CA bundle (PEM file) the cluster's certificate is checked against."),
+    Setting("opensearch_timeout", 60.0, "Seconds before a request to the cluster times out.", float),
     Setting("timezone", "Asia/Shanghai", "Time zone the web pages show times in (alert times; stored as UTC).",
             _timezone),
 )

@@ -78,36 +78,40 @@ def alternatives(char: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def correct_word(word: str, frequency: Callable[[str], int]) -> str | None:
-    """The most frequent indexed word one (or, in short words, two) substitutions away."""
-    if not _HAN.match(word) or len(word) > MAX_WORD or frequency(word) > 0:
-        return None
-    options = [alternatives(c) for c in word]
+def _best(candidates: list[str], counts: list[int]) -> str | None:
+    """The first candidate with the highest count above zero."""
     best, best_count = None, 0
-    for i, chars in enumerate(options):
-        for char in chars:
-            candidate = word[:i] + char + word[i + 1 :]
-            count = frequency(candidate)
-            if count > best_count:
-                best, best_count = candidate, count
-    if best is None and len(word) in PAIR_WORD:
-        for i in range(len(word)):
-            for j in range(i + 1, len(word)):
-                for a in options[i][:30]:
-                    for b in options[j][:30]:
-                        candidate = word[:i] + a + word[i + 1 : j] + b + word[j + 1 :]
-                        count = frequency(candidate)
-                        if count > best_count:
-                            best, best_count = candidate, count
+    for candidate, count in zip(candidates, counts):
+        if count > best_count:
+            best, best_count = candidate, count
     return best
 
 
-def suggest(query: str, plan: QueryPlan, frequency: Callable[[str, str], int]) -> str | None:
+def correct_word(word: str, frequencies: Callable[[list[str]], list[int]]) -> str | None:
+    """The most frequent indexed word one (or, in short words, two) substitutions away.
+
+    ``frequencies(words)`` counts the paragraphs holding each word (asked in batches: an
+    engine behind a network answers many at once)."""
+    if not _HAN.match(word) or len(word) > MAX_WORD or frequencies([word])[0] > 0:
+        return None
+    options = [alternatives(c) for c in word]
+    singles = [word[:i] + char + word[i + 1 :] for i, chars in enumerate(options) for char in chars]
+    best = _best(singles, frequencies(singles)) if singles else None
+    if best is None and len(word) in PAIR_WORD:
+        pairs = [word[:i] + a + word[i + 1 : j] + b + word[j + 1 :]
+                 for i in range(len(word)) for j in range(i + 1, len(word))
+                 for a in options[i][:30] for b in options[j][:30]]
+        best = _best(pairs, frequencies(pairs)) if pairs else None
+    return best
+
+
+def suggest(query: str, plan: QueryPlan, frequencies: Callable[[str, list[str]], list[int]]) -> str | None:
     """The query with its unknown words corrected, or None when nothing was corrected.
 
-    ``frequency(field, term)`` counts the paragraphs holding a term (field "body": jieba
-    words). A word the segmenter cut into pieces is judged by its pieces.
+    ``frequencies(field, terms)`` counts the paragraphs holding each term (field "body":
+    jieba words). A word the segmenter cut into pieces is judged by its pieces.
     """
+    body = lambda terms: frequencies("body", terms)  # noqa: E731
     corrected = form = search_form(query)
     changed = False
     for clause in plan.clauses:
@@ -116,13 +120,13 @@ def suggest(query: str, plan: QueryPlan, frequency: Callable[[str, str], int]) -
         pieces = list(query_words(clause.text)) if len(query_words(clause.text)) > 1 else [clause.text]
         # A mistyped character usually makes jieba cut the word apart (行政覆议 → 行政 覆议):
         # try the whole word first, then its pieces.
-        fixed = correct_word(clause.text.replace(" ", ""), lambda t: frequency("body", t))
+        fixed = correct_word(clause.text.replace(" ", ""), body)
         if fixed:
             corrected = corrected.replace(clause.text.replace(" ", ""), fixed)
             changed = True
             continue
         for piece in pieces:
-            fixed = correct_word(piece, lambda t: frequency("body", t)) if len(piece) >= 2 else None
+            fixed = correct_word(piece, body) if len(piece) >= 2 else None
             if fixed:
                 corrected = corrected.replace(piece, fixed)
                 changed = True

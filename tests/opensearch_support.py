@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,3 +108,50 @@ def opensearch_index(opensearch):
     name = INDEX_PREFIX + uuid.uuid4().hex[:12]
     yield name
     opensearch.request("DELETE", f"/{name}", expect=(200, 404))
+
+
+# ---------------------------------------------------------------- a node dies
+def cluster_manager(cluster) -> str:
+    return cluster.request("GET", "/_cat/cluster_manager?format=json")[0]["node"]
+
+
+def kill_node(cluster, node: str) -> None:
+    """SIGKILL one node with scripts/opensearch (skipped when the cluster is not ours)."""
+    if not managed_by_script(cluster.url):
+        pytest.skip(f"the cluster at {cluster.url} is not run by scripts/opensearch here: "
+                    "its nodes are not ours to kill")
+    subprocess.run([str(SCRIPT), "kill-node", node], check=True, timeout=120)
+
+
+def restart(cluster) -> None:
+    """Start the killed node again and wait until both nodes are back and green."""
+    restarted = subprocess.run([str(SCRIPT), "start"], capture_output=True, text=True, timeout=600)
+    assert restarted.returncode == 0, restarted.stderr
+    assert restarted.stdout.strip().splitlines()[-1] == cluster.url
+    healed = cluster.health(wait_for_status="green", wait_for_nodes="2", timeout="120s")
+    assert healed["status"] == "green" and healed["number_of_nodes"] == 2, healed
+
+
+def kill_then_restart(cluster, node: str):
+    """Kill ``node`` with scripts/opensearch; on leaving, start it again and wait for green."""
+    class Killed:
+        def __enter__(self):
+            kill_node(cluster, node)
+            return self
+
+        def __exit__(self, *exc):
+            restart(cluster)
+            return False
+    return Killed()
+
+
+def wait_for(check, seconds: float = 60):
+    deadline = time.monotonic() + seconds
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, "gave up waiting"
+        time.sleep(0.5)
+
+

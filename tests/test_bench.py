@@ -18,6 +18,9 @@ import bench_queries  # noqa: E402
 import bench_run  # noqa: E402
 import bench_worker  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from opensearch_support import opensearch  # noqa: E402,F401
+
 
 def in_process(task: str, data_dir: Path, *extra: str) -> dict:
     """The worker tasks without a subprocess (jieba loads once for the whole test)."""
@@ -129,3 +132,24 @@ def test_one_run_per_data_folder(tmp_path):
                 pass
     with bench_run.run_lock(tmp_path / "10k"):  # released after the run
         pass
+
+
+@pytest.mark.opensearch
+def test_the_cluster_is_measured_beside_them(bench_result, opensearch):  # noqa: F811
+    data_dir = Path(bench_result["data_dir"])
+    result = dict(bench_result, opensearch={})
+    try:
+        result["opensearch"]["build"] = in_process("opensearch-build", data_dir)
+        result["opensearch"]["serve"] = in_process("opensearch-serve", data_dir,
+                                                   str(data_dir / bench_run.QUERIES_FILE))
+        result["opensearch"]["incremental"] = in_process("opensearch-incremental", data_dir)
+    finally:
+        opensearch.request("DELETE", "/govsearch-bench-300-*", expect=(200, 404))
+    assert result["opensearch"]["build"]["paragraphs"] == 300
+    rows = {row["figure"]: row for row in bench_run.summary_rows(result)}
+    for kind in bench_queries.CLASSES:
+        assert rows[f"{kind}: p95 ms"]["opensearch"] > 0
+        # Both engines count the same matches for the same queries.
+        assert rows[f"{kind}: mean matches"]["opensearch"] == rows[f"{kind}: mean matches"]["whoosh"]
+    assert rows["cluster JVM heap in use MB"]["opensearch"] > 0
+    assert "opensearch" in bench_run.render_table(dict(result, summary=list(rows.values())))

@@ -29,7 +29,7 @@ def test_every_text_argument_and_option_of_every_command_is_decoded_safely():
     assert plain == []
     texts = {(name, param.name) for name, command in commands(cli) for param in command.params
              if isinstance(param.type, Text)}
-    assert {("search", "query"), ("search", "region"), ("alerts add", "name"), ("alerts add", "query"),
+    assert {("search", "query"), ("search", "regions"), ("alerts add", "name"), ("alerts add", "query"),
             ("crawl", "start_urls")} <= texts
 
 

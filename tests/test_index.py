@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from search import index as idx
+from search.engine.whoosh import index as idx
 from search.engine import SearchRequest, WhooshEngine
 from search.errors import IndexLocked
 from search.models import Paragraph
@@ -111,7 +111,7 @@ def test_reindex_killed_by_a_signal_leaves_old_index_serving(settings, seed_dir,
 
 def test_parallel_rebuild_bounds_each_workers_pool_with_more_segments(settings, seed_dir, monkeypatch):
     """A worker whose pool reaches its limit writes a segment and starts another."""
-    from search import writer
+    from search.engine.whoosh import writer
 
     monkeypatch.setattr(writer, "WORKER_POOL_MB", 1)
     _bulk_store(settings, seed_dir, copies=20)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from opensearch_support import SCRIPT, managed_by_script, opensearch, opensearch_index  # noqa: E402,F401
+from opensearch_support import (SCRIPT, cluster_manager, kill_then_restart, managed_by_script, opensearch,  # noqa: E402,F401
+                                opensearch_index, wait_for)
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 sys.path.insert(0, str(SCRIPTS))
@@ -180,10 +180,6 @@ def test_painless_scripts_and_delete_by_query_run(opensearch, opensearch_index):
 # losing the manager, the survivor has no manager but still answers searches from its copies
 # (the default no_cluster_manager_block is "write") and refuses writes until the node is back.
 
-def cluster_manager(cluster) -> str:
-    return cluster.request("GET", "/_cat/cluster_manager?format=json")[0]["node"]
-
-
 def index_with_primary_on(cluster, name: str, node: str) -> None:
     """make_index, with the primary placed on ``node`` (and so the replica on the other)."""
     cluster.request("PUT", f"/{name}", {
@@ -195,37 +191,6 @@ def index_with_primary_on(cluster, name: str, node: str) -> None:
     assert cluster.health(name, wait_for_status="green", timeout="60s")["status"] == "green"
     primary = [s["node"] for s in cluster.shards(name) if s["prirep"] == "p"]
     assert primary == [node]
-
-
-def kill_then_restart(cluster, node: str):
-    """Kill ``node`` with scripts/opensearch; on leaving, start it again and wait for green."""
-    class Killed:
-        def __enter__(self):
-            if not managed_by_script(cluster.url):
-                pytest.skip(f"the cluster at {cluster.url} is not run by scripts/opensearch here: "
-                            "its nodes are not ours to kill")
-            subprocess.run([str(SCRIPT), "kill-node", node], check=True, timeout=120)
-            return self
-
-        def __exit__(self, *exc):
-            restarted = subprocess.run([str(SCRIPT), "start"], capture_output=True, text=True,
-                                       timeout=600)
-            assert restarted.returncode == 0, restarted.stderr
-            assert restarted.stdout.strip().splitlines()[-1] == cluster.url
-            healed = cluster.health(wait_for_status="green", wait_for_nodes="2", timeout="120s")
-            assert healed["status"] == "green" and healed["number_of_nodes"] == 2, healed
-            return False
-    return Killed()
-
-
-def wait_for(check, seconds: float = 60):
-    deadline = time.monotonic() + seconds
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "gave up waiting"
-        time.sleep(0.5)
 
 
 QUERY = {"query": {"match": {"tokens": "政府"}}, "sort": [{"_id": "asc"}]}

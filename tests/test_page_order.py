@@ -3,7 +3,7 @@ the page a full sort gives, ties and grouping included."""
 import numpy as np
 import pytest
 
-from search.engine import page_order
+from search.engine.ranker import page_order
 
 
 def _full(keys, reports, end, grouped):
@@ -37,11 +37,27 @@ def test_page_order_with_dates_and_years_as_leading_keys():
             assert np.array_equal(page_order(keys, reports, end, grouped), _full(keys, reports, end, grouped))
 
 
+@pytest.mark.parametrize("end", [1, 5, 9, 10, 11, 30])
+def test_without_copies_stops_when_fewer_distinct_results_than_the_page(end):
+    """A page longer than the distinct results (copies folded) but shorter than all results:
+    every result is read once, then the distinct ones come back (this used to loop forever)."""
+    from search.engine.ranker import without_copies
+
+    size = 12
+    rng = np.random.default_rng(end)
+    keys = (np.arange(size), rng.integers(0, 3, size), -rng.random(size))
+    copies = np.array([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5])  # six distinct paragraphs, each twice
+    found = without_copies(keys, keys[1], end, False, copies, size)
+    order = np.lexsort(keys)
+    _, first = np.unique(copies[order], return_index=True)
+    assert found.tolist() == order[np.sort(first)][:end].tolist()
+
+
 @pytest.mark.parametrize("size", [1, 7, 300])
 def test_copies_fewer_than_a_page_end_the_search_for_more(size):
     """Every candidate a copy of a few paragraphs: the page holds each once and the search
     for more stops at the last candidate (it once asked for more forever)."""
-    from search.engine import _without_copies
+    from search.engine.ranker import without_copies as _without_copies
 
     rng = np.random.default_rng(size)
     reports = rng.integers(0, 5, size=size)

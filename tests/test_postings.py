@@ -10,8 +10,8 @@ from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.filedb.structfile import StructFile
 from whoosh.formats import Existence, Frequency
 
-from search import postings
-from search.schema import CompactPositions
+from search.engine.whoosh import postings
+from search.engine.whoosh.fields import CompactPositions
 
 
 def _random_term(rng, n: int, max_gap: int, max_position: int):
@@ -74,8 +74,8 @@ def test_read_term_gives_ids_weights_and_positions_in_bulk(tmp_path):
     """read_term on a real segment equals what Whoosh's matcher yields for every term."""
     from whoosh import index as whoosh_index
 
-    from search.schema import build_schema
-    from search.writer import LeanSegmentWriter
+    from search.engine.whoosh.fields import build_schema
+    from search.engine.whoosh.writer import LeanSegmentWriter
 
     ix = whoosh_index.create_in(str(tmp_path), build_schema())
     writer = LeanSegmentWriter(ix)

@@ -1,7 +1,8 @@
 """The query language: operators, fields, phrases, and never an error on bad syntax."""
 import pytest
 
-from search.query import And, Not, Or, Words, compile_tree, parse_query
+from search.engine.whoosh.compile import compile_tree
+from search.query import And, Not, Or, Words, parse_query
 
 
 def test_space_is_and_with_not_and_or():

@@ -189,7 +189,7 @@ def test_golden_exercises_every_request_kind():
 
 def _many_segments(data_dir: Path) -> None:
     """Small build segments: a tiny pool limit."""
-    from search import writer
+    from search.engine.whoosh import writer
 
     settings = load_settings({"data_dir": str(data_dir)}, environ={})
     with pytest.MonkeyPatch.context() as patch:
@@ -206,9 +206,9 @@ def _updated_then_merged(data_dir: Path) -> None:
     (Whoosh stores each as one byte) where a build summed the exact ones."""
     from whoosh import index as whoosh_index
 
-    from search import index as idx
+    from search.engine.whoosh import index as idx
     from search import schema
-    from search.writer import LeanSegmentWriter
+    from search.engine.whoosh.writer import LeanSegmentWriter
 
     _many_segments(data_dir)
     engine = WhooshEngine(data_dir)
@@ -231,9 +231,9 @@ def _old_format(data_dir: Path) -> None:
     from whoosh import index as whoosh_index
     from whoosh.writing import SegmentWriter
 
-    from search import index as idx
+    from search.engine.whoosh import index as idx
     from search import schema
-    from search.writer import LeanCodec
+    from search.engine.whoosh.writer import LeanCodec
 
     path = idx.new_generation(data_dir)
     writer = SegmentWriter(whoosh_index.open_dir(str(path)), codec=LeanCodec(), compound=False)
@@ -272,8 +272,8 @@ def test_every_index_layout_gives_the_golden_results(tmp_path, build):
 
 def _postings_by_paragraph(engine) -> dict:
     """(field, term, paragraph id) → (weight, positions) over every segment."""
-    from search.docsets import segments
-    from search.postings import read_term
+    from search.engine.whoosh.docsets import segments
+    from search.engine.whoosh.postings import read_term
 
     found = {}
     for leaf, _ in segments(engine._searcher()):

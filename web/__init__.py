@@ -13,7 +13,7 @@ from search.settings import Settings, load_settings
 
 def create_app(settings: Settings | None = None, test_config: dict | None = None) -> Flask:
     """Application factory."""
-    from search.engine import WhooshEngine
+    from search.engine import open_engine
 
     from . import views
 
@@ -23,7 +23,7 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     if test_config:
         app.config.update(test_config)
     app.json.ensure_ascii = False
-    app.extensions["govsearch_engine"] = WhooshEngine(settings.data_dir)
+    app.extensions["govsearch_engine"] = open_engine(settings)
     app.register_blueprint(views.blueprint)
     from . import coverage_views
 

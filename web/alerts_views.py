@@ -16,6 +16,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Validation
 
 from search.alerts.db import FREQUENCIES, Filters, SavedQuery
 from search.alerts.events import EVENT_LABELS, ISSUERS, EventSettings, event_settings, set_events
+from search.filters import check_filters
 from search.alerts.feed import build_feed
 from search.alerts.links import feed_url, read_unsubscribe_token
 from search.alerts.mail import FREQUENCY_LABELS, KIND_LABELS, describe_filters
@@ -52,13 +53,10 @@ class SavedQueryForm(FlaskForm):
 
 
 def filters_from_form() -> Filters:
-    """The filters posted with the form (the same parameter names as the search page's URL)."""
+    """The filters posted with the form (the same parameter names as the search page's URL);
+    values no search can use are left out, as on the search page."""
     form = request.form
-    return Filters.from_dict({
-        "regions": form.getlist("region"), "years": [y for y in form.getlist("year") if y.isdigit()],
-        "topics": form.getlist("topic"), "kinds": form.getlist("kind"),
-        "year_from": form.get("from"), "year_to": form.get("to"),
-    })
+    return check_filters(**Filters.raw(form.getlist, form.get)).filters.ordered()
 
 
 def owned(query_id: int) -> SavedQuery:

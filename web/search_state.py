@@ -9,22 +9,20 @@ shows results. Topic names in the URL become ids, so facet links toggle them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from urllib.parse import urlencode
 
 from flask import current_app, g, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from search.compliance import ON_TIME_LABELS
-from search.compliance.filters import compliance_filters
-from search.engine import SORTS, SearchRequest
+from search.engine import SORTS, Filters, SearchRequest
 from search.filters import CheckedFilters, Problem, check_filters, resolve_topic
 
 MAX_PAGE = 500
-FILTER_PARAMS = ("region", "year", "topic", "kind")
-PARAM_LABELS = {"on_time": "按时公开取值", "missing_section": "法定章节", "region": "地区", "year": "报告年度", "topic": "主题", "kind": "报告类型",
-                "from": "年度范围的起始年", "to": "年度范围的截止年",
-                "pub_from": "发布日期的起始日", "pub_to": "发布日期的截止日"}
+# URL parameters and labels of the filters, from the one list (search.engine.Filters).
+FILTER_PARAMS = tuple(f.metadata["param"] for f in fields(Filters) if f.metadata["kind"] == "values")
+PARAM_LABELS = {f.metadata["param"]: f.metadata["label"] for f in fields(Filters)}
 
 
 @dataclass(frozen=True)
@@ -41,12 +39,7 @@ def _checked() -> tuple[CheckedFilters, MultiDict]:
     if cached is not None:
         return cached
     args = request.args
-    checked = check_filters(args.getlist("region"), args.getlist("year"), args.getlist("topic"),
-                            args.getlist("kind"), args.get("from"), args.get("to"), args.get("pub_from"),
-                            args.get("pub_to"))
-    compliance = compliance_filters(args.getlist("on_time"), args.getlist("missing_section"))
-    checked = replace(checked, problems=checked.problems + tuple(
-        Problem(param, value, "unknown", compliance.nearest(param, value)) for param, value in compliance.rejected))
+    checked = check_filters(**Filters.raw(args.getlist, args.get))
     dropped = {(p.param, p.value) for p in checked.problems if p.reason != "empty_range"}
     swapped = {}  # links carry the ranges the page searched: reversed ones the right way round
     reversed_ranges = {p.param for p in checked.problems if p.reason == "empty_range"}
@@ -96,31 +89,14 @@ def search_request_from_args(per_page: int | None = None, page: int | None = Non
     """The SearchRequest the URL describes; bad values are left out or fall back to defaults, never an error."""
     checked, _ = _checked()
     sort = request.args.get("sort", "relevance")
-    year_from, year_to = checked.year_from, checked.year_to
-    if year_from and year_to and year_from > year_to:  # a reversed range means the same years (with a notice)
-        year_from, year_to = year_to, year_from
-    published_from, published_to = checked.published_from, checked.published_to
-    if published_from and published_to and published_from > published_to:
-        published_from, published_to = published_to, published_from
     return SearchRequest(
         query=request.args.get("q", "")[:500],
-        regions=checked.regions, years=checked.years, topics=checked.topics, kinds=checked.kinds,
-        year_from=year_from,
-        year_to=year_to,
-        published_from=published_from,
-        published_to=published_to,
+        filters=checked.filters.ordered(),  # a reversed range means the same years (with a notice)
         sort=sort if sort in SORTS else "relevance",
         page=page or _int_arg("page", 1, MAX_PAGE) or 1,
         per_page=per_page or _int_arg("per_page", 1, 100) or current_app.config["GOVSEARCH_SETTINGS"].results_per_page,
         group_by_report=request.args.get("group") == "1",
-        **compliance_request_fields(),
     )
-
-
-def compliance_request_fields() -> dict:
-    """The SearchRequest fields of the 按时公开 / 缺少章节 filters (invalid values left out)."""
-    checked = compliance_filters(request.args.getlist("on_time"), request.args.getlist("missing_section"))
-    return {"on_time": checked.on_time, "missing_sections": checked.missing_sections}
 
 
 def state_url(endpoint: str = "search.search_page", drop: tuple[tuple[str, str], ...] = (),

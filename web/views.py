@@ -15,7 +15,7 @@ from flask import (Blueprint, Response, abort, current_app, jsonify, render_temp
                    send_from_directory, url_for)
 
 from search.compliance import ON_TIME_LABELS, ON_TIME_VALUES, assess
-from search.engine import SearchRequest
+from search.engine import Filters, SearchRequest
 from search.errors import GovsearchError, IndexMissing
 from search.highlight import mark, match_spans
 from search.models import Reuse
@@ -249,9 +249,7 @@ def loosen_suggestions(search: SearchRequest) -> list[dict]:
     suggestions = []
     chips = active_chips(search)
     if chips:
-        loose = replace(search, regions=(), years=(), topics=(), kinds=(), year_from=None, year_to=None,
-                        published_from=None, published_to=None,
-                        on_time=(), missing_sections=())
+        loose = replace(search, filters=Filters())
         suggestions.append({"label": "去掉所有筛选条件", "count": _count(loose),
                             "href": url_for("search.search_page", q=search.query) if search.query else url_for("search.search_page")})
         if len(chips) > 1:
@@ -295,8 +293,7 @@ def search_page():
     """The search page: box, facets, chips, hits, pages; the intro when nothing is asked."""
     search = search_request_from_args()
     result, error, status = None, None, 200
-    has_input = (bool(search.query.strip()) or any(search.selected().values()) or search.year_from or search.year_to
-                 or search.published_from or search.published_to)
+    has_input = bool(search.query.strip()) or not search.filters.is_empty()
     if has_input:
         try:
             result = engine().search(search)

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import click
 
-from ..cli import checked_filters, data_dir_option, existing_data_dir, settings_from
+from ..cli import checked_filters, data_dir_option, existing_data_dir, filter_options, settings_from
 from ..errors import GovsearchError
 from ..store import utc_now
 from .db import FREQUENCIES, AlertsDB, Filters
@@ -71,12 +71,7 @@ def list_command(data_dir, email, as_json):
 @click.option("--user", "email", required=True, help="Owner's email (an account without password is made if new).")
 @click.option("--name", required=True, help="Name shown in emails and the inbox.")
 @click.option("--query", "query", default="", help="Query, as typed in the search box.")
-@click.option("--region", multiple=True, help="Province, city or county name or path (repeat for OR).")
-@click.option("--year", multiple=True, type=int, help="Report year (repeat for OR).")
-@click.option("--year-from", type=int, help="Earliest report year.")
-@click.option("--year-to", type=int, help="Latest report year.")
-@click.option("--topic", multiple=True, help="Topic id or Chinese name, see `govsearch topics` (repeat for OR).")
-@click.option("--kind", multiple=True, help="Report kind (repeat for OR).")
+@filter_options
 @click.option("--frequency", type=click.Choice(FREQUENCIES), default="immediate", show_default=True,
               help="immediate: every run; daily/weekly: one digest email per period.")
 @click.option("--email/--no-email", "by_email", default=True, show_default=True, help="Send alert emails.")
@@ -89,15 +84,13 @@ def list_command(data_dir, email, as_json):
               help="For --event reported: any issuer, or only the expected issuers (each county-level-and-above "
                    "government's own report, once per government, kind and year).")
 @click.option("--json", "as_json", is_flag=True, help="Print the saved query as JSON.")
-def add_command(data_dir, email, name, query, region, year, year_from, year_to, topic, kind, frequency,
-                by_email, atom, webhook, events, issuers, as_json):
+def add_command(data_dir, email, name, query, frequency, by_email, atom, webhook, events, issuers, as_json,
+                **filter_values):
     """Save a query for a user; it fires for reports indexed from now on."""
     from .destinations import target_for
 
     settings = settings_from(data_dir)
-    checked = checked_filters(region, year, topic, kind, year_from, year_to)  # a typo would never fire
-    filters = Filters(regions=checked.regions, years=checked.years, topics=checked.topics, kinds=checked.kinds,
-                      year_from=checked.year_from, year_to=checked.year_to)
+    filters = checked_filters(**filter_values).filters  # a typo would never fire
     if not query.strip() and filters.is_empty() and "source" not in events and "reported" not in events:
         raise click.UsageError("give a --query or at least one filter")
     if webhook:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Iterable
 
+from ..engine.contract import Filters  # the search filters a saved query carries (the search page's)
 from ..errors import GovsearchError
 from ..sqlitedb import SQLiteFile
 
@@ -106,44 +107,6 @@ class User:
 
 
 @dataclass(frozen=True)
-class Filters:
-    """The search filters a saved query carries (the same as the search page's)."""
-
-    regions: tuple[str, ...] = ()
-    years: tuple[str, ...] = ()
-    topics: tuple[str, ...] = ()
-    kinds: tuple[str, ...] = ()
-    year_from: int | None = None
-    year_to: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"regions": list(self.regions), "years": list(self.years), "topics": list(self.topics),
-                "kinds": list(self.kinds), "year_from": self.year_from, "year_to": self.year_to}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> "Filters":
-        data = data or {}
-        return cls(
-            regions=tuple(str(v) for v in data.get("regions") or () if v),
-            years=tuple(str(v) for v in data.get("years") or () if v),
-            topics=tuple(str(v) for v in data.get("topics") or () if v),
-            kinds=tuple(str(v) for v in data.get("kinds") or () if v),
-            year_from=_int_or_none(data.get("year_from")),
-            year_to=_int_or_none(data.get("year_to")),
-        )
-
-    def is_empty(self) -> bool:
-        return not (self.regions or self.years or self.topics or self.kinds or self.year_from or self.year_to)
-
-    def url_params(self) -> list[tuple[str, str]]:
-        """The search page's URL parameters for these filters (region, year, topic, kind, from, to)."""
-        params = [("region", v) for v in self.regions] + [("year", v) for v in self.years]
-        params += [("topic", v) for v in self.topics] + [("kind", v) for v in self.kinds]
-        params += [(k, str(v)) for k, v in (("from", self.year_from), ("to", self.year_to)) if v]
-        return params
-
-
-@dataclass(frozen=True)
 class SavedQuery:
     id: int
     user_id: int
@@ -179,13 +142,6 @@ class AlertItem:
 class LedgerEntry:
     content_hash: str
     paragraph_hashes: frozenset[str] = field(default_factory=frozenset)
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 def new_feed_token() -> str:

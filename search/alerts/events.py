@@ -24,14 +24,15 @@ from datetime import datetime
 
 from ..compliance import assess
 from ..coverage.issuers import by_code
-from ..engine import SearchRequest, WhooshEngine
-from ..index import region_keys
+from ..engine import Engine, open_engine
+from ..engine.documents import region_keys
 from ..models import StoredReport
 from ..normalize import search_form
 from ..settings import Settings
 from ..store import Store
 from .db import AlertItem, AlertsDB, SavedQuery
 from .links import item_id
+from .matching import search_request
 
 LOGGER = logging.getLogger(__name__)
 
@@ -188,17 +189,13 @@ def _source_changes(settings: Settings, db: AlertsDB) -> list[dict]:
     return out
 
 
-def _matching_reports(engine: WhooshEngine, saved_query: SavedQuery, report_ids: list[str]) -> set[str]:
+def _matching_reports(engine: Engine, saved_query: SavedQuery, report_ids: list[str]) -> set[str]:
     """Which of these reports the saved query finds (its text and filters)."""
-    filters = saved_query.filters
-    request = SearchRequest(query=saved_query.query, regions=filters.regions, years=filters.years,
-                            topics=filters.topics, kinds=filters.kinds, year_from=filters.year_from,
-                            year_to=filters.year_to, per_page=max(1, len(report_ids)), group_by_report=True,
-                            report_ids=tuple(report_ids), partial=False)
+    request = search_request(saved_query, tuple(report_ids), True, len(report_ids))
     return {hit.report_id for hit in engine.search(request).hits}
 
 
-def source_items(settings: Settings, store: Store, db: AlertsDB, engine: WhooshEngine,
+def source_items(settings: Settings, store: Store, db: AlertsDB, engine: Engine,
                  queries: list[SavedQuery], now: str) -> tuple[list[AlertItem], list[dict]]:
     """Items for source pages changed or gone since last considered, and those pages (for the ledger)."""
     changes = _source_changes(settings, db)
@@ -242,7 +239,7 @@ def match_events(settings: Settings, db: AlertsDB, now: datetime) -> int:
     chosen = [(query, event_settings(db, query.id)) for query in db.saved_queries(active_only=True)]
     reporting = [(query, settings_) for query, settings_ in chosen if REPORTED in settings_.events]
     watching = [query for query, settings_ in chosen if SOURCE in settings_.events]
-    engine = WhooshEngine(settings.data_dir)
+    engine = open_engine(settings)
     with Store.open(settings.data_dir) as store:
         indexed = engine.indexed()
         reported, considered = reported_items(store, db, indexed, reporting, stamp)

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from ..engine import SearchRequest, WhooshEngine
+from ..engine import Engine, SearchRequest
 from ..models import Hit, StoredReport
 from ..normalize import search_form
 from ..store import Store
@@ -65,7 +65,7 @@ def paragraph_hash(text: str) -> str:
     return hashlib.sha1(_NOT_WORD.sub("", search_form(text)).encode("utf-8")).hexdigest()[:12]
 
 
-def find_candidates(store: Store, engine: WhooshEngine, db: AlertsDB) -> tuple[list[Candidate], list[str]]:
+def find_candidates(store: Store, engine: Engine, db: AlertsDB) -> tuple[list[Candidate], list[str]]:
     """Indexed reports new or changed since the last run, and ledger entries whose report left the index."""
     indexed = engine.indexed()
     ledger = db.ledger()
@@ -97,16 +97,13 @@ def eligible(saved_query: SavedQuery, candidate: Candidate) -> str | None:
 
 def search_request(saved_query: SavedQuery, report_ids: tuple[str, ...], group: bool, per_page: int) -> SearchRequest:
     """The saved query with its filters, restricted to some reports."""
-    filters = saved_query.filters
     return SearchRequest(
-        query=saved_query.query, regions=filters.regions, years=filters.years, topics=filters.topics,
-        kinds=filters.kinds, year_from=filters.year_from, year_to=filters.year_to,
-        per_page=max(1, per_page), group_by_report=group, report_ids=report_ids,
+        query=saved_query.query, filters=saved_query.filters, per_page=max(1, per_page), group_by_report=group, report_ids=report_ids,
         partial=False,  # an alert fires on paragraphs with every word of the saved query
     )
 
 
-def matching_paragraphs(engine: WhooshEngine, saved_query: SavedQuery,
+def matching_paragraphs(engine: Engine, saved_query: SavedQuery,
                         report_ids: list[str]) -> dict[str, list[Hit]]:
     """report_id → its paragraphs that match the saved query (best first), for the given reports only."""
     if not report_ids:
@@ -126,7 +123,7 @@ def matching_paragraphs(engine: WhooshEngine, saved_query: SavedQuery,
     return per_report
 
 
-def match(engine: WhooshEngine, get_report: Callable[[str], StoredReport | None], saved_query: SavedQuery,
+def match(engine: Engine, get_report: Callable[[str], StoredReport | None], saved_query: SavedQuery,
           candidates: list[Candidate], now: str) -> list[AlertItem]:
     """The alert items one saved query fires for the candidates (``get_report``: the store's, cached)."""
     kinds = {c.report_id: kind for c in candidates if (kind := eligible(saved_query, c))}

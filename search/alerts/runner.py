@@ -15,8 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from .. import index as idx
-from ..engine import WhooshEngine
+from ..engine import open_engine
 from ..settings import Settings
 from ..store import Store
 from .db import AlertsDB
@@ -70,10 +69,10 @@ def match_new_reports(settings: Settings, db: AlertsDB, now: datetime, summary: 
     when every saved query failed (the index, not a query, is at fault) does the ledger
     stay where it was, so the next run tries these reports again.
     """
-    if idx.current_generation(settings.data_dir) is None:
+    engine = open_engine(settings)
+    if not engine.exists():
         LOGGER.info("no index yet: nothing to match")
         return
-    engine = WhooshEngine(settings.data_dir)
     stamp = now.isoformat(timespec="seconds")
     with Store.open(settings.data_dir) as store:
         candidates, removed = find_candidates(store, engine, db)

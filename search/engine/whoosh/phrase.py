@@ -118,27 +118,12 @@ def loosen(query):
     return query
 
 
-def bigram_cover(count: int) -> list[int]:
-    """Offsets of the bigrams that pin down a run of ``count`` + 1 characters.
-
-    Every second bigram and the last: two chosen bigrams are at most two positions apart,
-    which the index's gap of two between Chinese runs keeps from matching across runs.
-
-    >>> bigram_cover(3), bigram_cover(4), bigram_cover(1)
-    ([0, 2], [0, 2, 3], [0])
-    """
-    offsets = list(range(0, count, 2))
-    if offsets[-1] != count - 1:
-        offsets.append(count - 1)
-    return offsets
-
-
 class NearParts(wq.Query):
     """Every part within ``window`` positions of the first part, in one positional field.
 
     A compound the user typed whole (法治督察) also counts where the page writes its parts
     close together (法治政府建设实地督察). Each part is a ``Term`` or an ``ExactPhrase`` of
-    the field; matching is done by ``search.docsets`` (no Whoosh matcher: this query only
+    the field; matching is done by ``search.engine.whoosh.docsets`` (no Whoosh matcher: this query only
     selects documents, it is never scored).
     """
 

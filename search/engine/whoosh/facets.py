@@ -16,9 +16,8 @@ from functools import cached_property
 import numpy as np
 
 from .docsets import field_postings, segments
-from .index import UNKNOWN_REGION, UNKNOWN_YEAR
+from ..contract import FACETS, UNKNOWN_REGION, UNKNOWN_YEAR  # FACETS: the facets every engine counts
 
-FACETS = ("region", "report_year", "topic", "report_kind", "on_time", "missing_section")
 _REGION_LEVELS = ("province", "city", "county")
 
 

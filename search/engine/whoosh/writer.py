@@ -7,7 +7,7 @@ call per posting into the block writer, a pickle and a compress per block. Here:
 * ``ArrayPool`` keeps each field's postings in typed arrays (term number, and counts
   and positions or weights and values), one extend per document and field;
 * at the end each field's postings are ordered with one numpy sort and written a whole
-  term at a time in ``search.postings``' block format (``FastCodec``), which search
+  term at a time in ``search.engine.whoosh.postings``' block format (``FastCodec``), which search
   then reads back with numpy;
 * ``build_segments`` indexes disjoint sets of reports in worker processes, each
   writing its own segments, and commits them together: both cores, no merge.
@@ -29,8 +29,9 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
-from .models import StoredReport
+from ...models import StoredReport
 from .postings import FastCodec, is_positional
+from .fields import LENGTH_FIELDS
 
 LOGGER = logging.getLogger(__name__)
 
@@ -235,6 +236,7 @@ class LeanSegmentWriter(SegmentWriter):
         docnum = self.docnum
         names = sorted(name for name in fields if not name.startswith("_"))
         perdoc.start_doc(docnum)
+        lengths: dict[str, int] = {}
         try:
             for name in names:
                 value = fields[name]
@@ -255,6 +257,12 @@ class LeanSegmentWriter(SegmentWriter):
                 column = field.column_type
                 if column and stored is not None:
                     perdoc.add_column_value(name, column, field.to_column_value(stored))
+                if field.scorable and f"len_{name}" in schema:
+                    lengths[name] = length
+            for name in LENGTH_FIELDS:  # every document gets a value (a field it lacks: 0)
+                column_name = f"len_{name}"
+                if column_name in schema:
+                    perdoc.add_column_value(column_name, schema[column_name].column_type, lengths.get(name, 0))
         except BaseException:
             perdoc.cancel_doc()
             raise
@@ -271,7 +279,7 @@ class LeanSegmentWriter(SegmentWriter):
 
 def write_documents(writer, reports: Iterable[StoredReport]) -> int:
     """Add every paragraph of the reports; returns the number of documents."""
-    from .index import paragraph_documents
+    from ..documents import paragraph_documents
 
     count = 0
     for stored in reports:
@@ -284,8 +292,8 @@ def write_documents(writer, reports: Iterable[StoredReport]) -> int:
 def _build_part(index_path: str, data_dir: str, report_ids: list[str], tokens_version: str, limitmb: int):
     """Worker: index some reports into segments of its own, a new one whenever the pool
     holds ``limitmb``; returns (segments, documents)."""
-    from .index import paragraph_documents
-    from .store import Store
+    from ..documents import paragraph_documents
+    from ...store import Store
 
     ix = whoosh_index.open_dir(index_path)
     segments, count, writer = [], 0, None
@@ -325,7 +333,7 @@ def build_segments(index_path: Path, data_dir: str, report_ids: list[str], token
 
     Reports are dealt round-robin, so each worker gets a like share of long and short ones.
     """
-    from .schema import segmenter
+    from ...schema import segmenter
 
     segmenter()  # load jieba once here; forked workers inherit it instead of loading it each
     processes = processes or max(1, min(os.cpu_count() or 1, 4))
@@ -334,7 +342,7 @@ def build_segments(index_path: Path, data_dir: str, report_ids: list[str], token
     if len(jobs) <= 1:
         results = [_build_part(*job) for job in jobs]
     else:
-        # fork: workers inherit the loaded analyzer; search.index's fork hook makes them
+        # fork: workers inherit the loaded analyzer; search.locking's fork hook makes them
         # drop the writer lock and die with their parent.
         with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
             results = pool.starmap(_build_part, jobs)

@@ -34,7 +34,7 @@ from whoosh.matching import ListMatcher
 from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE, pack_uint, pack_ushort
 
-from .schema import CompactPositions
+from .fields import CompactPositions
 
 BLOCK_POSTINGS = 4096
 _HEADER = struct.Struct("<iIIIfBBBB")
@@ -417,8 +417,8 @@ POSTINGS_CACHE = SegmentCache(POSTINGS_CACHE_MB << 20, _postings_bytes,
 
 
 class TermReads:
-    """A search's memo of term postings: matching (``search.docsets``) and ranking
-    (``search.ranking``) read the same terms, each once; later searches find recent
+    """A search's memo of term postings: matching (``search.engine.whoosh.docsets``) and ranking
+    (``search.engine.whoosh.ranking``) read the same terms, each once; later searches find recent
     ones in POSTINGS_CACHE."""
 
     def __init__(self):

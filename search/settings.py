@@ -92,6 +92,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("crawl_max_bytes", 15 * 1024 * 1024, "Largest response the crawler keeps.", int),
     Setting("results_per_page", 20, "Hits per page in the web UI.", int),
     Setting("serve_threads", 8, "Worker threads of the WSGI server.", int),
+    Setting("search_cache_mb", 128, "Memory a Whoosh searching process keeps for postings and match sets "
+            "across searches (0: none).", int),
     Setting("engine", "whoosh", "Search engine: whoosh (embedded, in the data folder) or opensearch (a cluster).",
             _engine),
     Setting("opensearch_url", "http://127.0.0.1:9200",

@@ -21,7 +21,9 @@ def open_engine(settings) -> Engine:
 
         return OpenSearchEngine(settings)
     from .whoosh import WhooshEngine
+    from .whoosh.caches import set_budget
 
+    set_budget(settings.search_cache_mb)
     return WhooshEngine(settings.data_dir)
 
 

@@ -68,6 +68,16 @@ class SegmentCache:
             self._bytes = 0
 
 
+def set_budget(total_mb: int) -> None:
+    """Share ``total_mb`` among the caches (0 turns them off); a smaller budget takes effect now."""
+    for cache in _ALL:
+        cache.budget = (max(0, total_mb) << 20) // max(1, len(_ALL))
+        with cache._lock:
+            while cache._bytes > cache.budget and cache._entries:
+                _, dropped = cache._entries.popitem(last=False)
+                cache._bytes -= cache._size_of(dropped)
+
+
 def clear_all() -> None:
     """Empty every cache (the benchmark times searches that did not run before)."""
     for cache in _ALL:

@@ -296,7 +296,7 @@ def _segment_ids(reader, query, reads: TermReads) -> np.ndarray:
     return None  # unknown: caller falls back
 
 
-MATCH_CACHE_MB = 64  # match sets of sub-queries kept across searches, per process
+MATCH_CACHE_MB = 64  # match sets of sub-queries kept across searches (setting search_cache_mb shares its total)
 MATCH_CACHE = SegmentCache(MATCH_CACHE_MB << 20, lambda ids: ids.nbytes, freeze_arrays)
 
 

@@ -405,7 +405,7 @@ def decode_term(data: bytes, format_, positions: bool = False) -> TermPostings:
                         (flat[0] if one else np.concatenate(flat)) if want else None)
 
 
-POSTINGS_CACHE_MB = 64  # decoded postings kept across searches, per process
+POSTINGS_CACHE_MB = 64  # decoded postings kept across searches (setting search_cache_mb shares its total)
 
 
 def _postings_bytes(found: TermPostings) -> int:

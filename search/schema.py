@@ -148,3 +148,11 @@ def bigrams(text: str) -> list[tuple[str, int]]:
 TITLE_BOOST = 3.0
 SECTION_BOOST = 2.0
 BIGRAM_WEIGHT = 0.35  # substring-only matches rank below word matches
+
+
+def __getattr__(name: str):
+    """Field classes an index written before format 3 names under this module (they moved
+    to search.engine.whoosh.fields; see search.engine.whoosh.legacy)."""
+    from .engine.whoosh import legacy
+
+    return legacy.schema_class(name)

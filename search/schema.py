@@ -150,9 +150,16 @@ SECTION_BOOST = 2.0
 BIGRAM_WEIGHT = 0.35  # substring-only matches rank below word matches
 
 
-def __getattr__(name: str):
-    """Field classes an index written before format 3 names under this module (they moved
-    to search.engine.whoosh.fields; see search.engine.whoosh.legacy)."""
-    from .engine.whoosh import legacy
 
-    return legacy.schema_class(name)
+# Field classes an index written before format 3 names under this module; they moved to
+# search.engine.whoosh.fields (see search.engine.whoosh.legacy).
+MOVED_FIELD_CLASSES = ("WordTokenizer", "SearchWordTokenizer", "BigramTokenizer", "CompactPositions",
+                       "PositionalText", "ShortText")
+
+
+def __getattr__(name: str):
+    if name not in MOVED_FIELD_CLASSES:  # checked first: also called while this module is half imported
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from .engine.whoosh import fields
+
+    return getattr(fields, name)

@@ -300,17 +300,33 @@ MATCH_CACHE_MB = 64  # match sets of sub-queries kept across searches (setting s
 MATCH_CACHE = SegmentCache(MATCH_CACHE_MB << 20, lambda ids: ids.nbytes, freeze_arrays)
 
 
+class _QueryKey:
+    """A query as a cache key, its hash computed once: Whoosh's compound queries hash
+    their whole tree on every call, and a key is looked up once per segment."""
+
+    __slots__ = ("query", "_hash")
+
+    def __init__(self, query, hashed: int):
+        self.query = query
+        self._hash = hashed
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _QueryKey) and self._hash == other._hash and self.query == other.query
+
+
 def _cache_key(query):
     """What identifies a query's match set in a segment (None: not kept)."""
     if isinstance(query, NearParts):
         skip = query.skip
         fingerprint = None if skip is None else (len(skip), hash(skip.tobytes()))
-        return ("near", tuple(query.parts), query.window, fingerprint)
+        query = ("near", tuple(query.parts), query.window, fingerprint)
     try:
-        hash(query)
+        return _QueryKey(query, hash(query))
     except TypeError:
         return None
-    return query
 
 
 def matching_docs(searcher, query, reads: TermReads | None = None) -> np.ndarray:

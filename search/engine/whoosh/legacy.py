@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import sys
 
-from . import fields, postings, writer
+from . import postings, writer
+from ...schema import MOVED_FIELD_CLASSES as SCHEMA_CLASSES  # noqa: F401  (search.schema resolves them)
 
 # Module path in old indexes → module that now holds its classes.
 MOVED_MODULES = {"search.postings": postings, "search.writer": writer}
-# Classes old indexes name under search.schema (a module that still exists for the analyzer).
-SCHEMA_CLASSES = ("WordTokenizer", "SearchWordTokenizer", "BigramTokenizer", "CompactPositions",
-                  "PositionalText", "ShortText")
 
 
 def install() -> None:
@@ -24,9 +22,3 @@ def install() -> None:
     for name, module in MOVED_MODULES.items():
         sys.modules.setdefault(name, module)
 
-
-def schema_class(name: str):
-    """The class an old index names as ``search.schema.<name>``."""
-    if name not in SCHEMA_CLASSES:
-        raise AttributeError(name)
-    return getattr(fields, name)

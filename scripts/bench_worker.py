@@ -85,14 +85,14 @@ def _extra():
     return extra_report()
 
 
-def whoosh_incremental(data_dir: str) -> dict:
-    """Add one 30-paragraph report through search.pipeline.reindex, twice (fresh process, then warm), removing it after each."""
+def _add_and_remove(settings, data_dir: str) -> dict:
+    """Add one 30-paragraph report through search.pipeline.reindex, twice (fresh process,
+    then warm), removing it after each; seconds of each step."""
     from search.pipeline import reindex
     from search.store import Store
 
     from bench_corpus import token_cache
 
-    settings = _settings(data_dir)
     report_id, report = _extra()
     cache = token_cache()
     timings, storing = [], []
@@ -118,7 +118,12 @@ def whoosh_incremental(data_dir: str) -> dict:
         if removed.removed != [report_id]:
             raise RuntimeError(f"incremental reindex did not remove the report: {removed.to_dict()}")
     return {"add_seconds": round(timings[0], 3), "add_seconds_warm": round(timings[2], 3),
-            "remove_seconds": round(timings[3], 3), "store_seconds": round(storing[0], 3), **memory_mb()}
+            "remove_seconds": round(timings[3], 3), "store_seconds": round(storing[0], 3)}
+
+
+def whoosh_incremental(data_dir: str) -> dict:
+    """Add and remove one report through search.pipeline.reindex (see _add_and_remove)."""
+    return {**_add_and_remove(_settings(data_dir), data_dir), **memory_mb()}
 
 
 def fts5_build(data_dir: str) -> dict:
@@ -294,36 +299,11 @@ def opensearch_build(data_dir: str) -> dict:
 def opensearch_incremental(data_dir: str) -> dict:
     """As whoosh-incremental, on the cluster."""
     from search.engine import OpenSearchEngine
-    from search.pipeline import reindex
-    from search.store import Store
-
-    from bench_corpus import token_cache
 
     settings = _opensearch_settings(data_dir)
-    report_id, report = _extra()
-    cache = token_cache()
-    timings = []
-    for _ in range(2):
-        extra = {"tokens": [cache[0](p.text) for p in report.paragraphs], "tokens_version": cache[1]()} \
-            if cache is not None else {}
-        with Store.open(data_dir) as store:
-            store.save(report_id, report, report_id, report.source_url, report_id, "2025-01-01T00:00:00+00:00",
-                       **extra)
-        started = time.perf_counter()
-        summary = reindex(settings, full=False, run_alerts=False)
-        timings.append(time.perf_counter() - started)
-        if summary.added != [report_id] or summary.paragraphs_written != 30:
-            raise RuntimeError(f"incremental reindex did not add the report: {summary.to_dict()}")
-        with Store.open(data_dir) as store:
-            store.delete(report_id)
-        started = time.perf_counter()
-        removed = reindex(settings, full=False, run_alerts=False)
-        timings.append(time.perf_counter() - started)
-        if removed.removed != [report_id]:
-            raise RuntimeError(f"incremental reindex did not remove the report: {removed.to_dict()}")
-    return {"add_seconds": round(timings[0], 3), "add_seconds_warm": round(timings[2], 3),
-            "remove_seconds": round(timings[3], 3), **memory_mb(),
-            **cluster_memory(OpenSearchEngine(settings))}
+    timings = _add_and_remove(settings, data_dir)
+    timings.pop("store_seconds")
+    return {**timings, **memory_mb(), **cluster_memory(OpenSearchEngine(settings))}
 
 
 def opensearch_serve(data_dir: str, queries_path: str) -> dict:

@@ -193,3 +193,15 @@ def test_pages_work_without_javascript(browser, server):
         assert page.evaluate(f"document.querySelector('#{anchor}:target') !== null")
     finally:
         context.close()
+
+
+def test_report_year_histogram_rows_are_not_clipped(page, server):
+    """Each year of the histogram facet shows its whole label (a page-wide .bar rule once
+    squeezed the rows to .8rem and clipped them)."""
+    page.goto(server.url + "/?q=行政复议")
+    rows = page.locator("a.facet-value.year-bar")
+    assert rows.count() > 0
+    for i in range(rows.count()):
+        row, name = rows.nth(i), rows.nth(i).locator(".name")
+        assert row.evaluate("e => e.scrollHeight <= e.clientHeight + 1 && e.clientHeight >= 16")
+        assert name.bounding_box()["height"] <= row.bounding_box()["height"] + 1

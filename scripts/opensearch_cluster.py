@@ -83,19 +83,28 @@ def save_nodes(run_dir: Path, nodes: tuple[Node, ...]) -> None:
     tmp.replace(path)
 
 
+_EXEC_READS = 20  # reads of /proc/<pid>/environ while it is empty (an exec under way), 50 ms apart
+
+
 def is_running(node: Node) -> bool:
     """Whether the node's process is alive and still this node (not a recycled pid)."""
     if node.pid <= 0:
         return False
     proc = Path(f"/proc/{node.pid}")
-    try:
-        if re.search(r"^State:\s+Z", (proc / "status").read_text(), re.M):
+    for _ in range(_EXEC_READS):
+        try:
+            if re.search(r"^State:\s+Z", (proc / "status").read_text(), re.M):
+                return False
+            # The launcher script, then the JVM it execs, keep the environment it was given.
+            environ = (proc / "environ").read_bytes()
+        except OSError:
             return False
-        # The launcher script, then the JVM it execs, keep the environment it was given.
-        environ = (proc / "environ").read_bytes().split(b"\0")
-    except OSError:
-        return False
-    return f"OPENSEARCH_PATH_CONF={Path(node.folder) / 'config'}".encode() in environ
+        if environ:
+            return f"OPENSEARCH_PATH_CONF={Path(node.folder) / 'config'}".encode() in environ.split(b"\0")
+        # Read while the launcher execs the JVM, a process's environ is briefly empty: that is
+        # not a node that exited (it was taken for one, failing starts and restarts now and then).
+        time.sleep(0.05)
+    return False
 
 
 # ---------------------------------------------------------------- start
